@@ -1,0 +1,64 @@
+-- The log: one row per entry, in seq order. `bytes` are the exact JCS entry bytes that the
+-- leaf hash covers; the other columns are indexes into them.
+CREATE TABLE entries (
+    seq BIGINT PRIMARY KEY NOT NULL,
+    leaf_hash BYTEA NOT NULL UNIQUE,
+    event_id TEXT NOT NULL UNIQUE,
+    -- SHA-256 of the canonical event: a resubmission with the same hash is a replay.
+    event_hash BYTEA NOT NULL,
+    kind TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    product_id TEXT,
+    recorded_at TIMESTAMP NOT NULL,
+    bytes BYTEA NOT NULL
+);
+CREATE INDEX entries_by_product ON entries (product_id, seq);
+
+-- One row: the log's size and head. Every append transaction updates it first, which
+-- serialises writers (a row lock on PostgreSQL, the write lock on SQLite).
+CREATE TABLE log_head (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    size BIGINT NOT NULL,
+    head BYTEA NOT NULL,
+    last_recorded_at TIMESTAMP
+);
+INSERT INTO log_head (id, size, head, last_recorded_at) VALUES (1, 0, decode(repeat('00', 32), 'hex'), NULL);
+
+CREATE TABLE actors (
+    id TEXT PRIMARY KEY NOT NULL,
+    org TEXT NOT NULL,
+    name TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    public_key BYTEA NOT NULL,
+    city TEXT,
+    revoked BOOLEAN NOT NULL,
+    updated_seq BIGINT NOT NULL
+);
+
+CREATE TABLE cities (
+    locode TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    country TEXT NOT NULL,
+    population BIGINT NOT NULL,
+    population_year INTEGER NOT NULL,
+    registered_seq BIGINT NOT NULL
+);
+
+CREATE TABLE products (
+    id TEXT PRIMARY KEY NOT NULL,
+    state TEXT NOT NULL,
+    custodian TEXT,
+    gtin TEXT,
+    serial TEXT,
+    unu_key TEXT NOT NULL,
+    weight_g BIGINT NOT NULL,
+    measured_weight_g BIGINT,
+    removed_g BIGINT NOT NULL,
+    brand TEXT,
+    model TEXT,
+    manufactured_on TEXT,
+    hazards TEXT NOT NULL,
+    head_seq BIGINT NOT NULL,
+    head BYTEA NOT NULL,
+    registered_seq BIGINT NOT NULL
+);

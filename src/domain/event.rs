@@ -1,0 +1,298 @@
+//! Signed events (PRODUCT.md §4.1): the envelope `{"event": {...}, "sig": "<base64>"}`, parsed
+//! strictly, canonicalised with JCS and checked for shape. Whether the event is allowed is
+//! decided later, against the ledger's state, in [`super::rules`].
+
+use super::data::{self, parse_data, parse_uuid, EventData};
+use super::hash::Hash32;
+use super::identifiers::Locode;
+use super::jcs;
+use super::kinds::Kind;
+use super::rejection::Rejection;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::Signature;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Deepest nesting accepted anywhere in a submission (`{"event":{"data":{"fractions":[{..}]}}}`
+/// needs 5); refusing deeper input early keeps hostile documents cheap.
+pub const MAX_DEPTH: usize = 6;
+/// Longest string accepted anywhere in a submission, in bytes.
+pub const MAX_STRING_BYTES: usize = 4096;
+
+const EVENT_MEMBERS: &[&str] = &[
+    "id",
+    "kind",
+    "actor",
+    "occurred_at",
+    "city",
+    "product",
+    "prev",
+    "data",
+];
+
+/// An event whose shape is valid. Its signature has not been checked yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: Uuid,
+    pub kind: Kind,
+    pub actor: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub city: Option<Locode>,
+    pub product: Option<Uuid>,
+    pub prev: Option<Hash32>,
+    pub data: EventData,
+}
+
+/// A parsed submission: the event, its canonical bytes (what was signed) and the signature.
+#[derive(Clone, Debug)]
+pub struct SignedEvent {
+    pub event: Event,
+    /// RFC 8785 canonical bytes of the event object, exactly as signed and as logged.
+    pub canonical: Vec<u8>,
+    pub signature: Signature,
+    /// The signature as submitted (canonical padded base64), copied into the entry.
+    pub signature_b64: String,
+}
+
+impl SignedEvent {
+    /// SHA-256 of the canonical event: two submissions are "the identical event" when these match.
+    pub fn event_hash(&self) -> Hash32 {
+        Hash32::sha256(&self.canonical)
+    }
+
+    /// The exact bytes the signature covers.
+    pub fn message(&self) -> Vec<u8> {
+        super::signing::event_message(&self.canonical)
+    }
+}
+
+/// Parses a submission `{"event": {...}, "sig": "..."}`.
+pub fn parse_signed_event(envelope: &Value) -> Result<SignedEvent, Rejection> {
+    check_limits(envelope, "", 0)?;
+    let object = envelope
+        .as_object()
+        .ok_or_else(|| Rejection::invalid("", "a submission must be a JSON object"))?;
+    only_members(object, &["event", "sig"], "")?;
+    let event_value = member(object, "event", "")?;
+    let sig_text = string_member(object, "sig", "")?;
+    let signature = parse_signature(sig_text)?;
+    let canonical =
+        jcs::canonicalize(event_value).map_err(|e| Rejection::invalid("event", e.to_string()))?;
+    let event = parse_event(event_value)?;
+    Ok(SignedEvent {
+        event,
+        canonical,
+        signature,
+        signature_b64: sig_text.to_string(),
+    })
+}
+
+/// Parses and shape-checks an event object.
+pub fn parse_event(value: &Value) -> Result<Event, Rejection> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| Rejection::invalid("event", "must be a JSON object"))?;
+    only_members(object, EVENT_MEMBERS, "event.")?;
+    let kind_text = string_member(object, "kind", "event.")?;
+    let kind = Kind::parse(kind_text).ok_or_else(|| {
+        Rejection::invalid("event.kind", format!("`{kind_text}` is not an event kind"))
+    })?;
+    let id = parse_uuid("event.id", string_member(object, "id", "event.")?)?;
+    let actor = parse_uuid("event.actor", string_member(object, "actor", "event.")?)?;
+    let occurred_at = parse_timestamp(
+        "event.occurred_at",
+        string_member(object, "occurred_at", "event.")?,
+    )?;
+
+    let (city, product, prev) = if kind.is_product_kind() {
+        let city = data::locode("event.city", string_member(object, "city", "event.")?)?;
+        let product = parse_uuid("event.product", string_member(object, "product", "event.")?)?;
+        let prev = match (kind, object.get("prev")) {
+            (Kind::Registered, None) => None,
+            (Kind::Registered, Some(_)) => {
+                return Err(Rejection::invalid(
+                    "event.prev",
+                    "`registered` starts a product's chain and has no `prev`",
+                ))
+            }
+            (_, _) => {
+                let text = string_member(object, "prev", "event.")?;
+                Some(Hash32::from_hex(text).ok_or_else(|| {
+                    Rejection::invalid("event.prev", "must be 64 lowercase hex digits")
+                })?)
+            }
+        };
+        (Some(city), Some(product), prev)
+    } else {
+        for name in ["city", "product", "prev"] {
+            if object.contains_key(name) {
+                return Err(Rejection::invalid(
+                    format!("event.{name}"),
+                    format!("registry events (`{kind}`) carry no `{name}`"),
+                ));
+            }
+        }
+        (None, None, None)
+    };
+
+    let data = parse_data(kind, member(object, "data", "event.")?).map_err(prefix_event)?;
+    Ok(Event {
+        id,
+        kind,
+        actor,
+        occurred_at,
+        city,
+        product,
+        prev,
+        data,
+    })
+}
+
+/// Data errors name `data.x`; in the context of a whole submission that is `event.data.x`.
+fn prefix_event(rejection: Rejection) -> Rejection {
+    let prefixed = |field: String| format!("event.{field}");
+    match rejection {
+        Rejection::InvalidField { field, reason } => Rejection::InvalidField {
+            field: prefixed(field),
+            reason,
+        },
+        Rejection::UnknownField { field } => Rejection::UnknownField {
+            field: prefixed(field),
+        },
+        Rejection::MissingField { field } => Rejection::MissingField {
+            field: prefixed(field),
+        },
+        Rejection::InvalidGtin { field, reason } => Rejection::InvalidGtin {
+            field: prefixed(field),
+            reason,
+        },
+        Rejection::InvalidLocode { field, value } => Rejection::InvalidLocode {
+            field: prefixed(field),
+            value,
+        },
+        Rejection::UnknownUnuKey { field, value } => Rejection::UnknownUnuKey {
+            field: prefixed(field),
+            value,
+        },
+        Rejection::UnknownOperation {
+            field,
+            value,
+            expected,
+        } => Rejection::UnknownOperation {
+            field: prefixed(field),
+            value,
+            expected,
+        },
+        other => other,
+    }
+}
+
+/// RFC 3339 in UTC with a `Z` (PRODUCT.md §4.1), e.g. `2026-03-01T09:30:00Z` or with fractions.
+pub fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, Rejection> {
+    let bad = || {
+        Rejection::invalid(
+            field,
+            format!("`{text}` is not an RFC 3339 UTC timestamp ending in Z"),
+        )
+    };
+    if !text.ends_with('Z') || text.as_bytes().get(10) != Some(&b'T') {
+        return Err(bad());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| bad())
+}
+
+/// Formats a timestamp the way the ledger writes `recorded_at`: UTC, milliseconds, `Z`.
+pub fn format_timestamp(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn parse_signature(text: &str) -> Result<Signature, Rejection> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let bytes = engine
+        .decode(text)
+        .ok()
+        .filter(|bytes| bytes.len() == 64 && engine.encode(bytes) == text)
+        .ok_or_else(|| {
+            Rejection::invalid(
+                "sig",
+                "must be the padded base64 of a 64-byte Ed25519 signature",
+            )
+        })?;
+    let array: [u8; 64] = bytes
+        .try_into()
+        .map_err(|_| Rejection::invalid("sig", "must be 64 bytes"))?;
+    Ok(Signature::from_bytes(&array))
+}
+
+fn only_members(
+    object: &Map<String, Value>,
+    allowed: &[&str],
+    prefix: &str,
+) -> Result<(), Rejection> {
+    match object.keys().find(|key| !allowed.contains(&key.as_str())) {
+        Some(key) => Err(Rejection::UnknownField {
+            field: format!("{prefix}{key}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn member<'a>(
+    object: &'a Map<String, Value>,
+    name: &str,
+    prefix: &str,
+) -> Result<&'a Value, Rejection> {
+    object.get(name).ok_or_else(|| Rejection::MissingField {
+        field: format!("{prefix}{name}"),
+    })
+}
+
+fn string_member<'a>(
+    object: &'a Map<String, Value>,
+    name: &str,
+    prefix: &str,
+) -> Result<&'a str, Rejection> {
+    member(object, name, prefix)?
+        .as_str()
+        .ok_or_else(|| Rejection::invalid(format!("{prefix}{name}"), "must be a string"))
+}
+
+/// Refuses nulls, floats, deep nesting and huge strings before any other work is done.
+fn check_limits(value: &Value, path: &str, depth: usize) -> Result<(), Rejection> {
+    if depth > MAX_DEPTH {
+        return Err(Rejection::invalid(
+            path,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    match value {
+        Value::Null => Err(Rejection::invalid(
+            path,
+            "null is not allowed; omit absent members",
+        )),
+        Value::Number(n) if !(n.is_i64() || n.is_u64()) => Err(Rejection::invalid(
+            path,
+            "floating-point numbers are not allowed; masses are integer grams",
+        )),
+        Value::String(s) if s.len() > MAX_STRING_BYTES => Err(Rejection::invalid(
+            path,
+            format!("strings are limited to {MAX_STRING_BYTES} bytes"),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_limits(item, &format!("{path}[{i}]"), depth + 1)),
+        Value::Object(members) => members.iter().try_for_each(|(name, item)| {
+            let child = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            check_limits(item, &child, depth + 1)
+        }),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,18 @@
+//! The pure core: formats, identifiers, rules and cryptography. No database, no web, no files,
+//! no clock and no randomness here: time and keys come in as values, so that everything in
+//! this module is deterministic and unit-testable (a test in `tests/` enforces this).
+
+pub mod data;
+pub mod entry;
+pub mod event;
+pub mod gtin;
+pub mod hash;
+pub mod identifiers;
+pub mod jcs;
+pub mod kinds;
+pub mod records;
+pub mod reference;
+pub mod rejection;
+pub mod rules;
+pub mod serial;
+pub mod signing;

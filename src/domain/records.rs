@@ -1,0 +1,74 @@
+//! The ledger's current state, derived from the log: actors, cities and products. Storage keeps
+//! these as rows so that a check reads one row instead of replaying history.
+
+use super::hash::Hash32;
+use super::kinds::{ProductState, Role};
+use uuid::Uuid;
+
+/// A signing identity and its active key (PRODUCT.md §2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActorRecord {
+    pub id: Uuid,
+    pub org: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub public_key: [u8; 32],
+    pub city: Option<String>,
+    pub revoked: bool,
+}
+
+impl ActorRecord {
+    /// Whether the actor holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A registered city (UN/LOCODE) with its population for per-capita figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CityRecord {
+    pub locode: String,
+    pub name: String,
+    pub country: String,
+    pub population: u64,
+    pub population_year: u16,
+}
+
+/// One physical unit and where it is in its life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductRecord {
+    pub id: Uuid,
+    pub state: ProductState,
+    /// Who holds the product while it is waste (PRODUCT.md §3.1).
+    pub custodian: Option<Uuid>,
+    /// GTIN-14, when labelled.
+    pub gtin: Option<String>,
+    pub serial: Option<String>,
+    pub unu_key: String,
+    /// Declared weight at registration.
+    pub weight_g: u64,
+    /// Weight measured at collection, when recorded.
+    pub measured_weight_g: Option<u64>,
+    /// Mass of components removed by depollution so far.
+    pub removed_g: u64,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub manufactured_on: Option<String>,
+    pub hazards: Vec<String>,
+    /// The product's latest entry: what the next event's `prev` must name.
+    pub head_seq: i64,
+    pub head: Hash32,
+    pub registered_seq: i64,
+}
+
+impl ProductRecord {
+    /// The mass that treatment starts from: measured at collection, else declared.
+    pub fn input_mass_g(&self) -> u64 {
+        self.measured_weight_g.unwrap_or(self.weight_g)
+    }
+
+    /// What is left after depollution.
+    pub fn remaining_mass_g(&self) -> u64 {
+        self.input_mass_g().saturating_sub(self.removed_g)
+    }
+}

@@ -1,0 +1,146 @@
+//! Why an event is refused. Every variant names what was wrong (the field, the state, the
+//! entry) so that a client can fix or retry; the HTTP layer turns each into an RFC 9457
+//! problem whose `type` ends in [`Rejection::code`] and whose members are the variant's fields.
+
+use super::kinds::{Kind, ProductState, Role};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A refused event. Nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(untagged)]
+pub enum Rejection {
+    #[error("The request body is not valid JSON: {detail}.")]
+    InvalidJson { detail: String },
+    #[error("The member `{field}` is not part of this format; unknown members are refused.")]
+    UnknownField { field: String },
+    #[error("The member `{field}` is required.")]
+    MissingField { field: String },
+    #[error("The member `{field}` is invalid: {reason}.")]
+    InvalidField { field: String, reason: String },
+    #[error("The GTIN in `{field}` is invalid: {reason}.")]
+    InvalidGtin { field: String, reason: String },
+    #[error("`{value}` in `{field}` is not a UN/LOCODE (5 characters: country code and 3 letters or digits 2-9, no space).")]
+    InvalidLocode { field: String, value: String },
+    #[error("`{value}` is not one of the 54 UNU-KEYs.")]
+    UnknownUnuKey { field: String, value: String },
+    #[error("`{value}` in `{field}` is not a Basel Annex IV {expected} operation code.")]
+    UnknownOperation {
+        field: String,
+        value: String,
+        expected: String,
+    },
+    #[error("The product id {found} does not match the id derived from its GTIN and serial, {expected}.")]
+    ProductIdMismatch { expected: Uuid, found: Uuid },
+    #[error("The signature does not verify with the current key of actor {actor}.")]
+    BadSignature { actor: Uuid },
+    #[error("Actor {actor} is not registered.")]
+    UnknownActor { field: String, actor: Uuid },
+    #[error("Actor {actor} has been revoked and can no longer sign events.")]
+    ActorRevoked { actor: Uuid },
+    #[error(
+        "Actor {actor} (roles {roles:?}) may not record `{kind}`; allowed roles: {allowed:?}."
+    )]
+    RoleNotAllowed {
+        actor: Uuid,
+        kind: Kind,
+        roles: Vec<Role>,
+        allowed: Vec<Role>,
+    },
+    #[error("Only the custodian of product {product} may record `{kind}`; the custodian is {custodian:?}, not {actor}.")]
+    NotCustodian {
+        product: Uuid,
+        kind: Kind,
+        actor: Uuid,
+        custodian: Option<Uuid>,
+    },
+    #[error("The log is empty: its first entry must register the first admin, signed by that admin's own key.")]
+    GenesisRequired,
+    #[error("Product {product} is not registered.")]
+    UnknownProduct { product: Uuid },
+    #[error("City {locode} is not registered; an admin registers cities with `city_registered`.")]
+    UnknownCity { field: String, locode: String },
+    #[error("`{kind}` is not allowed for product {product} in state `{state}`; it needs one of {allowed_from:?}.")]
+    IllegalTransition {
+        product: Uuid,
+        kind: Kind,
+        state: ProductState,
+        allowed_from: Vec<ProductState>,
+    },
+    #[error("Product {product} is `{state}`, a final state: no further events are accepted.")]
+    TerminalState { product: Uuid, state: ProductState },
+    #[error("`prev` is {found} but the latest entry of product {product} has leaf hash {head}: re-read the product and retry.")]
+    StalePrev {
+        product: Uuid,
+        head: String,
+        head_seq: i64,
+        found: String,
+    },
+    #[error("Product {product} is already registered.")]
+    DuplicateProduct { product: Uuid },
+    #[error("Event id {id} is already used by the different event at seq {seq}.")]
+    DuplicateEventId { id: Uuid, seq: i64 },
+    #[error("Actor {actor} is already registered.")]
+    DuplicateActor { actor: Uuid },
+    #[error("City {locode} is already registered.")]
+    DuplicateCity { locode: String },
+    #[error("The masses in `{field}` add up to {total_g} g, more than the {available_g} g left of product {product}.")]
+    MassExceedsInput {
+        product: Uuid,
+        field: String,
+        total_g: u64,
+        available_g: u64,
+    },
+    #[error("`occurred_at` {occurred_at} is later than the ledger's clock {now} plus the allowed skew of {skew_seconds} s.")]
+    FromTheFuture {
+        occurred_at: String,
+        now: String,
+        skew_seconds: i64,
+    },
+    #[error("Actor {actor} is the last active admin; register another admin before revoking it.")]
+    LastAdmin { actor: Uuid },
+}
+
+impl Rejection {
+    /// A stable, kebab-case name for this kind of rejection: the last segment of the problem
+    /// `type`. Clients switch on it; it never changes once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::InvalidJson { .. } => "invalid-json",
+            Rejection::UnknownField { .. } => "unknown-field",
+            Rejection::MissingField { .. } => "missing-field",
+            Rejection::InvalidField { .. } => "invalid-field",
+            Rejection::InvalidGtin { .. } => "invalid-gtin",
+            Rejection::InvalidLocode { .. } => "invalid-locode",
+            Rejection::UnknownUnuKey { .. } => "unknown-unu-key",
+            Rejection::UnknownOperation { .. } => "unknown-operation",
+            Rejection::ProductIdMismatch { .. } => "product-id-mismatch",
+            Rejection::BadSignature { .. } => "bad-signature",
+            Rejection::UnknownActor { .. } => "unknown-actor",
+            Rejection::ActorRevoked { .. } => "actor-revoked",
+            Rejection::RoleNotAllowed { .. } => "role-not-allowed",
+            Rejection::NotCustodian { .. } => "not-custodian",
+            Rejection::GenesisRequired => "genesis-required",
+            Rejection::UnknownProduct { .. } => "unknown-product",
+            Rejection::UnknownCity { .. } => "unknown-city",
+            Rejection::IllegalTransition { .. } => "illegal-transition",
+            Rejection::TerminalState { .. } => "terminal-state",
+            Rejection::StalePrev { .. } => "stale-prev",
+            Rejection::DuplicateProduct { .. } => "duplicate-product",
+            Rejection::DuplicateEventId { .. } => "duplicate-event-id",
+            Rejection::DuplicateActor { .. } => "duplicate-actor",
+            Rejection::DuplicateCity { .. } => "duplicate-city",
+            Rejection::MassExceedsInput { .. } => "mass-exceeds-input",
+            Rejection::FromTheFuture { .. } => "event-from-future",
+            Rejection::LastAdmin { .. } => "last-admin",
+        }
+    }
+
+    /// Shorthand for the most common rejection.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Rejection {
+        Rejection::InvalidField {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

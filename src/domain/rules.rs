@@ -1,0 +1,374 @@
+//! Whether an event may be appended, given the ledger's current state: genesis, actors and
+//! keys, roles, custody, the product state machine and the checks that need state (PRODUCT.md
+//! §3.1). Pure: the caller passes the state, the verified signer key and the clock.
+
+use super::data::{parse_uuid, EventData};
+use super::event::{format_timestamp, Event};
+use super::gtin::Gtin14;
+use super::hash::Hash32;
+use super::identifiers;
+use super::kinds::{Kind, ProductState, Role};
+use super::records::{ActorRecord, CityRecord, ProductRecord};
+use super::rejection::Rejection;
+use super::serial::Serial;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+/// What the rules need to know about the ledger.
+pub trait LedgerView {
+    /// Number of entries in the log.
+    fn log_size(&self) -> i64;
+    fn actor(&self, id: &Uuid) -> Option<&ActorRecord>;
+    fn product(&self, id: &Uuid) -> Option<&ProductRecord>;
+    fn city(&self, locode: &str) -> Option<&CityRecord>;
+    /// Number of admins that are not revoked (asked only when an admin is being revoked).
+    fn active_admins(&self) -> usize;
+}
+
+/// The state change an accepted event causes. The appender fills in `head_seq`, `head` and
+/// `registered_seq` of products once the entry has its sequence number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Actor(ActorRecord),
+    City(CityRecord),
+    Product(ProductRecord),
+    /// The event is recorded in the log but changes no current state (historical baselines).
+    LogOnly,
+}
+
+/// The clock and its allowance, passed in because the domain has no clock.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub now: DateTime<Utc>,
+    pub skew: Duration,
+}
+
+/// Decides whether `event`, whose signature verified with `signer_key`, may be appended.
+pub fn decide(
+    view: &impl LedgerView,
+    event: &Event,
+    signer_key: &[u8; 32],
+    clock: Clock,
+) -> Result<Change, Rejection> {
+    if event.occurred_at > clock.now + clock.skew {
+        return Err(Rejection::FromTheFuture {
+            occurred_at: format_timestamp(event.occurred_at),
+            now: format_timestamp(clock.now),
+            skew_seconds: clock.skew.num_seconds(),
+        });
+    }
+    if view.log_size() == 0 {
+        return genesis(event, signer_key);
+    }
+    let actor = view.actor(&event.actor).ok_or(Rejection::UnknownActor {
+        field: "event.actor".into(),
+        actor: event.actor,
+    })?;
+    if actor.revoked {
+        return Err(Rejection::ActorRevoked { actor: actor.id });
+    }
+    if &actor.public_key != signer_key {
+        return Err(Rejection::BadSignature { actor: actor.id });
+    }
+    check_role(actor, event)?;
+    if event.kind.is_product_kind() {
+        product_change(view, actor, event).map(Change::Product)
+    } else {
+        registry_change(view, event)
+    }
+}
+
+/// The first entry registers the first admin, signed by that admin's own key (PRODUCT.md §3.1).
+fn genesis(event: &Event, signer_key: &[u8; 32]) -> Result<Change, Rejection> {
+    let EventData::ActorRegistered(data) = &event.data else {
+        return Err(Rejection::GenesisRequired);
+    };
+    let record = new_actor(data)?;
+    if record.id != event.actor || !record.has_role(Role::Admin) || &record.public_key != signer_key
+    {
+        return Err(Rejection::GenesisRequired);
+    }
+    Ok(Change::Actor(record))
+}
+
+fn check_role(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
+    let allowed: &[Role] = match &event.data {
+        // Collectors and recyclers register only unlabelled items they take in.
+        EventData::Registered(d) if d.is_intake() => &[Role::Collector, Role::Recycler],
+        EventData::Registered(_) => &[Role::Manufacturer],
+        _ => event.kind.allowed_roles(),
+    };
+    if allowed.iter().any(|role| actor.has_role(*role)) {
+        Ok(())
+    } else {
+        Err(Rejection::RoleNotAllowed {
+            actor: actor.id,
+            kind: event.kind,
+            roles: actor.roles.clone(),
+            allowed: allowed.to_vec(),
+        })
+    }
+}
+
+fn product_change(
+    view: &impl LedgerView,
+    actor: &ActorRecord,
+    event: &Event,
+) -> Result<ProductRecord, Rejection> {
+    // Shape checks guarantee product kinds carry both; refuse rather than panic if not.
+    let (Some(product_id), Some(city)) = (event.product, event.city.as_ref()) else {
+        return Err(Rejection::MissingField {
+            field: "event.product".into(),
+        });
+    };
+    if view.city(city.as_str()).is_none() {
+        return Err(Rejection::UnknownCity {
+            field: "event.city".into(),
+            locode: city.as_str().into(),
+        });
+    }
+    if let EventData::Registered(data) = &event.data {
+        if view.product(&product_id).is_some() {
+            return Err(Rejection::DuplicateProduct {
+                product: product_id,
+            });
+        }
+        return registered_product(product_id, data);
+    }
+
+    let current = view.product(&product_id).ok_or(Rejection::UnknownProduct {
+        product: product_id,
+    })?;
+    if current.state.is_terminal() {
+        return Err(Rejection::TerminalState {
+            product: product_id,
+            state: current.state,
+        });
+    }
+    if event.prev != Some(current.head) {
+        return Err(Rejection::StalePrev {
+            product: product_id,
+            head: current.head.to_hex(),
+            head_seq: current.head_seq,
+            found: event.prev.map(|h| h.to_hex()).unwrap_or_default(),
+        });
+    }
+    let Some((allowed_from, next_state)) = event.kind.transition() else {
+        return Err(Rejection::invalid("event.kind", "is not a product event"));
+    };
+    if !allowed_from.contains(&current.state) {
+        return Err(Rejection::IllegalTransition {
+            product: product_id,
+            kind: event.kind,
+            state: current.state,
+            allowed_from: allowed_from.to_vec(),
+        });
+    }
+    if event.kind.needs_custody() && current.custodian != Some(actor.id) {
+        return Err(Rejection::NotCustodian {
+            product: product_id,
+            kind: event.kind,
+            actor: actor.id,
+            custodian: current.custodian,
+        });
+    }
+
+    let mut next = current.clone();
+    next.state = next_state;
+    match &event.data {
+        EventData::Resold => next.custodian = None,
+        EventData::Collected(data) => {
+            next.custodian = Some(actor.id);
+            next.measured_weight_g = data.weight_g;
+        }
+        EventData::HandedOver(data) => {
+            next.custodian = Some(handover_target(view, actor, &data.to)?)
+        }
+        EventData::PreparedForReuse(data) => {
+            if let Some(weight) = data.weight_g {
+                within_mass(current, "event.data.weight_g", weight)?;
+            }
+        }
+        EventData::Depolluted(data) => {
+            let removed = within_mass(
+                current,
+                "event.data.components",
+                data.components.iter().map(|c| c.mass_g).sum(),
+            )?;
+            next.removed_g += removed;
+        }
+        EventData::Recycled(data) => {
+            within_mass(
+                current,
+                "event.data.fractions",
+                data.fractions.iter().map(|f| f.mass_g).sum(),
+            )?;
+        }
+        _ => {}
+    }
+    if !next_state.has_custodian() && !next_state.is_terminal() {
+        next.custodian = None;
+    }
+    Ok(next)
+}
+
+fn registered_product(
+    product_id: Uuid,
+    data: &super::data::Registered,
+) -> Result<ProductRecord, Rejection> {
+    let gtin = data.gtin14();
+    if let (Some(gtin), Some(serial)) = (&gtin, &data.serial) {
+        let serial = Serial::parse(serial)
+            .map_err(|e| Rejection::invalid("event.data.serial", e.to_string()))?;
+        let expected = identifiers::product_id(gtin, &serial);
+        if expected != product_id {
+            return Err(Rejection::ProductIdMismatch {
+                expected,
+                found: product_id,
+            });
+        }
+    }
+    Ok(ProductRecord {
+        id: product_id,
+        state: ProductState::Manufactured,
+        custodian: None,
+        gtin: gtin.as_ref().map(Gtin14::to_string),
+        serial: data.serial.clone(),
+        unu_key: data.unu_key.clone(),
+        weight_g: data.weight_g,
+        measured_weight_g: None,
+        removed_g: 0,
+        brand: data.brand.clone(),
+        model: data.model.clone(),
+        manufactured_on: data.manufactured_on.clone(),
+        hazards: data.hazards.clone().unwrap_or_default(),
+        head_seq: 0,
+        head: Hash32::ZERO,
+        registered_seq: 0,
+    })
+}
+
+/// Custody passes only to an active actor who can hold waste, and never to oneself.
+fn handover_target(
+    view: &impl LedgerView,
+    from: &ActorRecord,
+    to: &str,
+) -> Result<Uuid, Rejection> {
+    let to = parse_uuid("event.data.to", to)?;
+    let target = view.actor(&to).ok_or(Rejection::UnknownActor {
+        field: "event.data.to".into(),
+        actor: to,
+    })?;
+    if target.revoked {
+        return Err(Rejection::ActorRevoked { actor: to });
+    }
+    if to == from.id {
+        return Err(Rejection::invalid(
+            "event.data.to",
+            "a custodian cannot hand over to itself",
+        ));
+    }
+    let holders = Kind::HandedOver.allowed_roles();
+    if !holders.iter().any(|role| target.has_role(*role)) {
+        return Err(Rejection::invalid(
+            "event.data.to",
+            format!("actor {to} holds none of the roles that can take custody: {holders:?}"),
+        ));
+    }
+    Ok(to)
+}
+
+/// Output masses can never exceed what is left of the product.
+fn within_mass(product: &ProductRecord, field: &str, total_g: u64) -> Result<u64, Rejection> {
+    let available_g = product.remaining_mass_g();
+    if total_g > available_g {
+        return Err(Rejection::MassExceedsInput {
+            product: product.id,
+            field: field.into(),
+            total_g,
+            available_g,
+        });
+    }
+    Ok(total_g)
+}
+
+fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Rejection> {
+    match &event.data {
+        EventData::ActorRegistered(data) => {
+            let record = new_actor(data)?;
+            if view.actor(&record.id).is_some() {
+                return Err(Rejection::DuplicateActor { actor: record.id });
+            }
+            Ok(Change::Actor(record))
+        }
+        EventData::ActorKeyRotated(data) => {
+            let mut record = existing_actor(view, &data.actor)?;
+            let key = super::data::public_key("event.data.public_key", &data.public_key)?;
+            if key == record.public_key {
+                return Err(Rejection::invalid(
+                    "event.data.public_key",
+                    "is already the actor's current key",
+                ));
+            }
+            record.public_key = key;
+            Ok(Change::Actor(record))
+        }
+        EventData::ActorRevoked(data) => {
+            let mut record = existing_actor(view, &data.actor)?;
+            if record.has_role(Role::Admin) && view.active_admins() <= 1 {
+                return Err(Rejection::LastAdmin { actor: record.id });
+            }
+            record.revoked = true;
+            Ok(Change::Actor(record))
+        }
+        EventData::CityRegistered(data) => {
+            if view.city(&data.locode).is_some() {
+                return Err(Rejection::DuplicateCity {
+                    locode: data.locode.clone(),
+                });
+            }
+            Ok(Change::City(CityRecord {
+                locode: data.locode.clone(),
+                name: data.name.clone(),
+                country: data.country.clone(),
+                population: data.population,
+                population_year: data.population_year,
+            }))
+        }
+        EventData::PomBaseline(data) => {
+            if view.city(&data.locode).is_none() {
+                return Err(Rejection::UnknownCity {
+                    field: "event.data.locode".into(),
+                    locode: data.locode.clone(),
+                });
+            }
+            Ok(Change::LogOnly)
+        }
+        _ => Err(Rejection::invalid("event.kind", "is not a registry event")),
+    }
+}
+
+fn new_actor(data: &super::data::ActorRegistered) -> Result<ActorRecord, Rejection> {
+    Ok(ActorRecord {
+        id: parse_uuid("event.data.actor", &data.actor)?,
+        org: data.org.clone(),
+        name: data.name.clone(),
+        roles: data.parsed_roles(),
+        public_key: super::data::public_key("event.data.public_key", &data.public_key)?,
+        city: data.city.clone(),
+        revoked: false,
+    })
+}
+
+/// An actor named in `data.actor` that exists and is not revoked.
+fn existing_actor(view: &impl LedgerView, id: &str) -> Result<ActorRecord, Rejection> {
+    let id = parse_uuid("event.data.actor", id)?;
+    let record = view.actor(&id).ok_or(Rejection::UnknownActor {
+        field: "event.data.actor".into(),
+        actor: id,
+    })?;
+    if record.revoked {
+        return Err(Rejection::ActorRevoked { actor: id });
+    }
+    Ok(record.clone())
+}

@@ -1,0 +1,14 @@
+//! # ewaste-ledger
+//!
+//! An open, verifiable ledger of electronic products from first sale through repair, reuse,
+//! collection and recycling. Where things live (ARCHITECTURE.md, one-way layers):
+//!
+//! - [`domain`]: pure formats and rules: events, JCS, signatures, entries, state machine.
+//! - [`storage`]: diesel over SQLite and PostgreSQL; the only module that names diesel.
+//! - [`ledger`]: the single-writer appender (group commit) and the read side.
+//! - [`http`]: actix-web routes, handlers and RFC 9457 problems.
+//! - [`cli`]: the `ewaste-ledger` subcommands; client commands call the HTTP API.
+//! - [`config`]: validated configuration, built once and passed down.
+
+pub mod domain;
+pub mod storage;

@@ -1,0 +1,167 @@
+//! The statements of one append transaction (ARCHITECTURE.md §2): lock the head, load the
+//! state the batch touches in a few bulk queries, write everything with multi-row INSERTs.
+
+use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};
+use super::schema::{actors, cities, entries, log_head, products};
+use super::{DbConnection, StorageError};
+use crate::domain::hash::Hash32;
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Rows per INSERT and ids per `IN (...)`: well under SQLite's 32,766 bound variables and
+/// PostgreSQL's 65,535 for our widest table (16 columns).
+const CHUNK: usize = 1000;
+
+/// A multi-row INSERT, written once per backend: MultiConnection's own dialect cannot express
+/// batch inserts, but each concrete connection can (one statement on both; SQLite needs the
+/// rows to have no DEFAULT values, hence `treat_none_as_default_value = false` on the rows).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// The log's size and its latest leaf hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogHead {
+    pub size: i64,
+    pub head: Hash32,
+    pub last_recorded_at: Option<NaiveDateTime>,
+}
+
+/// Takes the log's write lock and reads its head. Must be the first statement of the append
+/// transaction: the UPDATE holds PostgreSQL's row lock (and SQLite's write lock) until commit,
+/// so several `serve` processes on one database append one after another and every one of
+/// them reads the head the previous one committed.
+pub fn lock_head(conn: &mut DbConnection) -> Result<LogHead, StorageError> {
+    diesel::update(log_head::table.find(1))
+        .set(log_head::size.eq(log_head::size))
+        .execute(conn)?;
+    read_head(conn)
+}
+
+/// Reads the head without locking.
+pub fn read_head(conn: &mut DbConnection) -> Result<LogHead, StorageError> {
+    let (size, head, last_recorded_at) = log_head::table
+        .find(1)
+        .select((log_head::size, log_head::head, log_head::last_recorded_at))
+        .first::<(i64, Vec<u8>, Option<NaiveDateTime>)>(conn)?;
+    Ok(LogHead {
+        size,
+        head: Hash32::from_slice(&head).ok_or_else(|| StorageError::Corrupt("log head is not 32 bytes".into()))?,
+        last_recorded_at,
+    })
+}
+
+/// Entries already holding any of these event ids (for replays and id conflicts).
+pub fn entries_by_event_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<EntryRow>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        found.extend(
+            entries::table
+                .filter(entries::event_id.eq_any(chunk))
+                .select(EntryRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// The actors with these ids.
+pub fn actors_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ActorRecord>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<ActorRow> = actors::table
+            .filter(actors::id.eq_any(chunk))
+            .select(ActorRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            found.push(row.into_record()?);
+        }
+    }
+    Ok(found)
+}
+
+/// Number of admins that are not revoked. Roles are stored comma-separated and no other role
+/// name contains "admin".
+pub fn count_active_admins(conn: &mut DbConnection) -> Result<usize, StorageError> {
+    let count: i64 = actors::table
+        .filter(actors::roles.like("%admin%"))
+        .filter(actors::revoked.eq(false))
+        .count()
+        .get_result(conn)?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
+/// The cities with these LOCODEs.
+pub fn cities_by_locode(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<CityRecord>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in codes.chunks(CHUNK) {
+        let rows: Vec<CityRow> = cities::table
+            .filter(cities::locode.eq_any(chunk))
+            .select(CityRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            found.push(row.into_record()?);
+        }
+    }
+    Ok(found)
+}
+
+/// The products with these ids.
+pub fn products_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ProductRecord>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<ProductRow> = products::table
+            .filter(products::id.eq_any(chunk))
+            .select(ProductRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            found.push(row.into_record()?);
+        }
+    }
+    Ok(found)
+}
+
+/// Everything one batch writes.
+#[derive(Debug, Default)]
+pub struct BatchWrite {
+    pub entries: Vec<EntryRow>,
+    pub actors: Vec<ActorRow>,
+    pub cities: Vec<CityRow>,
+    pub products: Vec<ProductRow>,
+}
+
+/// Writes a batch and moves the head. Changed actors and products are replaced (DELETE then
+/// multi-row INSERT): MultiConnection has no portable upsert, and two statements per table
+/// beat one UPDATE per row on PostgreSQL, where every statement is a round trip.
+pub fn write_batch(conn: &mut DbConnection, batch: &BatchWrite, head: &LogHead) -> Result<(), StorageError> {
+    for chunk in batch.entries.chunks(CHUNK) {
+        insert_rows!(conn, entries::table, chunk)?;
+    }
+    for chunk in batch.actors.chunks(CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|a| a.id.as_str()).collect();
+        diesel::delete(actors::table.filter(actors::id.eq_any(ids))).execute(conn)?;
+        insert_rows!(conn, actors::table, chunk)?;
+    }
+    for chunk in batch.cities.chunks(CHUNK) {
+        insert_rows!(conn, cities::table, chunk)?;
+    }
+    for chunk in batch.products.chunks(CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
+        diesel::delete(products::table.filter(products::id.eq_any(ids))).execute(conn)?;
+        insert_rows!(conn, products::table, chunk)?;
+    }
+    diesel::update(log_head::table.find(1))
+        .set((
+            log_head::size.eq(head.size),
+            log_head::head.eq(head.head.0.to_vec()),
+            log_head::last_recorded_at.eq(head.last_recorded_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

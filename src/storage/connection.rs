@@ -1,0 +1,158 @@
+//! One connection type over SQLite and PostgreSQL, chosen from the URL scheme, with the
+//! pragmas, pooling and embedded migrations each backend needs.
+
+use super::StorageError;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Both backends behind one diesel code path (ARCHITECTURE.md §3).
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the database is. Parsed from a URL so that a typo is refused instead of silently
+/// creating an empty SQLite file somewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// `sqlite://PATH` (relative) or `sqlite:///ABSOLUTE/PATH`.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`, passed to libpq unchanged.
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// Parses a database URL; anything but `sqlite://` and `postgres(ql)://` is refused.
+    pub fn parse(url: &str) -> Result<DatabaseTarget, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseTarget::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StorageError::InvalidUrl {
+                    url: url.into(),
+                    reason: "the SQLite URL names no file".into(),
+                });
+            }
+            return Ok(DatabaseTarget::Sqlite(PathBuf::from(path)));
+        }
+        Err(StorageError::InvalidUrl {
+            url: redact(url),
+            reason: "use sqlite://PATH or postgres://USER@HOST/DB".into(),
+        })
+    }
+
+    /// The SQLite URL for a file.
+    pub fn sqlite_url(path: &std::path::Path) -> String {
+        format!("sqlite://{}", path.display())
+    }
+
+    /// Opens one connection, with the per-connection settings of its backend.
+    pub fn connect(&self) -> Result<DbConnection, StorageError> {
+        match self {
+            DatabaseTarget::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    if !parent.is_dir() {
+                        return Err(StorageError::InvalidUrl {
+                            url: Self::sqlite_url(path),
+                            reason: format!("the directory {} does not exist", parent.display()),
+                        });
+                    }
+                }
+                let path_text = path.to_str().ok_or_else(|| StorageError::InvalidUrl {
+                    url: Self::sqlite_url(path),
+                    reason: "the path is not valid UTF-8".into(),
+                })?;
+                let mut conn = SqliteConnection::establish(path_text).map_err(StorageError::connect)?;
+                // WAL lets readers run beside the writer; FULL makes every commit durable before
+                // it is acknowledged; busy_timeout waits for the write lock instead of failing.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(StorageError::query)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseTarget::Postgres(url) => {
+                let conn = PgConnection::establish(url).map_err(StorageError::connect)?;
+                Ok(DbConnection::Pg(conn))
+            }
+        }
+    }
+}
+
+/// Hides a password in a URL before it reaches a log or an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Applies the pending migrations of the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), StorageError> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| StorageError::Migration(e.to_string()))
+}
+
+/// Reverts every migration (used by the migration round-trip test).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), StorageError> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConnection::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| StorageError::Migration(e.to_string()))
+}
+
+/// r2d2 manager that connects through [`DatabaseTarget::connect`], never by guessing the
+/// backend from the URL the way `MultiConnection::establish` does.
+pub struct Manager(pub DatabaseTarget);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = StorageError;
+
+    fn connect(&self) -> Result<DbConnection, StorageError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StorageError> {
+        conn.ping().map_err(StorageError::query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A pool of reader connections.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Builds the reader pool. Readers never block the single writer (WAL on SQLite, MVCC on
+/// PostgreSQL).
+pub fn pool(target: &DatabaseTarget, size: u32) -> Result<Pool, StorageError> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(Manager(target.clone()))
+        .map_err(|e| StorageError::Unavailable(e.to_string()))
+}

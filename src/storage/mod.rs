@@ -1,0 +1,76 @@
+//! Persistence: the only module that names diesel. SQLite (bundled, the zero-setup default)
+//! and PostgreSQL (production) share one code path through [`connection::DbConnection`].
+//!
+//! - [`connection`]: URL → backend, pragmas, pool, embedded migrations.
+//! - [`schema`]: the tables.
+//! - [`rows`]: rows ↔ domain records.
+//! - [`append`]: what the writer does inside one append transaction.
+//! - [`read`]: queries for the read side.
+
+pub mod append;
+pub mod connection;
+pub mod read;
+pub mod rows;
+pub mod schema;
+
+pub use connection::{DatabaseTarget, DbConnection, Pool};
+
+/// A storage failure. `Unavailable` means "try again later" (HTTP 503); the others are bugs or
+/// corruption (HTTP 500).
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("The database URL `{url}` is not usable: {reason}.")]
+    InvalidUrl { url: String, reason: String },
+    #[error("The database is unavailable: {0}.")]
+    Unavailable(String),
+    #[error("A database query failed: {0}.")]
+    Query(diesel::result::Error),
+    #[error("Applying the database migrations failed: {0}.")]
+    Migration(String),
+    #[error("A stored row is corrupt: {0}.")]
+    Corrupt(String),
+}
+
+impl StorageError {
+    fn connect(error: diesel::ConnectionError) -> StorageError {
+        StorageError::Unavailable(error.to_string())
+    }
+
+    /// Classifies a query error: a lost connection is "unavailable", anything else a failure.
+    pub fn query(error: diesel::result::Error) -> StorageError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | Error::BrokenTransactionManager => {
+                StorageError::Unavailable(error.to_string())
+            }
+            Error::DatabaseError(_, info) if is_transient(info.message()) => {
+                StorageError::Unavailable(error.to_string())
+            }
+            _ => StorageError::Query(error),
+        }
+    }
+}
+
+/// Messages that mean the database cannot take writes right now, not that the query is wrong.
+fn is_transient(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["database is locked", "disk is full", "database or disk is full", "terminating connection", "server closed the connection", "could not connect"]
+        .iter()
+        .any(|needle| message.contains(needle))
+}
+
+impl From<diesel::result::Error> for StorageError {
+    fn from(error: diesel::result::Error) -> StorageError {
+        StorageError::query(error)
+    }
+}
+
+impl From<r2d2_error::PoolError> for StorageError {
+    fn from(error: r2d2_error::PoolError) -> StorageError {
+        StorageError::Unavailable(error.to_string())
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}

@@ -1,0 +1,80 @@
+//! Queries for the read side: actors, cities, products, their events and log entries.
+
+use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};
+use super::schema::{actors, cities, entries, products};
+use super::{DbConnection, StorageError};
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+/// One actor.
+pub fn actor(conn: &mut DbConnection, id: &Uuid) -> Result<Option<ActorRecord>, StorageError> {
+    actors::table
+        .find(id.to_string())
+        .select(ActorRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ActorRow::into_record)
+        .transpose()
+}
+
+/// Every actor, oldest registration first.
+pub fn all_actors(conn: &mut DbConnection) -> Result<Vec<ActorRecord>, StorageError> {
+    actors::table
+        .order((actors::updated_seq, actors::id))
+        .select(ActorRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ActorRow::into_record)
+        .collect()
+}
+
+/// Every city, by LOCODE.
+pub fn all_cities(conn: &mut DbConnection) -> Result<Vec<CityRecord>, StorageError> {
+    cities::table
+        .order(cities::locode)
+        .select(CityRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CityRow::into_record)
+        .collect()
+}
+
+/// One product.
+pub fn product(conn: &mut DbConnection, id: &Uuid) -> Result<Option<ProductRecord>, StorageError> {
+    products::table
+        .find(id.to_string())
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ProductRow::into_record)
+        .transpose()
+}
+
+/// A product's entries in log order.
+pub fn product_entries(conn: &mut DbConnection, id: &Uuid) -> Result<Vec<EntryRow>, StorageError> {
+    Ok(entries::table
+        .filter(entries::product_id.eq(id.to_string()))
+        .order(entries::seq)
+        .select(EntryRow::as_select())
+        .load(conn)?)
+}
+
+/// The entry holding an event id.
+pub fn entry_by_event_id(conn: &mut DbConnection, id: &Uuid) -> Result<Option<EntryRow>, StorageError> {
+    Ok(entries::table
+        .filter(entries::event_id.eq(id.to_string()))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Entries `start ..= start + limit - 1`, in order.
+pub fn entries_range(conn: &mut DbConnection, start: i64, limit: i64) -> Result<Vec<EntryRow>, StorageError> {
+    Ok(entries::table
+        .filter(entries::seq.ge(start))
+        .order(entries::seq)
+        .limit(limit)
+        .select(EntryRow::as_select())
+        .load(conn)?)
+}

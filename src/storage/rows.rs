@@ -1,0 +1,205 @@
+//! Row structs and their conversion to and from domain records.
+
+use super::schema::{actors, cities, entries, products};
+use super::StorageError;
+use crate::domain::hash::Hash32;
+use crate::domain::kinds::{ProductState, Role};
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = entries, treat_none_as_default_value = false)]
+pub struct EntryRow {
+    pub seq: i64,
+    pub leaf_hash: Vec<u8>,
+    pub event_id: String,
+    pub event_hash: Vec<u8>,
+    pub kind: String,
+    pub actor_id: String,
+    pub product_id: Option<String>,
+    pub recorded_at: NaiveDateTime,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = actors, treat_none_as_default_value = false)]
+pub struct ActorRow {
+    pub id: String,
+    pub org: String,
+    pub name: String,
+    pub roles: String,
+    pub public_key: Vec<u8>,
+    pub city: Option<String>,
+    pub revoked: bool,
+    pub updated_seq: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = cities, treat_none_as_default_value = false)]
+pub struct CityRow {
+    pub locode: String,
+    pub name: String,
+    pub country: String,
+    pub population: i64,
+    pub population_year: i32,
+    pub registered_seq: i64,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = products, treat_none_as_default_value = false)]
+pub struct ProductRow {
+    pub id: String,
+    pub state: String,
+    pub custodian: Option<String>,
+    pub gtin: Option<String>,
+    pub serial: Option<String>,
+    pub unu_key: String,
+    pub weight_g: i64,
+    pub measured_weight_g: Option<i64>,
+    pub removed_g: i64,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub manufactured_on: Option<String>,
+    pub hazards: String,
+    pub head_seq: i64,
+    pub head: Vec<u8>,
+    pub registered_seq: i64,
+}
+
+fn corrupt(what: impl Into<String>) -> StorageError {
+    StorageError::Corrupt(what.into())
+}
+
+fn uuid(text: &str) -> Result<Uuid, StorageError> {
+    Uuid::parse_str(text).map_err(|_| corrupt(format!("`{text}` is not a UUID")))
+}
+
+fn hash(bytes: &[u8]) -> Result<Hash32, StorageError> {
+    Hash32::from_slice(bytes).ok_or_else(|| corrupt("a stored hash is not 32 bytes"))
+}
+
+/// Masses are at most 2^53 - 1 (the JCS integer range), so they always fit in a BIGINT.
+fn grams(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn grams_back(value: i64) -> Result<u64, StorageError> {
+    u64::try_from(value).map_err(|_| corrupt(format!("negative mass {value}")))
+}
+
+impl ActorRow {
+    pub fn from_record(record: &ActorRecord, updated_seq: i64) -> ActorRow {
+        ActorRow {
+            id: record.id.to_string(),
+            org: record.org.clone(),
+            name: record.name.clone(),
+            roles: record.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+            public_key: record.public_key.to_vec(),
+            city: record.city.clone(),
+            revoked: record.revoked,
+            updated_seq,
+        }
+    }
+
+    pub fn into_record(self) -> Result<ActorRecord, StorageError> {
+        let roles = self
+            .roles
+            .split(',')
+            .map(|r| Role::parse(r).ok_or_else(|| corrupt(format!("unknown role `{r}`"))))
+            .collect::<Result<_, _>>()?;
+        Ok(ActorRecord {
+            id: uuid(&self.id)?,
+            org: self.org,
+            name: self.name,
+            roles,
+            public_key: self
+                .public_key
+                .as_slice()
+                .try_into()
+                .map_err(|_| corrupt("a stored public key is not 32 bytes"))?,
+            city: self.city,
+            revoked: self.revoked,
+        })
+    }
+}
+
+impl CityRow {
+    pub fn from_record(record: &CityRecord, registered_seq: i64) -> CityRow {
+        CityRow {
+            locode: record.locode.clone(),
+            name: record.name.clone(),
+            country: record.country.clone(),
+            population: grams(record.population),
+            population_year: i32::from(record.population_year),
+            registered_seq,
+        }
+    }
+
+    pub fn into_record(self) -> Result<CityRecord, StorageError> {
+        Ok(CityRecord {
+            locode: self.locode,
+            name: self.name,
+            country: self.country,
+            population: grams_back(self.population)?,
+            population_year: u16::try_from(self.population_year)
+                .map_err(|_| corrupt("population year out of range"))?,
+        })
+    }
+}
+
+impl ProductRow {
+    pub fn from_record(record: &ProductRecord) -> ProductRow {
+        ProductRow {
+            id: record.id.to_string(),
+            state: record.state.as_str().to_string(),
+            custodian: record.custodian.map(|c| c.to_string()),
+            gtin: record.gtin.clone(),
+            serial: record.serial.clone(),
+            unu_key: record.unu_key.clone(),
+            weight_g: grams(record.weight_g),
+            measured_weight_g: record.measured_weight_g.map(grams),
+            removed_g: grams(record.removed_g),
+            brand: record.brand.clone(),
+            model: record.model.clone(),
+            manufactured_on: record.manufactured_on.clone(),
+            hazards: serde_json::to_string(&record.hazards).unwrap_or_else(|_| "[]".into()),
+            head_seq: record.head_seq,
+            head: record.head.0.to_vec(),
+            registered_seq: record.registered_seq,
+        }
+    }
+
+    pub fn into_record(self) -> Result<ProductRecord, StorageError> {
+        Ok(ProductRecord {
+            id: uuid(&self.id)?,
+            state: ProductState::parse(&self.state)
+                .ok_or_else(|| corrupt(format!("unknown product state `{}`", self.state)))?,
+            custodian: self.custodian.as_deref().map(uuid).transpose()?,
+            gtin: self.gtin,
+            serial: self.serial,
+            unu_key: self.unu_key,
+            weight_g: grams_back(self.weight_g)?,
+            measured_weight_g: self.measured_weight_g.map(grams_back).transpose()?,
+            removed_g: grams_back(self.removed_g)?,
+            brand: self.brand,
+            model: self.model,
+            manufactured_on: self.manufactured_on,
+            hazards: serde_json::from_str(&self.hazards).map_err(|_| corrupt("stored hazards are not a JSON list"))?,
+            head_seq: self.head_seq,
+            head: hash(&self.head)?,
+            registered_seq: self.registered_seq,
+        })
+    }
+}
+
+impl EntryRow {
+    pub fn leaf(&self) -> Result<Hash32, StorageError> {
+        hash(&self.leaf_hash)
+    }
+
+    pub fn event_hash(&self) -> Result<Hash32, StorageError> {
+        hash(&self.event_hash)
+    }
+}

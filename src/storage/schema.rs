@@ -1,0 +1,70 @@
+//! Diesel's view of the tables in `migrations/`. Hand-written (there is no `diesel print-schema`
+//! step) and kept in the portable types of ARCHITECTURE.md §3.
+
+diesel::table! {
+    entries (seq) {
+        seq -> BigInt,
+        leaf_hash -> Binary,
+        event_id -> Text,
+        event_hash -> Binary,
+        kind -> Text,
+        actor_id -> Text,
+        product_id -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    log_head (id) {
+        id -> Integer,
+        size -> BigInt,
+        head -> Binary,
+        last_recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    actors (id) {
+        id -> Text,
+        org -> Text,
+        name -> Text,
+        roles -> Text,
+        public_key -> Binary,
+        city -> Nullable<Text>,
+        revoked -> Bool,
+        updated_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    cities (locode) {
+        locode -> Text,
+        name -> Text,
+        country -> Text,
+        population -> BigInt,
+        population_year -> Integer,
+        registered_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        state -> Text,
+        custodian -> Nullable<Text>,
+        gtin -> Nullable<Text>,
+        serial -> Nullable<Text>,
+        unu_key -> Text,
+        weight_g -> BigInt,
+        measured_weight_g -> Nullable<BigInt>,
+        removed_g -> BigInt,
+        brand -> Nullable<Text>,
+        model -> Nullable<Text>,
+        manufactured_on -> Nullable<Text>,
+        hazards -> Text,
+        head_seq -> BigInt,
+        head -> Binary,
+        registered_seq -> BigInt,
+    }
+}
