@@ -10,5 +10,11 @@
 //! - [`cli`]: the `ewaste-ledger` subcommands; client commands call the HTTP API.
 //! - [`config`]: validated configuration, built once and passed down.
 
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod http;
+pub mod ledger;
+pub mod keys;
 pub mod storage;

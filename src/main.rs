@@ -1,1 +1,23 @@
-fn main(){}
+//! The `ewaste-ledger` binary: parse the command line, start logging, run, map errors to exit
+//! codes. Everything else lives in the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = ewaste_ledger::cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match ewaste_ledger::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(ewaste_ledger::cli::exit_code(&error))
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
 pub mod data;
+pub mod draft;
 pub mod entry;
 pub mod event;
 pub mod gtin;

@@ -99,6 +99,8 @@ pub enum Rejection {
     },
     #[error("Actor {actor} is the last active admin; register another admin before revoking it.")]
     LastAdmin { actor: Uuid },
+    #[error("Nothing of this all-or-nothing batch was recorded because item {failed_index} was refused.")]
+    BatchAborted { failed_index: usize },
 }
 
 impl Rejection {
@@ -133,6 +135,7 @@ impl Rejection {
             Rejection::MassExceedsInput { .. } => "mass-exceeds-input",
             Rejection::FromTheFuture { .. } => "event-from-future",
             Rejection::LastAdmin { .. } => "last-admin",
+            Rejection::BatchAborted { .. } => "batch-aborted",
         }
     }
 

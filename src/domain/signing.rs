@@ -66,3 +66,17 @@ mod tests {
         assert!(verifying_key(&identity).is_none());
     }
 }
+
+/// Wraps an event object into a signed submission `{"event": ..., "sig": ...}`.
+pub fn sign_envelope(
+    event: serde_json::Value,
+    key: &SigningKey,
+) -> Result<serde_json::Value, super::jcs::JcsError> {
+    use base64::Engine;
+    let canonical = super::jcs::canonicalize(&event)?;
+    let signature = sign_event(key, &canonical);
+    Ok(serde_json::json!({
+        "event": event,
+        "sig": base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
+    }))
+}

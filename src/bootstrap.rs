@@ -1,0 +1,91 @@
+//! First start: the data directory, the log key, the first admin's key and the genesis entry
+//! (PRODUCT.md §7). Safe to run on every start and from several processes at once.
+
+use crate::config::ServerConfig;
+use crate::domain::draft::Draft;
+use crate::domain::event::{format_timestamp, parse_signed_event};
+use crate::domain::kinds::Kind;
+use crate::keys::{self, KeyError};
+use crate::ledger::{Ledger, LedgerError};
+use chrono::Utc;
+use serde_json::json;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// What bootstrap found or made, for the operator.
+#[derive(Debug)]
+pub struct BootstrapReport {
+    pub log_key: PathBuf,
+    pub admin_key: PathBuf,
+    /// Set when this run wrote the genesis entry.
+    pub genesis_admin: Option<Uuid>,
+    pub log_size: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("Cannot create the data directory {path}: {reason}.")]
+    DataDir { path: String, reason: String },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("Writing the genesis entry failed: {0}")]
+    Genesis(#[from] LedgerError),
+}
+
+/// Creates missing keys, and the genesis entry when the log is empty.
+pub async fn bootstrap(config: &ServerConfig, ledger: &Ledger) -> Result<BootstrapReport, BootstrapError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| BootstrapError::DataDir {
+        path: config.data_dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let log_key = config.data_dir.join("log-key.pem");
+    let admin_key = config.data_dir.join("admin-key.pem");
+    for path in [&log_key, &admin_key] {
+        if !path.exists() {
+            keys::write_pem(path, &keys::generate())?;
+        }
+    }
+    let mut report = BootstrapReport {
+        log_key,
+        admin_key,
+        genesis_admin: None,
+        log_size: ledger.head().await?.size,
+    };
+    if report.log_size > 0 {
+        return Ok(report);
+    }
+
+    let key = keys::read_pem(&report.admin_key)?;
+    let admin = Uuid::new_v4();
+    let envelope = Draft::registry(
+        Uuid::new_v4(),
+        Kind::ActorRegistered,
+        admin,
+        &format_timestamp(Utc::now()),
+        json!({
+            "actor": admin,
+            "org": "Ledger operator",
+            "name": "First admin",
+            "roles": ["admin"],
+            "public_key": keys::public_key_base64(&key),
+        }),
+    )
+    .sign(&key)
+    .map_err(|e| LedgerError::Internal(e.to_string()))?;
+    let signed = parse_signed_event(&envelope).map_err(LedgerError::Rejected)?;
+    let verified = ledger
+        .verify_all(vec![signed])
+        .await?
+        .pop()
+        .ok_or_else(|| LedgerError::Internal("no verification outcome".into()))?
+        .map_err(LedgerError::Rejected)?;
+    match ledger.submit(vec![verified], false).await.pop() {
+        Some(Ok(_)) => report.genesis_admin = Some(admin),
+        // Another process sharing the database wrote its genesis first: that one stands.
+        Some(Err(LedgerError::Rejected(_))) => {}
+        Some(Err(error)) => return Err(error.into()),
+        None => return Err(LedgerError::Internal("no append outcome".into()).into()),
+    }
+    report.log_size = ledger.head().await?.size;
+    Ok(report)
+}

@@ -1,0 +1,120 @@
+//! The HTTP client the commands share: JSON in and out, problems turned into [`CliError`]s,
+//! and the signer's identity looked up from its key.
+
+use super::{CliError, ClientArgs};
+use crate::domain::draft::Draft;
+use crate::domain::event::format_timestamp;
+use crate::domain::hash::Hash32;
+use crate::domain::kinds::Kind;
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A connection to one ledger with one signing key.
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    pub key: SigningKey,
+}
+
+impl Client {
+    pub fn new(args: &ClientArgs) -> anyhow::Result<Client> {
+        let key = crate::keys::read_pem(&args.key)?;
+        Ok(Client::with_key(&args.server, key))
+    }
+
+    pub fn with_key(server: &str, key: SigningKey) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(300)))
+            .build()
+            .into();
+        Client {
+            base: server.trim_end_matches('/').to_string(),
+            agent,
+            key,
+        }
+    }
+
+    fn answer(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> anyhow::Result<Value> {
+        let mut response = result.map_err(|e| CliError::Unavailable(format!("{what}: {e}")))?;
+        let status = response.status();
+        let body: Value = response
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_json()
+            .map_err(|e| CliError::Unavailable(format!("{what}: unreadable answer ({e})")))?;
+        if status.is_success() {
+            Ok(body)
+        } else if status.is_server_error() {
+            Err(CliError::Unavailable(describe(&body)).into())
+        } else {
+            Err(CliError::Refused(describe(&body)).into())
+        }
+    }
+
+    pub fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        self.answer(self.agent.get(&url).call(), &format!("GET {url}"))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        self.answer(self.agent.post(&url).send_json(body), &format!("POST {url}"))
+    }
+
+    /// The actor whose active key is ours.
+    pub fn whoami(&self) -> anyhow::Result<Uuid> {
+        let ours = crate::keys::public_key_base64(&self.key);
+        let actors = self.get("/v1/actors")?;
+        actors
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["public_key"] == ours.as_str() && a["revoked"] == false)
+            .and_then(|a| a["id"].as_str())
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "no active actor has the public key {ours} of this --key; an admin registers it with `ewaste-ledger actor add`"
+                ))
+                .into()
+            })
+    }
+
+    /// Signs and submits a registry event; returns the receipt.
+    pub fn registry_event(&self, kind: Kind, data: Value) -> anyhow::Result<Value> {
+        let actor = self.whoami()?;
+        let draft = Draft::registry(Uuid::new_v4(), kind, actor, &now(), data);
+        self.submit(&draft)
+    }
+
+    pub fn submit(&self, draft: &Draft) -> anyhow::Result<Value> {
+        let envelope = draft.sign(&self.key).context("the event cannot be canonicalised")?;
+        self.post("/v1/events", &envelope)
+    }
+
+    /// The current head of a product (what the next event's `prev` must be).
+    pub fn product_head(&self, product: &Uuid) -> anyhow::Result<Hash32> {
+        let view = self.get(&format!("/v1/products/{product}"))?;
+        view["head"]["leaf_hash"]
+            .as_str()
+            .and_then(Hash32::from_hex)
+            .ok_or_else(|| CliError::Unavailable("the product answer has no head".into()).into())
+    }
+}
+
+/// Now, as the events' `occurred_at`.
+pub fn now() -> String {
+    format_timestamp(chrono::Utc::now())
+}
+
+/// A problem's detail (or the whole body when it is not a problem).
+fn describe(body: &Value) -> String {
+    match (body["detail"].as_str(), body["type"].as_str()) {
+        (Some(detail), Some(kind)) => format!("{detail} ({kind})"),
+        _ => body.to_string(),
+    }
+}

@@ -1,0 +1,110 @@
+//! The subcommands of PRODUCT.md §7. `serve` and `init` run the ledger; the client commands
+//! build and sign events locally and call the HTTP API of `--server`.
+
+mod bench;
+mod client;
+mod import;
+mod registry;
+mod record;
+mod serve;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes, distinct so that scripts can tell what happened.
+pub mod exit {
+    /// The command line was wrong (clap also uses 2).
+    pub const USAGE: u8 = 2;
+    /// The ledger refused the request (a 4xx problem).
+    pub const REFUSED: u8 = 3;
+    /// The server could not be reached or failed (5xx).
+    pub const UNAVAILABLE: u8 = 4;
+    /// Anything else.
+    pub const FAILURE: u8 = 1;
+}
+
+/// Errors that carry their own exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("the ledger refused the request: {0}")]
+    Refused(String),
+    #[error("the server is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The exit code for an error returned by [`run`].
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<CliError>() {
+        Some(CliError::Usage(_)) => exit::USAGE,
+        Some(CliError::Refused(_)) => exit::REFUSED,
+        Some(CliError::Unavailable(_)) => exit::UNAVAILABLE,
+        None => exit::FAILURE,
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "ewaste-ledger", version, about = "A verifiable ledger of electronic products from first sale to recycling.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the server is and which key signs.
+#[derive(Args, Debug, Clone)]
+pub struct ClientArgs {
+    /// Base URL of the ledger's HTTP API.
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// PKCS#8 PEM private key of the signing actor.
+    #[arg(long, env = "EWASTE_KEY", default_value = "data/admin-key.pem")]
+    pub key: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the ledger's HTTP server (creates keys and the genesis entry on first start).
+    Serve(serve::ServeArgs),
+    /// Create the data directory, keys and genesis entry, then exit.
+    Init(serve::ServeArgs),
+    /// Make a new Ed25519 key (PKCS#8 PEM) and print its public key.
+    Keygen {
+        /// Where to write the private key (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Register, rotate or revoke actors (signed by an admin key).
+    #[command(subcommand)]
+    Actor(registry::ActorCommand),
+    /// Register cities (signed by an admin key).
+    #[command(subcommand)]
+    City(registry::CityCommand),
+    /// Register products one at a time or from a CSV file (signed by a manufacturer key).
+    #[command(subcommand)]
+    Product(import::ProductCommand),
+    /// Record a lifecycle event for a product.
+    Event(record::EventArgs),
+    /// Measure signature verification, ingestion and fsync rates on this machine.
+    Bench(bench::BenchArgs),
+}
+
+/// Runs a command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::serve(args),
+        Command::Init(args) => serve::init(args),
+        Command::Keygen { out } => {
+            let key = crate::keys::generate();
+            crate::keys::write_pem(&out, &key)?;
+            println!("{}", crate::keys::public_key_base64(&key));
+            eprintln!("private key written to {}", out.display());
+            Ok(())
+        }
+        Command::Actor(command) => registry::actor(command),
+        Command::City(command) => registry::city(command),
+        Command::Product(command) => import::product(command),
+        Command::Event(args) => record::event(args),
+        Command::Bench(args) => bench::bench(args),
+    }
+}

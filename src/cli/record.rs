@@ -1,0 +1,154 @@
+//! `event KIND --product ID-or-label-URI …`: record what happened to a product.
+
+use super::client::{now, Client};
+use super::{CliError, ClientArgs};
+use crate::domain::draft::Draft;
+use crate::domain::identifiers::ProductRef;
+use crate::domain::kinds::Kind;
+use clap::Args;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+#[derive(Args, Debug)]
+pub struct EventArgs {
+    /// placed_on_market, resold, repaired, collected, handed_over, prepared_for_reuse,
+    /// depolluted, recycled, disposed or exported.
+    pub kind: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// The product: its UUID, or the URI on its label (Digital Link or /p/UUID).
+    #[arg(long)]
+    pub product: String,
+    /// Where it happened (UN/LOCODE).
+    #[arg(long)]
+    pub city: String,
+    /// When it happened (RFC 3339 UTC); default now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Extra `data` members as a JSON object (merged with the flags below).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Measured or prepared weight in grams.
+    #[arg(long)]
+    pub weight_g: Option<u64>,
+    /// Collection channel: municipal, retail_take_back, producer_take_back, other.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Receiving actor of a hand-over.
+    #[arg(long)]
+    pub to: Option<Uuid>,
+    /// Transport document of a hand-over.
+    #[arg(long)]
+    pub document: Option<String>,
+    /// Grade after preparation for re-use.
+    #[arg(long)]
+    pub grade: Option<String>,
+    /// The component prepared for re-use, when not the whole unit.
+    #[arg(long)]
+    pub component: Option<String>,
+    /// Depollution: `component=grams`, repeatable.
+    #[arg(long = "removed", value_name = "COMPONENT=GRAMS")]
+    pub removed: Vec<String>,
+    /// Recycling output: `material=grams`, repeatable.
+    #[arg(long = "fraction", value_name = "MATERIAL=GRAMS")]
+    pub fractions: Vec<String>,
+    /// Basel Annex IV code: R1–R13 or D1–D15.
+    #[arg(long)]
+    pub operation: Option<String>,
+    /// Export destination (ISO 3166-1 alpha-2).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Basel entry of an export: A1181 or Y49.
+    #[arg(long)]
+    pub basel_entry: Option<String>,
+    /// Prior informed consent notification number of an export.
+    #[arg(long)]
+    pub notification: Option<String>,
+    /// What was repaired.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A part replaced in a repair, repeatable.
+    #[arg(long = "part")]
+    pub parts: Vec<String>,
+}
+
+fn masses(items: &[String], name_key: &str) -> anyhow::Result<Vec<Value>> {
+    items
+        .iter()
+        .map(|item| {
+            let (name, grams) = item
+                .rsplit_once('=')
+                .ok_or_else(|| CliError::Usage(format!("`{item}` is not NAME=GRAMS")))?;
+            let grams: u64 = grams
+                .parse()
+                .map_err(|_| CliError::Usage(format!("`{grams}` in `{item}` is not a whole number of grams")))?;
+            Ok(json!({ name_key: name, "mass_g": grams }))
+        })
+        .collect()
+}
+
+impl EventArgs {
+    fn data(&self) -> anyhow::Result<Value> {
+        let mut data = match &self.data {
+            Some(text) => match serde_json::from_str(text) {
+                Ok(Value::Object(map)) => map,
+                _ => return Err(CliError::Usage("--data must be a JSON object".into()).into()),
+            },
+            None => Map::new(),
+        };
+        let mut set = |name: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                data.insert(name.to_string(), value);
+            }
+        };
+        set("weight_g", self.weight_g.map(|v| json!(v)));
+        set("channel", self.channel.as_ref().map(|v| json!(v)));
+        set("to", self.to.map(|v| json!(v)));
+        set("document", self.document.as_ref().map(|v| json!(v)));
+        set("grade", self.grade.as_ref().map(|v| json!(v)));
+        set("component", self.component.as_ref().map(|v| json!(v)));
+        set("operation", self.operation.as_ref().map(|v| json!(v)));
+        set("country", self.country.as_ref().map(|v| json!(v)));
+        set("basel_entry", self.basel_entry.as_ref().map(|v| json!(v)));
+        set("notification", self.notification.as_ref().map(|v| json!(v)));
+        set("description", self.description.as_ref().map(|v| json!(v)));
+        set("parts_replaced", (!self.parts.is_empty()).then(|| json!(self.parts)));
+        set("components", (!self.removed.is_empty()).then(|| masses(&self.removed, "component")).transpose()?.map(Value::Array));
+        set("fractions", (!self.fractions.is_empty()).then(|| masses(&self.fractions, "material")).transpose()?.map(Value::Array));
+        Ok(Value::Object(data))
+    }
+}
+
+pub fn event(args: EventArgs) -> anyhow::Result<()> {
+    let kind = Kind::parse(&args.kind)
+        .filter(|k| k.is_product_kind() && *k != Kind::Registered)
+        .ok_or_else(|| CliError::Usage(format!("`{}` is not a product event kind (use `product register` to register)", args.kind)))?;
+    let product = ProductRef::parse(&args.product)
+        .map_err(|e| CliError::Usage(format!("--product: {e}")))?
+        .product_id();
+    let client = Client::new(&args.client)?;
+    let actor = client.whoami()?;
+    let data = args.data()?;
+    let occurred_at = args.at.clone().unwrap_or_else(now);
+    let mut draft = Draft {
+        id: Uuid::new_v4(),
+        kind,
+        actor,
+        occurred_at,
+        city: Some(args.city.clone()),
+        product: Some(product),
+        prev: Some(client.product_head(&product)?),
+        data,
+    };
+    let receipt = match client.submit(&draft) {
+        // Someone recorded first: re-read the head and try once more with a new event id.
+        Err(error) if error.to_string().contains("problem:stale-prev") => {
+            draft.prev = Some(client.product_head(&product)?);
+            draft.id = Uuid::new_v4();
+            client.submit(&draft)?
+        }
+        other => other?,
+    };
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `actor add|rotate|revoke` and `city add`: registry events signed by an admin.
+
+use super::client::Client;
+use super::{CliError, ClientArgs};
+use crate::domain::kinds::Kind;
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// The new key of an actor: base64 text or a PEM private key file.
+#[derive(Args, Debug)]
+pub struct PublicKeyArg {
+    /// Public key, base64 of the 32 raw bytes.
+    #[arg(long, conflicts_with = "key_file", required_unless_present = "key_file")]
+    public_key: Option<String>,
+    /// Take the public key from this PKCS#8 PEM private key (e.g. one made by `keygen`).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+}
+
+impl PublicKeyArg {
+    fn base64(&self) -> anyhow::Result<String> {
+        match (&self.public_key, &self.key_file) {
+            (Some(text), _) => Ok(text.clone()),
+            (None, Some(path)) => Ok(crate::keys::public_key_base64(&crate::keys::read_pem(path)?)),
+            (None, None) => Err(CliError::Usage("give --public-key or --key-file".into()).into()),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActorCommand {
+    /// Register an actor.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Organisation name.
+        #[arg(long)]
+        org: String,
+        /// Name of the device, system or person.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated roles: admin, manufacturer, retailer, repairer, collector, recycler, regulator.
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        #[command(flatten)]
+        key: PublicKeyArg,
+        /// Home city (UN/LOCODE).
+        #[arg(long)]
+        city: Option<String>,
+        /// The new actor's id (default: a random UUID).
+        #[arg(long)]
+        id: Option<Uuid>,
+    },
+    /// Give an actor a new key; the old one stops working.
+    Rotate {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        actor: Uuid,
+        #[command(flatten)]
+        key: PublicKeyArg,
+    },
+    /// Revoke an actor for good.
+    Revoke {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        actor: Uuid,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CityCommand {
+    /// Register a city.
+    Add {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// UN/LOCODE without the space, e.g. DEBER.
+        #[arg(long)]
+        locode: String,
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2 (default: the LOCODE's first two letters).
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long)]
+        population: u64,
+        #[arg(long)]
+        population_year: u16,
+    },
+}
+
+fn print_receipt(receipt: &Value) {
+    println!("{}", serde_json::to_string_pretty(receipt).unwrap_or_default());
+}
+
+pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
+    match command {
+        ActorCommand::Add { client, org, name, roles, key, city, id } => {
+            let client = Client::new(&client)?;
+            let id = id.unwrap_or_else(Uuid::new_v4);
+            let mut data = json!({
+                "actor": id, "org": org, "name": name, "roles": roles, "public_key": key.base64()?,
+            });
+            if let Some(city) = city {
+                data["city"] = json!(city);
+            }
+            client.registry_event(Kind::ActorRegistered, data)?;
+            eprintln!("actor {id} registered");
+            println!("{id}");
+            Ok(())
+        }
+        ActorCommand::Rotate { client, actor, key } => {
+            let client = Client::new(&client)?;
+            let data = json!({ "actor": actor, "public_key": key.base64()? });
+            print_receipt(&client.registry_event(Kind::ActorKeyRotated, data)?);
+            Ok(())
+        }
+        ActorCommand::Revoke { client, actor, reason } => {
+            let client = Client::new(&client)?;
+            let mut data = json!({ "actor": actor });
+            if let Some(reason) = reason {
+                data["reason"] = json!(reason);
+            }
+            print_receipt(&client.registry_event(Kind::ActorRevoked, data)?);
+            Ok(())
+        }
+    }
+}
+
+pub fn city(command: CityCommand) -> anyhow::Result<()> {
+    let CityCommand::Add { client, locode, name, country, population, population_year } = command;
+    let client = Client::new(&client)?;
+    let country = country.unwrap_or_else(|| locode.chars().take(2).collect());
+    let data = json!({
+        "locode": locode, "name": name, "country": country,
+        "population": population, "population_year": population_year,
+    });
+    print_receipt(&client.registry_event(Kind::CityRegistered, data)?);
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `serve` and `init`.
+
+use crate::bootstrap::bootstrap;
+use crate::config::ServerConfig;
+use crate::http::{routes, AppState};
+use crate::ledger::Ledger;
+use actix_web::{App, HttpServer};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "EWASTE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory for the SQLite database and the keys.
+    #[arg(long, env = "EWASTE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL, or `sqlite://PATH`; default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Base of label URIs (default: http://BIND).
+    #[arg(long, env = "EWASTE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The log's checkpoint origin (default: the public URL's host and path + `/log`).
+    #[arg(long, env = "EWASTE_ORIGIN")]
+    pub origin: Option<String>,
+}
+
+impl ServeArgs {
+    fn config(&self) -> anyhow::Result<ServerConfig> {
+        Ok(ServerConfig::new(
+            self.bind,
+            self.data_dir.clone(),
+            self.database_url.as_deref(),
+            self.public_url.as_deref(),
+            self.origin.as_deref(),
+        )?)
+    }
+}
+
+/// Opens the ledger and bootstraps it, telling the operator where things are.
+async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let ledger = Ledger::open(&config.database, &config.ledger)?;
+    let report = bootstrap(config, &ledger).await?;
+    eprintln!("ewaste-ledger: {} backend, log of {} entries", ledger.backend(), report.log_size);
+    eprintln!("  log key:   {}", report.log_key.display());
+    eprintln!("  admin key: {}", report.admin_key.display());
+    if let Some(admin) = report.genesis_admin {
+        eprintln!("  genesis written: first admin actor id {admin}");
+    }
+    let admin_key = crate::keys::read_pem(&report.admin_key)?.verifying_key().to_bytes();
+    if let Some(admin) = ledger.actors().await?.iter().find(|a| a.public_key == admin_key) {
+        eprintln!("  admin actor: {} ({})", admin.id, if admin.revoked { "revoked" } else { "active" });
+    }
+    Ok(ledger)
+}
+
+pub fn init(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    actix_web::rt::System::new().block_on(async { open(&config).await.map(|_| ()) })
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    actix_web::rt::System::new().block_on(async move {
+        let ledger = open(&config).await?;
+        let state = AppState {
+            ledger,
+            public_url: config.public_url.clone(),
+            limits: config.limits,
+        };
+        eprintln!("  listening on http://{} (labels under {})", config.bind, config.public_url);
+        HttpServer::new(move || App::new().configure(routes(state.clone())))
+            .workers(config.workers)
+            .client_request_timeout(Duration::from_secs(10))
+            .client_disconnect_timeout(Duration::from_secs(5))
+            .keep_alive(Duration::from_secs(30))
+            .shutdown_timeout(10)
+            .bind(config.bind)?
+            .run()
+            .await?;
+        Ok(())
+    })
+}

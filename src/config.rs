@@ -1,0 +1,77 @@
+//! Validated configuration for `serve` and `init`, built once from flags and environment and
+//! passed down (no globals).
+
+use crate::http::Limits;
+use crate::ledger::LedgerSettings;
+use crate::storage::{DatabaseTarget, StorageError};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything a server needs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseTarget,
+    /// Base of label URIs, without a trailing slash.
+    pub public_url: String,
+    /// The log's checkpoint origin (used by checkpoints, see the audit issue).
+    pub origin: String,
+    pub ledger: LedgerSettings,
+    pub limits: Limits,
+    pub workers: usize,
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Database(#[from] StorageError),
+    #[error("--public-url `{0}` must start with http:// or https://.")]
+    PublicUrl(String),
+    #[error("--origin `{0}` must be a non-empty line without spaces or `+` (a C2SP key name).")]
+    Origin(String),
+}
+
+impl ServerConfig {
+    /// Builds and checks the configuration. The database defaults to SQLite in the data directory.
+    pub fn new(
+        bind: SocketAddr,
+        data_dir: PathBuf,
+        database_url: Option<&str>,
+        public_url: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<ServerConfig, ConfigError> {
+        let database = match database_url {
+            Some(url) => DatabaseTarget::parse(url)?,
+            None => DatabaseTarget::Sqlite(data_dir.join("ledger.sqlite")),
+        };
+        let public_url = public_url
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::PublicUrl(public_url));
+        }
+        let origin = origin.map(str::to_string).unwrap_or_else(|| {
+            public_url
+                .split("://")
+                .nth(1)
+                .unwrap_or("ewaste-ledger")
+                .to_string()
+                + "/log"
+        });
+        if origin.is_empty() || origin.contains(char::is_whitespace) || origin.contains('+') {
+            return Err(ConfigError::Origin(origin));
+        }
+        Ok(ServerConfig {
+            bind,
+            data_dir,
+            database,
+            public_url,
+            origin,
+            ledger: LedgerSettings::default(),
+            limits: Limits::default(),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        })
+    }
+}

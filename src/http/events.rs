@@ -1,0 +1,137 @@
+//! `POST /v1/events` and `POST /v1/events/batch`: parse, verify (off the writer), submit,
+//! answer with receipts only after commit.
+
+use super::body::read_limited;
+use super::problem::Problem;
+use super::views;
+use super::AppState;
+use crate::domain::event::{parse_signed_event, SignedEvent};
+use crate::domain::rejection::Rejection;
+use crate::ledger::{LedgerError, Receipt};
+use actix_web::{web, HttpResponse};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+fn invalid_json(error: serde_json::Error) -> Rejection {
+    Rejection::InvalidJson {
+        detail: error.to_string(),
+    }
+}
+
+fn receipt_response(receipt: &Receipt) -> HttpResponse {
+    let mut response = if receipt.replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    response.json(views::receipt(receipt))
+}
+
+/// One signed event → its receipt (201, or 200 for a replay of an identical event).
+pub async fn submit_one(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, Problem> {
+    let body = read_limited(payload, state.limits.single_body_bytes, state.limits.body_timeout).await?;
+    let value: Value = serde_json::from_slice(&body).map_err(invalid_json)?;
+    let signed = parse_signed_event(&value)?;
+    let verified = state
+        .ledger
+        .verify_all(vec![signed])
+        .await?
+        .pop()
+        .ok_or_else(|| LedgerError::Internal("verification returned nothing".into()))??;
+    let receipt = state
+        .ledger
+        .submit(vec![verified], false)
+        .await
+        .pop()
+        .ok_or_else(|| LedgerError::Internal("the writer returned nothing".into()))??;
+    Ok(receipt_response(&receipt))
+}
+
+#[derive(Deserialize)]
+pub struct BatchQuery {
+    /// All or nothing: when any event is refused, none is recorded.
+    #[serde(default)]
+    atomic: bool,
+}
+
+/// A JSON array of signed events → a JSON array, in the same order, of receipts or problems.
+pub async fn submit_batch(
+    state: web::Data<AppState>,
+    query: web::Query<BatchQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let limits = state.limits;
+    let body = read_limited(payload, limits.batch_body_bytes, limits.body_timeout).await?;
+    // Parsing megabytes of JSON is CPU work: keep it off the async workers, spread on all cores.
+    let parsed = tokio::task::spawn_blocking(move || parse_batch(&body, limits.batch_items))
+        .await
+        .map_err(|e| LedgerError::Internal(format!("batch parsing panicked: {e}")))??;
+
+    let mut outcomes: Vec<Option<Result<Receipt, LedgerError>>> = Vec::with_capacity(parsed.len());
+    let mut to_verify = Vec::new();
+    let mut positions = Vec::new();
+    for (index, item) in parsed.into_iter().enumerate() {
+        match item {
+            Ok(signed) => {
+                positions.push(index);
+                to_verify.push(signed);
+                outcomes.push(None);
+            }
+            Err(rejection) => outcomes.push(Some(Err(LedgerError::Rejected(rejection)))),
+        }
+    }
+    let verified = state.ledger.verify_all(to_verify).await?;
+    let mut to_submit = Vec::new();
+    let mut submit_positions = Vec::new();
+    for (index, item) in positions.into_iter().zip(verified) {
+        match item {
+            Ok(event) => {
+                submit_positions.push(index);
+                to_submit.push(event);
+            }
+            Err(rejection) => outcomes[index] = Some(Err(LedgerError::Rejected(rejection))),
+        }
+    }
+
+    let first_failure = outcomes.iter().position(|o| o.is_some());
+    match (query.atomic, first_failure) {
+        (true, Some(failed_index)) => {
+            for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
+                *outcome = Some(Err(LedgerError::Rejected(Rejection::BatchAborted { failed_index })));
+            }
+        }
+        _ => {
+            let receipts = state.ledger.submit(to_submit, query.atomic).await;
+            for (index, receipt) in submit_positions.into_iter().zip(receipts) {
+                outcomes[index] = Some(receipt);
+            }
+        }
+    }
+
+    let body: Vec<Value> = outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Some(Ok(receipt)) => views::receipt(&receipt),
+            Some(Err(error)) => Problem::from(error).body(),
+            None => Problem::from(LedgerError::Internal("an event got no outcome".into())).body(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Splits a batch body into submissions, each parsed independently.
+fn parse_batch(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedEvent, Rejection>>, Problem> {
+    let items: Vec<Value> = match serde_json::from_slice::<Value>(body).map_err(invalid_json)? {
+        Value::Array(items) => items,
+        _ => return Err(Rejection::invalid("", "a batch must be a JSON array of signed events").into()),
+    };
+    if items.is_empty() || items.len() > max_items {
+        return Err(Rejection::invalid(
+            "",
+            format!("a batch holds 1 to {max_items} events, not {}", items.len()),
+        )
+        .into());
+    }
+    Ok(items.par_iter().map(parse_signed_event).collect())
+}

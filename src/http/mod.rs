@@ -1,0 +1,61 @@
+//! The HTTP API (PRODUCT.md §7), actix-web only. Routes are registered in one place,
+//! [`routes`]; handlers are thin and call the ledger.
+
+mod body;
+mod events;
+pub mod problem;
+mod products;
+mod registry;
+mod views;
+
+use crate::ledger::Ledger;
+use actix_web::web;
+
+/// Request limits (documented in docs/api.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest body of `POST /v1/events`.
+    pub single_body_bytes: usize,
+    /// Largest body of `POST /v1/events/batch`.
+    pub batch_body_bytes: usize,
+    /// Most events in one batch request.
+    pub batch_items: usize,
+    /// Longest time to receive a body.
+    pub body_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            single_body_bytes: 64 * 1024,
+            batch_body_bytes: 32 * 1024 * 1024,
+            batch_items: 10_000,
+            body_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub ledger: Ledger,
+    /// Base of label URIs, without a trailing slash.
+    pub public_url: String,
+    pub limits: Limits,
+}
+
+/// Registers every route. The server and the tests build the app with this same function.
+pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .route("/healthz", web::get().to(registry::health))
+            .route("/v1/events", web::post().to(events::submit_one))
+            .route("/v1/events/batch", web::post().to(events::submit_batch))
+            .route("/v1/products/{id}", web::get().to(products::product))
+            .route("/v1/products/{id}/events", web::get().to(products::product_events))
+            .route("/v1/actors", web::get().to(registry::actors))
+            .route("/v1/actors/{id}", web::get().to(registry::actor))
+            .route("/v1/cities", web::get().to(registry::cities))
+            .default_service(web::to(registry::no_route));
+    }
+}

@@ -1,0 +1,92 @@
+//! The JSON shapes of the API (PRODUCT.md §7), built from ledger records.
+
+use crate::domain::identifiers;
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::reference;
+use crate::domain::serial::Serial;
+use crate::ledger::read::LoggedEvent;
+use crate::ledger::Receipt;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+pub fn receipt(receipt: &Receipt) -> Value {
+    json!({ "seq": receipt.seq, "leaf_hash": receipt.leaf_hash.to_hex() })
+}
+
+pub fn actor(actor: &ActorRecord) -> Value {
+    let mut view = json!({
+        "id": actor.id,
+        "org": actor.org,
+        "name": actor.name,
+        "roles": actor.roles,
+        "public_key": base64::engine::general_purpose::STANDARD.encode(actor.public_key),
+        "revoked": actor.revoked,
+    });
+    if let Some(city) = &actor.city {
+        view["city"] = json!(city);
+    }
+    view
+}
+
+pub fn city(city: &CityRecord) -> Value {
+    json!({
+        "locode": city.locode,
+        "name": city.name,
+        "country": city.country,
+        "population": city.population,
+        "population_year": city.population_year,
+    })
+}
+
+/// The label URI of a product: its GS1 Digital Link when labelled, else `/p/{uuid}`.
+pub fn product_uri(public_url: &str, product: &ProductRecord) -> String {
+    let labelled = product.gtin.as_deref().zip(product.serial.as_deref()).and_then(|(gtin, serial)| {
+        let gtin = crate::domain::gtin::Gtin14::parse(gtin).ok()?;
+        let serial = Serial::parse(serial).ok()?;
+        Some(identifiers::digital_link_path(&gtin, &serial))
+    });
+    format!("{public_url}{}", labelled.unwrap_or_else(|| format!("/p/{}", product.id)))
+}
+
+pub fn product(public_url: &str, product: &ProductRecord) -> Value {
+    let mut view = Map::new();
+    view.insert("id".into(), json!(product.id));
+    view.insert("state".into(), json!(product.state));
+    view.insert("uri".into(), json!(product_uri(public_url, product)));
+    view.insert("unu_key".into(), json!(product.unu_key));
+    if let Some(key) = reference::unu_key(&product.unu_key) {
+        view.insert("eu6_category".into(), json!(key.eu6_category));
+    }
+    view.insert("weight_g".into(), json!(product.weight_g));
+    view.insert("removed_g".into(), json!(product.removed_g));
+    view.insert("hazards".into(), json!(product.hazards));
+    view.insert(
+        "head".into(),
+        json!({ "seq": product.head_seq, "leaf_hash": product.head.to_hex() }),
+    );
+    let optional = [
+        ("custodian", product.custodian.map(|c| json!(c))),
+        ("gtin", product.gtin.as_ref().map(|v| json!(v))),
+        ("serial", product.serial.as_ref().map(|v| json!(v))),
+        ("measured_weight_g", product.measured_weight_g.map(|v| json!(v))),
+        ("brand", product.brand.as_ref().map(|v| json!(v))),
+        ("model", product.model.as_ref().map(|v| json!(v))),
+        ("manufactured_on", product.manufactured_on.as_ref().map(|v| json!(v))),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            view.insert(name.into(), value);
+        }
+    }
+    Value::Object(view)
+}
+
+pub fn logged_event(entry: &LoggedEvent) -> Value {
+    json!({
+        "seq": entry.seq,
+        "leaf_hash": entry.leaf_hash.to_hex(),
+        "recorded_at": entry.recorded_at,
+        "event": entry.event,
+        "sig": entry.sig,
+    })
+}

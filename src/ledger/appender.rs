@@ -1,0 +1,368 @@
+//! The single writer (ARCHITECTURE.md §2). Requests hand it events whose signatures were
+//! already checked; it takes whatever has queued up as one batch, decides every event against
+//! the current state, writes the accepted ones in ONE transaction and only then answers each
+//! waiter. One fsync covers the whole batch (group commit).
+
+use super::batch_state::{BatchState, RecordedEvent};
+use super::keys::KeyCache;
+use super::{LedgerError, Receipt, VerifiedEvent};
+use crate::domain::data::EventData;
+use crate::domain::entry::{Entry, EntryHeader};
+use crate::domain::event::format_timestamp;
+use crate::domain::kinds::Kind;
+use crate::domain::rejection::Rejection;
+use crate::domain::rules::{decide, Change, Clock};
+use crate::domain::signing;
+use crate::storage::append::{self, BatchWrite};
+use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
+use crate::storage::{DatabaseTarget, DbConnection, StorageError};
+use chrono::{DateTime, Duration, Utc};
+use diesel::Connection;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// One request's events and where to send their outcomes.
+pub struct Job {
+    pub events: Vec<VerifiedEvent>,
+    /// All or nothing: when one event is refused, none of the job's events is recorded.
+    pub atomic: bool,
+    pub reply: oneshot::Sender<Vec<Result<Receipt, LedgerError>>>,
+}
+
+/// Tuning of the writer.
+#[derive(Clone, Copy, Debug)]
+pub struct AppenderSettings {
+    /// The most events one transaction takes.
+    pub max_batch_events: usize,
+    pub clock_skew: Duration,
+}
+
+/// Starts the writer thread. It runs until every [`mpsc::Sender`] is dropped.
+pub fn spawn(
+    target: DatabaseTarget,
+    settings: AppenderSettings,
+    keys: Arc<KeyCache>,
+    queue_depth: usize,
+) -> Result<mpsc::Sender<Job>, StorageError> {
+    let conn = target.connect()?;
+    let (sender, receiver) = mpsc::channel(queue_depth);
+    std::thread::Builder::new()
+        .name("ledger-writer".into())
+        .spawn(move || writer_loop(conn, target, receiver, settings, keys))
+        .map_err(|e| StorageError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+    Ok(sender)
+}
+
+fn writer_loop(
+    mut conn: DbConnection,
+    target: DatabaseTarget,
+    mut receiver: mpsc::Receiver<Job>,
+    settings: AppenderSettings,
+    keys: Arc<KeyCache>,
+) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut jobs = vec![first];
+        let mut events = jobs[0].events.len();
+        while events < settings.max_batch_events {
+            match receiver.try_recv() {
+                Ok(job) => {
+                    events += job.events.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now()) {
+            Ok((outcomes, state)) => {
+                keys.update(state.changed_actors.keys().filter_map(|id| state.actors.get(id)));
+                outcomes
+            }
+            Err(error) => {
+                tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
+                if conn.is_broken_connection() {
+                    if let Ok(fresh) = target.connect() {
+                        conn = fresh;
+                    }
+                }
+                jobs.iter()
+                    .map(|job| job.events.iter().map(|_| Err(LedgerError::from(&error))).collect())
+                    .collect()
+            }
+        };
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            // A waiter that gave up (client gone) is not an error: its events are committed.
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+trait BrokenCheck {
+    fn is_broken_connection(&mut self) -> bool;
+}
+
+impl BrokenCheck for DbConnection {
+    fn is_broken_connection(&mut self) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        self.ping().is_err()
+    }
+}
+
+type Outcomes = Vec<Vec<Result<Receipt, LedgerError>>>;
+
+/// Decides and writes one batch in one transaction. Returns each job's outcomes and the final
+/// state. Rejections change nothing; on error nothing of the batch is written.
+pub fn append_batch(
+    conn: &mut DbConnection,
+    jobs: &[Job],
+    settings: AppenderSettings,
+    now: DateTime<Utc>,
+) -> Result<(Outcomes, BatchState), StorageError> {
+    conn.transaction(|conn| {
+        let head = append::lock_head(conn)?;
+        let mut state = load_state(conn, jobs, head)?;
+        // recorded_at never goes backwards, even if the clock does.
+        let now = state
+            .head
+            .last_recorded_at
+            .map(|last| last.and_utc())
+            .filter(|last| *last > now)
+            .unwrap_or(now);
+        let recorded_at = format_timestamp(now);
+        let clock = Clock {
+            now,
+            skew: settings.clock_skew,
+        };
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            outcomes.push(if job.atomic {
+                append_atomic(&mut state, &job.events, clock, &recorded_at)
+            } else {
+                job.events
+                    .iter()
+                    .map(|event| append_one(&mut state, event, clock, &recorded_at).map_err(LedgerError::Rejected))
+                    .collect()
+            });
+        }
+        state.head.last_recorded_at = Some(now.naive_utc());
+        if !state.entries.is_empty() {
+            append::write_batch(conn, &take_batch_write(&mut state), &state.head)?;
+        }
+        Ok((outcomes, state))
+    })
+}
+
+/// Loads, in a handful of bulk queries, everything the batch's events may touch.
+fn load_state(conn: &mut DbConnection, jobs: &[Job], head: crate::storage::append::LogHead) -> Result<BatchState, StorageError> {
+    let mut event_ids = Vec::new();
+    let mut actor_ids = Vec::new();
+    let mut product_ids = Vec::new();
+    let mut locodes = Vec::new();
+    let mut revokes = false;
+    for verified in jobs.iter().flat_map(|job| &job.events) {
+        let event = &verified.signed.event;
+        event_ids.push(event.id.to_string());
+        actor_ids.push(event.actor.to_string());
+        if let Some(product) = event.product {
+            product_ids.push(product.to_string());
+        }
+        if let Some(city) = &event.city {
+            locodes.push(city.as_str().to_string());
+        }
+        match &event.data {
+            EventData::HandedOver(d) => actor_ids.push(d.to.clone()),
+            EventData::ActorRegistered(d) => actor_ids.push(d.actor.clone()),
+            EventData::ActorKeyRotated(d) => actor_ids.push(d.actor.clone()),
+            EventData::ActorRevoked(d) => {
+                actor_ids.push(d.actor.clone());
+                revokes = true;
+            }
+            EventData::CityRegistered(d) => locodes.push(d.locode.clone()),
+            EventData::PomBaseline(d) => locodes.push(d.locode.clone()),
+            _ => {}
+        }
+    }
+    for list in [&mut event_ids, &mut actor_ids, &mut product_ids, &mut locodes] {
+        list.sort_unstable();
+        list.dedup();
+    }
+
+    let mut state = BatchState::new(head);
+    for row in append::entries_by_event_id(conn, &event_ids)? {
+        let id = uuid::Uuid::parse_str(&row.event_id).map_err(|_| StorageError::Corrupt("stored event id".into()))?;
+        state.events.insert(
+            id,
+            RecordedEvent {
+                event_hash: row.event_hash()?,
+                seq: row.seq,
+                leaf_hash: row.leaf()?,
+            },
+        );
+    }
+    for actor in append::actors_by_id(conn, &actor_ids)? {
+        state.actors.insert(actor.id, actor);
+    }
+    for city in append::cities_by_locode(conn, &locodes)? {
+        state.cities.insert(city.locode.clone(), city);
+    }
+    for product in append::products_by_id(conn, &product_ids)? {
+        state.products.insert(product.id, product);
+    }
+    if revokes {
+        state.active_admins = append::count_active_admins(conn)?;
+    }
+    Ok(state)
+}
+
+/// All or nothing: on the first refusal the state is put back as it was before the job.
+fn append_atomic(
+    state: &mut BatchState,
+    events: &[VerifiedEvent],
+    clock: Clock,
+    recorded_at: &str,
+) -> Vec<Result<Receipt, LedgerError>> {
+    let before = state.clone();
+    let mut outcomes = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        match append_one(state, event, clock, recorded_at) {
+            Ok(receipt) => outcomes.push(Ok(receipt)),
+            Err(rejection) => {
+                *state = before;
+                return events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| {
+                        Err(LedgerError::Rejected(if i == index {
+                            rejection.clone()
+                        } else {
+                            Rejection::BatchAborted { failed_index: index }
+                        }))
+                    })
+                    .collect();
+            }
+        }
+    }
+    outcomes
+}
+
+/// Decides one event and, when it is accepted, appends its entry to the batch.
+fn append_one(
+    state: &mut BatchState,
+    verified: &VerifiedEvent,
+    clock: Clock,
+    recorded_at: &str,
+) -> Result<Receipt, Rejection> {
+    let signed = &verified.signed;
+    let event = &signed.event;
+    let event_hash = signed.event_hash();
+    if let Some(recorded) = state.events.get(&event.id) {
+        return if recorded.event_hash == event_hash {
+            Ok(Receipt {
+                seq: recorded.seq,
+                leaf_hash: recorded.leaf_hash,
+                replayed: true,
+            })
+        } else {
+            Err(Rejection::DuplicateEventId {
+                id: event.id,
+                seq: recorded.seq,
+            })
+        };
+    }
+
+    let signer_key = signer_key(state, verified)?;
+    let change = decide(&*state, event, &signer_key, clock)?;
+
+    let seq = state.head.size;
+    let entry = Entry::new(
+        &signed.canonical,
+        &EntryHeader {
+            seq,
+            prev: state.head.head,
+            recorded_at,
+            sig: &signed.signature_b64,
+        },
+    );
+    match change {
+        Change::Actor(actor) => state.put_actor(actor, seq),
+        Change::City(city) => state.put_city(city, seq),
+        Change::Product(mut product) => {
+            if event.kind == Kind::Registered {
+                product.registered_seq = seq;
+            }
+            product.head_seq = seq;
+            product.head = entry.leaf_hash;
+            state.put_product(product);
+        }
+        Change::LogOnly => {}
+    }
+    state.events.insert(
+        event.id,
+        RecordedEvent {
+            event_hash,
+            seq,
+            leaf_hash: entry.leaf_hash,
+        },
+    );
+    state.entries.push(EntryRow {
+        seq,
+        leaf_hash: entry.leaf_hash.0.to_vec(),
+        event_id: event.id.to_string(),
+        event_hash: event_hash.0.to_vec(),
+        kind: event.kind.as_str().to_string(),
+        actor_id: event.actor.to_string(),
+        product_id: event.product.map(|p| p.to_string()),
+        recorded_at: clock.now.naive_utc(),
+        bytes: entry.bytes,
+    });
+    state.head.size = seq + 1;
+    state.head.head = entry.leaf_hash;
+    Ok(Receipt {
+        seq,
+        leaf_hash: entry.leaf_hash,
+        replayed: false,
+    })
+}
+
+/// The key the rules should treat as the signer's. The request verified the signature with
+/// the key it knew; if the actor's key in this batch's state differs (rotated meanwhile, or the
+/// actor was registered earlier in this very batch), verify again here with the current key.
+fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], Rejection> {
+    let event = &verified.signed.event;
+    let current = state.actors.get(&event.actor).map(|a| a.public_key);
+    match (current, verified.verified_key) {
+        (Some(current), Some(used)) if current == used => Ok(current),
+        (Some(current), _) => {
+            let key = signing::verifying_key(&current).ok_or(Rejection::BadSignature { actor: event.actor })?;
+            if signing::verify_event(&key, &verified.signed.canonical, &verified.signed.signature) {
+                Ok(current)
+            } else {
+                Err(Rejection::BadSignature { actor: event.actor })
+            }
+        }
+        // Unknown actor: only the genesis can pass the rules, with the key it verified under.
+        (None, used) => Ok(used.unwrap_or([0; 32])),
+    }
+}
+
+/// The rows to write; the entries move out of the state (they are the bulk of the batch).
+fn take_batch_write(state: &mut BatchState) -> BatchWrite {
+    BatchWrite {
+        entries: std::mem::take(&mut state.entries),
+        actors: state
+            .changed_actors
+            .iter()
+            .filter_map(|(id, seq)| state.actors.get(id).map(|a| ActorRow::from_record(a, *seq)))
+            .collect(),
+        cities: state
+            .changed_cities
+            .iter()
+            .filter_map(|(code, seq)| state.cities.get(code).map(|c| CityRow::from_record(c, *seq)))
+            .collect(),
+        products: state
+            .changed_products
+            .iter()
+            .filter_map(|id| state.products.get(id))
+            .map(ProductRow::from_record)
+            .collect(),
+    }
+}

@@ -1,0 +1,102 @@
+//! The state one append batch works on: what the database held when the batch took the lock,
+//! plus every change made by the batch's earlier events. It is the [`LedgerView`] the rules
+//! see, so an event may depend on one accepted a moment earlier in the same batch.
+
+use crate::domain::hash::Hash32;
+use crate::domain::kinds::Role;
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::rules::LedgerView;
+use crate::storage::append::LogHead;
+use crate::storage::rows::EntryRow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Where an already recorded event id sits, to answer replays.
+#[derive(Clone, Debug)]
+pub struct RecordedEvent {
+    pub event_hash: Hash32,
+    pub seq: i64,
+    pub leaf_hash: Hash32,
+}
+
+#[derive(Clone, Debug)]
+pub struct BatchState {
+    pub head: LogHead,
+    pub actors: HashMap<Uuid, ActorRecord>,
+    pub cities: HashMap<String, CityRecord>,
+    pub products: HashMap<Uuid, ProductRecord>,
+    pub events: HashMap<Uuid, RecordedEvent>,
+    /// Active admins, when the batch revokes someone (otherwise not needed, not loaded).
+    pub active_admins: usize,
+    /// New entries, in seq order.
+    pub entries: Vec<EntryRow>,
+    /// Actors and cities changed by this batch, with the seq of their latest change.
+    pub changed_actors: BTreeMap<Uuid, i64>,
+    pub changed_cities: BTreeMap<String, i64>,
+    pub changed_products: BTreeSet<Uuid>,
+}
+
+impl BatchState {
+    pub fn new(head: LogHead) -> BatchState {
+        BatchState {
+            head,
+            actors: HashMap::new(),
+            cities: HashMap::new(),
+            products: HashMap::new(),
+            events: HashMap::new(),
+            active_admins: 0,
+            entries: Vec::new(),
+            changed_actors: BTreeMap::new(),
+            changed_cities: BTreeMap::new(),
+            changed_products: BTreeSet::new(),
+        }
+    }
+
+    /// Records an actor change, keeping the admin count right.
+    pub fn put_actor(&mut self, record: ActorRecord, seq: i64) {
+        let was_active_admin = self
+            .actors
+            .get(&record.id)
+            .is_some_and(|a| a.has_role(Role::Admin) && !a.revoked);
+        let is_active_admin = record.has_role(Role::Admin) && !record.revoked;
+        match (was_active_admin, is_active_admin) {
+            (false, true) => self.active_admins += 1,
+            (true, false) => self.active_admins = self.active_admins.saturating_sub(1),
+            _ => {}
+        }
+        self.changed_actors.insert(record.id, seq);
+        self.actors.insert(record.id, record);
+    }
+
+    pub fn put_city(&mut self, record: CityRecord, seq: i64) {
+        self.changed_cities.insert(record.locode.clone(), seq);
+        self.cities.insert(record.locode.clone(), record);
+    }
+
+    pub fn put_product(&mut self, record: ProductRecord) {
+        self.changed_products.insert(record.id);
+        self.products.insert(record.id, record);
+    }
+}
+
+impl LedgerView for BatchState {
+    fn log_size(&self) -> i64 {
+        self.head.size
+    }
+
+    fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
+        self.actors.get(id)
+    }
+
+    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
+        self.products.get(id)
+    }
+
+    fn city(&self, locode: &str) -> Option<&CityRecord> {
+        self.cities.get(locode)
+    }
+
+    fn active_admins(&self) -> usize {
+        self.active_admins
+    }
+}

@@ -1,0 +1,149 @@
+//! The application core: verification off the writer, the single-writer appender, and the
+//! read side. Uses `domain` and `storage`; knows nothing of HTTP.
+
+pub mod appender;
+pub mod batch_state;
+pub mod keys;
+pub mod read;
+mod verify;
+
+use crate::domain::hash::Hash32;
+use crate::domain::rejection::Rejection;
+use crate::storage::{self, DatabaseTarget, DbConnection, Pool, StorageError};
+use appender::{AppenderSettings, Job};
+use keys::KeyCache;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+pub use verify::VerifiedEvent;
+
+/// What the writer answers for an accepted event (PRODUCT.md §7: seq, leaf hash, checkpoint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub seq: i64,
+    pub leaf_hash: Hash32,
+    /// True when this was a resubmission of an event already in the log.
+    pub replayed: bool,
+}
+
+/// Why the ledger could not do what was asked.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{0}")]
+    Rejected(Rejection),
+    #[error("{what} {id} does not exist.")]
+    NotFound { what: &'static str, id: String },
+    #[error("The ledger is temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl From<&StorageError> for LedgerError {
+    fn from(error: &StorageError) -> LedgerError {
+        match error {
+            StorageError::Unavailable(reason) => LedgerError::Unavailable(reason.clone()),
+            other => LedgerError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for LedgerError {
+    fn from(error: StorageError) -> LedgerError {
+        LedgerError::from(&error)
+    }
+}
+
+/// How the ledger runs.
+#[derive(Clone, Debug)]
+pub struct LedgerSettings {
+    /// How far in the future `occurred_at` may be (clocks of handheld devices drift).
+    pub clock_skew: chrono::Duration,
+    /// The most events one append transaction takes.
+    pub max_batch_events: usize,
+    /// Jobs waiting for the writer before submitters wait.
+    pub queue_depth: usize,
+    /// Reader connections.
+    pub reader_connections: u32,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> LedgerSettings {
+        LedgerSettings {
+            clock_skew: chrono::Duration::minutes(5),
+            max_batch_events: 4000,
+            queue_depth: 1024,
+            reader_connections: 8,
+        }
+    }
+}
+
+/// A running ledger: reader pool, key cache and the writer's queue.
+#[derive(Clone)]
+pub struct Ledger {
+    pool: Pool,
+    writer: mpsc::Sender<Job>,
+    keys: Arc<KeyCache>,
+    backend: &'static str,
+}
+
+impl Ledger {
+    /// Opens the database, applies migrations and starts the writer.
+    pub fn open(target: &DatabaseTarget, settings: &LedgerSettings) -> Result<Ledger, StorageError> {
+        let mut conn = target.connect()?;
+        storage::connection::run_migrations(&mut conn)?;
+        drop(conn);
+        let pool = storage::connection::pool(target, settings.reader_connections)?;
+        let keys = Arc::new(KeyCache::default());
+        let writer = appender::spawn(
+            target.clone(),
+            AppenderSettings {
+                max_batch_events: settings.max_batch_events,
+                clock_skew: settings.clock_skew,
+            },
+            keys.clone(),
+            settings.queue_depth,
+        )?;
+        Ok(Ledger {
+            pool,
+            writer,
+            keys,
+            backend: match target {
+                DatabaseTarget::Sqlite(_) => "sqlite",
+                DatabaseTarget::Postgres(_) => "postgres",
+            },
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Runs blocking database work on the blocking pool, never on the async workers.
+    pub async fn with_conn<T, F>(&self, work: F) -> Result<T, LedgerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(StorageError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| LedgerError::Internal(format!("a database task panicked: {e}")))?
+        .map_err(LedgerError::from)
+    }
+
+    /// Hands verified events to the writer and waits until they are committed (or refused).
+    pub async fn submit(&self, events: Vec<VerifiedEvent>, atomic: bool) -> Vec<Result<Receipt, LedgerError>> {
+        let count = events.len();
+        let (reply, answer) = oneshot::channel();
+        let stopped = || (0..count).map(|_| Err(LedgerError::Unavailable("the writer has stopped".into()))).collect();
+        if self.writer.send(Job { events, atomic, reply }).await.is_err() {
+            return stopped();
+        }
+        answer.await.unwrap_or_else(|_| stopped())
+    }
+}

@@ -1,0 +1,145 @@
+//! Signature verification before the writer (ARCHITECTURE.md §2): in parallel on all cores,
+//! with Ed25519 batch verification, so that the single writer only ever does the cheap part.
+
+use super::{Ledger, LedgerError};
+use crate::domain::data::EventData;
+use crate::domain::event::SignedEvent;
+use crate::domain::rejection::Rejection;
+use crate::domain::signing;
+use crate::storage::append;
+use rayon::prelude::*;
+use uuid::Uuid;
+
+/// Signatures checked together in one batch verification.
+const VERIFY_CHUNK: usize = 64;
+
+/// An event whose signature verified under `verified_key`, or could not be checked yet because
+/// its actor is not known here (`None`; the writer decides, see `appender::signer_key`).
+#[derive(Clone, Debug)]
+pub struct VerifiedEvent {
+    pub signed: SignedEvent,
+    pub verified_key: Option<[u8; 32]>,
+}
+
+/// The key that must have signed: a self-registration (the genesis) is signed by the key it
+/// registers; every other event by its actor's current key.
+fn claimed_key(signed: &SignedEvent, known: impl Fn(&Uuid) -> Option<[u8; 32]>) -> Option<[u8; 32]> {
+    let event = &signed.event;
+    match &event.data {
+        EventData::ActorRegistered(data) if data.actor == event.actor.to_string() => {
+            crate::domain::data::public_key("event.data.public_key", &data.public_key).ok()
+        }
+        _ => known(&event.actor),
+    }
+}
+
+/// The outcome of checking one signature, before stale keys are re-read.
+struct Checked {
+    signed: SignedEvent,
+    key: Option<[u8; 32]>,
+    valid: bool,
+}
+
+impl Ledger {
+    /// Verifies many submissions in parallel. Unknown actors' keys are loaded in one query.
+    pub async fn verify_all(
+        &self,
+        submissions: Vec<SignedEvent>,
+    ) -> Result<Vec<Result<VerifiedEvent, Rejection>>, LedgerError> {
+        let missing: Vec<String> = distinct(
+            submissions
+                .iter()
+                .map(|s| s.event.actor)
+                .filter(|actor| self.keys.get(actor).is_none()),
+        );
+        self.refresh_keys(missing).await?;
+        let keys = self.keys.clone();
+        let mut checked = tokio::task::spawn_blocking(move || {
+            submissions
+                .into_par_iter()
+                .chunks(VERIFY_CHUNK)
+                .flat_map_iter(|chunk| verify_chunk(chunk, |actor| keys.get(actor)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| LedgerError::Internal(format!("verification panicked: {e}")))?;
+
+        // A signature that failed under a cached key may be valid under a key that another
+        // process rotated to: re-read those actors once and check again with what changed.
+        let failed = distinct(checked.iter().filter(|c| !c.valid).map(|c| c.signed.event.actor));
+        if !failed.is_empty() {
+            self.refresh_keys(failed).await?;
+            for item in checked.iter_mut().filter(|c| !c.valid) {
+                let fresh = claimed_key(&item.signed, |actor| self.keys.get(actor));
+                if fresh.is_some() && fresh != item.key {
+                    item.key = fresh;
+                    item.valid = fresh
+                        .and_then(|k| signing::verifying_key(&k))
+                        .is_some_and(|vk| signing::verify_event(&vk, &item.signed.canonical, &item.signed.signature));
+                }
+            }
+        }
+        Ok(checked
+            .into_iter()
+            .map(|c| match (c.key, c.valid) {
+                (None, _) => Ok(VerifiedEvent {
+                    signed: c.signed,
+                    verified_key: None,
+                }),
+                (Some(key), true) => Ok(VerifiedEvent {
+                    signed: c.signed,
+                    verified_key: Some(key),
+                }),
+                (Some(_), false) => Err(Rejection::BadSignature {
+                    actor: c.signed.event.actor,
+                }),
+            })
+            .collect())
+    }
+
+    async fn refresh_keys(&self, actors: Vec<String>) -> Result<(), LedgerError> {
+        if actors.is_empty() {
+            return Ok(());
+        }
+        let found = self.with_conn(move |conn| append::actors_by_id(conn, &actors)).await?;
+        self.keys.update(&found);
+        Ok(())
+    }
+}
+
+fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<String> {
+    let mut ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Verifies one chunk: first all at once (batch verification); only if that fails, one by one
+/// to find the culprits. Events whose actor is unknown here are passed on unchecked.
+fn verify_chunk(chunk: Vec<SignedEvent>, known: impl Fn(&Uuid) -> Option<[u8; 32]>) -> Vec<Checked> {
+    let keys: Vec<Option<ed25519_dalek::VerifyingKey>> = chunk
+        .iter()
+        .map(|s| claimed_key(s, &known).and_then(|k| signing::verifying_key(&k)))
+        .collect();
+    let checkable: Vec<usize> = (0..chunk.len()).filter(|&i| keys[i].is_some()).collect();
+    let messages: Vec<Vec<u8>> = checkable.iter().map(|&i| chunk[i].message()).collect();
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let signatures: Vec<_> = checkable.iter().map(|&i| chunk[i].signature).collect();
+    let verifying_keys: Vec<_> = checkable.iter().filter_map(|&i| keys[i]).collect();
+    let all_valid = signing::verify_batch(&refs, &signatures, &verifying_keys);
+    chunk
+        .into_iter()
+        .zip(keys)
+        .map(|(signed, key)| {
+            let valid = match &key {
+                None => false,
+                Some(vk) => all_valid || signing::verify_event(vk, &signed.canonical, &signed.signature),
+            };
+            Checked {
+                key: key.map(|k| k.to_bytes()),
+                valid,
+                signed,
+            }
+        })
+        .collect()
+}
