@@ -1,1 +1,80 @@
-fn main(){}
+//! Criterion benchmarks of the functions on the write path: parsing and canonicalising a
+//! submission, verifying its signature (alone and in a batch of 64), and building an entry.
+//! Run with `cargo bench`; `ewaste-ledger bench` measures the whole service.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ed25519_dalek::SigningKey;
+use ewaste_ledger::domain::draft::Draft;
+use ewaste_ledger::domain::entry::{Entry, EntryHeader};
+use ewaste_ledger::domain::event::parse_signed_event;
+use ewaste_ledger::domain::hash::Hash32;
+use ewaste_ledger::domain::jcs::canonicalize;
+use ewaste_ledger::domain::kinds::Kind;
+use ewaste_ledger::domain::signing::{verify_batch, verify_event};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn envelope(key: &SigningKey, n: u32) -> Value {
+    Draft {
+        id: Uuid::from_u128(u128::from(n)),
+        kind: Kind::Recycled,
+        actor: Uuid::from_u128(7),
+        occurred_at: "2026-03-01T10:00:00Z".into(),
+        city: Some("DEBER".into()),
+        product: Some(Uuid::from_u128(1_000 + u128::from(n))),
+        prev: Some(Hash32::sha256(&n.to_be_bytes())),
+        data: json!({"operation": "R4", "fractions": [
+            {"material": "copper", "mass_g": 120}, {"material": "plastics", "mass_g": 800}]}),
+    }
+    .sign(key)
+    .expect("the bench event is canonicalisable")
+}
+
+fn write_path(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let submission = envelope(&key, 1);
+    let bytes = serde_json::to_vec(&submission).expect("serialisable");
+    let signed = parse_signed_event(&submission).expect("valid");
+
+    c.bench_function("parse_json_and_signed_event", |b| {
+        b.iter(|| {
+            let value: Value = serde_json::from_slice(&bytes).expect("json");
+            parse_signed_event(&value).expect("valid")
+        })
+    });
+    c.bench_function("jcs_canonicalize_event", |b| {
+        b.iter(|| canonicalize(&submission["event"]).expect("canonical"))
+    });
+    c.bench_function("ed25519_verify_one", |b| {
+        b.iter(|| verify_event(&key.verifying_key(), &signed.canonical, &signed.signature))
+    });
+
+    let batch: Vec<_> = (0..64)
+        .map(|n| parse_signed_event(&envelope(&key, n)).expect("valid"))
+        .collect();
+    let messages: Vec<Vec<u8>> = batch.iter().map(|s| s.message()).collect();
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let signatures: Vec<_> = batch.iter().map(|s| s.signature).collect();
+    let keys = vec![key.verifying_key(); 64];
+    let mut group = c.benchmark_group("ed25519_verify_batch");
+    group.throughput(Throughput::Elements(64));
+    group.bench_function("64", |b| b.iter(|| verify_batch(&refs, &signatures, &keys)));
+    group.finish();
+
+    c.bench_function("entry_bytes_and_leaf_hash", |b| {
+        b.iter(|| {
+            Entry::new(
+                &signed.canonical,
+                &EntryHeader {
+                    seq: 123_456,
+                    prev: Hash32::ZERO,
+                    recorded_at: "2026-03-01T10:00:01.000Z",
+                    sig: &signed.signature_b64,
+                },
+            )
+        })
+    });
+}
+
+criterion_group!(benches, write_path);
+criterion_main!(benches);

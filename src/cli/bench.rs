@@ -1,5 +1,296 @@
-//! placeholder
+//! `ewaste-ledger bench`: the figures of the write path, measured in one run on this machine
+//! so that they can be read as ratios to the machine's own limits:
+//! (a) Ed25519 verification on all cores with batch verification, (b) ingest through
+//! `POST /v1/events/batch`, (c) ingest through single `POST /v1/events` from many clients,
+//! (d) the disk's fsync rate. Events are signed before any clock starts.
+
+use super::client::Client;
+use super::serve::{run_server, ServeArgs};
+use crate::domain::draft::Draft;
+use crate::domain::event::format_timestamp;
+use crate::domain::gtin::Gtin14;
+use crate::domain::identifiers;
+use crate::domain::kinds::Kind;
+use crate::domain::serial::Serial;
+use crate::domain::signing;
+use anyhow::Context;
 use clap::Args;
+use ed25519_dalek::SigningKey;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
 #[derive(Args, Debug)]
-pub struct BenchArgs {}
-pub fn bench(_args: BenchArgs) -> anyhow::Result<()> { Ok(()) }
+pub struct BenchArgs {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Signatures verified for (a).
+    #[arg(long, default_value_t = 100_000)]
+    verify: usize,
+    /// Events ingested through the batch endpoint for (b).
+    #[arg(long, default_value_t = 40_000)]
+    batch_events: usize,
+    /// Events per batch request.
+    #[arg(long, default_value_t = 1_000)]
+    batch_size: usize,
+    /// Events ingested one per request for (c).
+    #[arg(long, default_value_t = 6_400)]
+    single_events: usize,
+    /// Concurrent clients for (c).
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// How long to measure fsync for (d), in seconds.
+    #[arg(long, default_value_t = 3)]
+    fsync_seconds: u64,
+}
+
+/// The figures, as printed by `--json`.
+#[derive(serde::Serialize)]
+struct Figures {
+    verify_per_s: f64,
+    batch_ingest_per_s: f64,
+    single_ingest_per_s: f64,
+    fsync_per_s: f64,
+    batch_ratio: f64,
+    single_ratio: f64,
+    cores: usize,
+    batch_events: usize,
+    single_events: usize,
+    clients: usize,
+}
+
+pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = tempfile::Builder::new().prefix("ewaste-bench").tempdir()?;
+    eprintln!("(a) Ed25519 batch verification on {cores} cores…");
+    let verify_per_s = verification_rate(args.verify);
+    eprintln!("(d) fsync rate of {}…", dir.path().display());
+    let fsync_per_s = fsync_rate(dir.path(), Duration::from_secs(args.fsync_seconds))?;
+
+    eprintln!("starting a server on a fresh SQLite ledger…");
+    let server = start_server(dir.path())?;
+    let setup = Setup::new(&server, dir.path())?;
+    eprintln!("(b) {} events through POST /v1/events/batch…", args.batch_events);
+    let batches = setup.sign_batches(0, args.batch_events, args.batch_size)?;
+    let batch_ingest_per_s = ingest_batches(&server, batches, args.batch_events)?;
+    eprintln!("(c) {} events through POST /v1/events from {} clients…", args.single_events, args.clients);
+    let singles = setup.sign_batches(args.batch_events, args.single_events, 1)?;
+    let single_ingest_per_s = ingest_singles(&server, singles, args.clients)?;
+
+    let figures = Figures {
+        verify_per_s,
+        batch_ingest_per_s,
+        single_ingest_per_s,
+        fsync_per_s,
+        batch_ratio: batch_ingest_per_s / verify_per_s,
+        single_ratio: single_ingest_per_s / fsync_per_s,
+        cores,
+        batch_events: args.batch_events,
+        single_events: args.single_events,
+        clients: args.clients,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&figures)?);
+    } else {
+        println!("(a) verify_per_s        {:>10.0}  Ed25519 verifications/s, {cores} cores, batch verification", figures.verify_per_s);
+        println!("(b) batch_ingest_per_s  {:>10.0}  events/s via POST /v1/events/batch ({} per request)", figures.batch_ingest_per_s, args.batch_size);
+        println!("(c) single_ingest_per_s {:>10.0}  events/s via POST /v1/events, {} clients", figures.single_ingest_per_s, args.clients);
+        println!("(d) fsync_per_s         {:>10.0}  fsyncs/s of a 4 KiB write", figures.fsync_per_s);
+        println!("    batch_ratio  (b)/(a) {:>9.3}  goal >= 0.25", figures.batch_ratio);
+        println!("    single_ratio (c)/(d) {:>9.3}  goal >= 2", figures.single_ratio);
+    }
+    Ok(())
+}
+
+/// (a) Signatures per second over all cores, 64 per batch verification.
+fn verification_rate(count: usize) -> f64 {
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let messages: Vec<Vec<u8>> = (0..count)
+        .into_par_iter()
+        .map(|i| signing::event_message(format!("{{\"bench\":{i}}}").as_bytes()))
+        .collect();
+    let signatures: Vec<_> = messages.par_iter().map(|m| ed25519_dalek::Signer::sign(&key, m)).collect();
+    let verifying = key.verifying_key();
+    let start = Instant::now();
+    let valid = messages
+        .par_chunks(64)
+        .zip(signatures.par_chunks(64))
+        .filter(|(messages, signatures)| {
+            let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+            signing::verify_batch(&refs, signatures, &vec![verifying; refs.len()])
+        })
+        .count();
+    let elapsed = start.elapsed().as_secs_f64();
+    debug_assert_eq!(valid, count.div_ceil(64));
+    count as f64 / elapsed
+}
+
+/// (d) 4 KiB write + fsync, as often as possible for `duration`.
+fn fsync_rate(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> {
+    let mut file = std::fs::File::create(dir.join("fsync-probe"))?;
+    let block = vec![7u8; 4096];
+    let start = Instant::now();
+    let mut count = 0u64;
+    while start.elapsed() < duration {
+        file.write_all(&block)?;
+        file.sync_all()?;
+        count += 1;
+    }
+    Ok(count as f64 / start.elapsed().as_secs_f64())
+}
+
+struct Server {
+    url: String,
+}
+
+fn start_server(dir: &std::path::Path) -> anyhow::Result<Server> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    let args = ServeArgs {
+        bind: address,
+        data_dir: dir.join("data"),
+        database_url: None,
+        public_url: None,
+        origin: None,
+    };
+    let config = args.config()?;
+    std::thread::spawn(move || {
+        if let Err(error) = actix_web::rt::System::new().block_on(run_server(config, listener)) {
+            eprintln!("bench server failed: {error:#}");
+        }
+    });
+    let server = Server {
+        url: format!("http://{address}"),
+    };
+    let probe = ureq::Agent::new_with_defaults();
+    for _ in 0..200 {
+        if probe.get(&format!("{}/healthz", server.url)).call().is_ok() {
+            return Ok(server);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    anyhow::bail!("the bench server did not start")
+}
+
+/// A manufacturer and a city, registered through the API with the bootstrap admin key.
+struct Setup {
+    maker: SigningKey,
+    maker_id: Uuid,
+}
+
+impl Setup {
+    fn new(server: &Server, dir: &std::path::Path) -> anyhow::Result<Setup> {
+        let admin = Client::with_key(&server.url, crate::keys::read_pem(&dir.join("data/admin-key.pem"))?);
+        admin.registry_event(
+            Kind::CityRegistered,
+            json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024}),
+        )?;
+        let maker = SigningKey::from_bytes(&[9; 32]);
+        let maker_id = Uuid::new_v4();
+        admin.registry_event(
+            Kind::ActorRegistered,
+            json!({"actor": maker_id, "org": "Bench Devices", "name": "line 1", "roles": ["manufacturer"],
+                   "public_key": crate::keys::public_key_base64(&maker)}),
+        )?;
+        Ok(Setup { maker, maker_id })
+    }
+
+    /// Pre-signed `registered` events for serials `first..first+count`, as request bodies of
+    /// `per_request` events (1 = a single event object, not an array).
+    fn sign_batches(&self, first: usize, count: usize, per_request: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+        let gtin = Gtin14::parse("09506000134352").context("bench GTIN")?;
+        let occurred_at = format_timestamp(chrono::Utc::now() - chrono::Duration::minutes(1));
+        let envelopes: Vec<Value> = (first..first + count)
+            .into_par_iter()
+            .map(|n| {
+                let serial_text = format!("B{n:010}");
+                let serial = Serial::parse(&serial_text).context("bench serial")?;
+                let draft = Draft {
+                    id: Uuid::new_v4(),
+                    kind: Kind::Registered,
+                    actor: self.maker_id,
+                    occurred_at: occurred_at.clone(),
+                    city: Some("DEBER".into()),
+                    product: Some(identifiers::product_id(&gtin, &serial)),
+                    prev: None,
+                    data: json!({"unu_key": "0303", "weight_g": 1_160, "gtin": gtin.as_str(), "serial": serial_text}),
+                };
+                Ok(draft.sign(&self.maker)?)
+            })
+            .collect::<anyhow::Result<_>>()?;
+        envelopes
+            .chunks(per_request)
+            .map(|chunk| {
+                Ok(if per_request == 1 {
+                    serde_json::to_vec(&chunk[0])?
+                } else {
+                    serde_json::to_vec(chunk)?
+                })
+            })
+            .collect()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into()
+}
+
+/// Sends bodies from `clients` threads, each taking the next body; checks every answer.
+fn send_all(url: &str, bodies: Vec<Vec<u8>>, clients: usize, expect_each: usize) -> anyhow::Result<Duration> {
+    let queue = std::sync::Mutex::new(bodies.into_iter());
+    let start = Instant::now();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let workers: Vec<_> = (0..clients)
+            .map(|_| {
+                scope.spawn(|| -> anyhow::Result<()> {
+                    let agent = agent();
+                    loop {
+                        let Some(body) = queue.lock().map_err(|_| anyhow::anyhow!("queue poisoned"))?.next() else {
+                            return Ok(());
+                        };
+                        let mut response = agent
+                            .post(url)
+                            .header("content-type", "application/json")
+                            .send(&body[..])?;
+                        let status = response.status();
+                        let answer: Value = response.body_mut().with_config().limit(64 << 20).read_json()?;
+                        let accepted = match &answer {
+                            Value::Array(items) => items.iter().filter(|i| i.get("seq").is_some()).count(),
+                            other => usize::from(other.get("seq").is_some()),
+                        };
+                        if !status.is_success() || accepted != expect_each {
+                            anyhow::bail!("the ledger refused bench events ({status}): {answer:.300}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().map_err(|_| anyhow::anyhow!("a bench client panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(start.elapsed())
+}
+
+/// (b) Two clients keep the batch endpoint busy so that parsing, verification and the
+/// writer's commit overlap.
+fn ingest_batches(server: &Server, batches: Vec<Vec<u8>>, events: usize) -> anyhow::Result<f64> {
+    let per_request = events.div_ceil(batches.len().max(1));
+    let elapsed = send_all(&format!("{}/v1/events/batch", server.url), batches, 2, per_request)?;
+    Ok(events as f64 / elapsed.as_secs_f64())
+}
+
+/// (c) Many clients, one event per request: group commit must beat one fsync per event.
+fn ingest_singles(server: &Server, singles: Vec<Vec<u8>>, clients: usize) -> anyhow::Result<f64> {
+    let count = singles.len();
+    let elapsed = send_all(&format!("{}/v1/events", server.url), singles, clients, 1)?;
+    Ok(count as f64 / elapsed.as_secs_f64())
+}

@@ -30,7 +30,7 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn config(&self) -> anyhow::Result<ServerConfig> {
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
         Ok(ServerConfig::new(
             self.bind,
             self.data_dir.clone(),
@@ -66,23 +66,28 @@ pub fn init(args: ServeArgs) -> anyhow::Result<()> {
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
-    actix_web::rt::System::new().block_on(async move {
-        let ledger = open(&config).await?;
-        let state = AppState {
-            ledger,
-            public_url: config.public_url.clone(),
-            limits: config.limits,
-        };
-        eprintln!("  listening on http://{} (labels under {})", config.bind, config.public_url);
-        HttpServer::new(move || App::new().configure(routes(state.clone())))
-            .workers(config.workers)
-            .client_request_timeout(Duration::from_secs(10))
-            .client_disconnect_timeout(Duration::from_secs(5))
-            .keep_alive(Duration::from_secs(30))
-            .shutdown_timeout(10)
-            .bind(config.bind)?
-            .run()
-            .await?;
-        Ok(())
-    })
+    let listener = std::net::TcpListener::bind(config.bind)?;
+    actix_web::rt::System::new().block_on(run_server(config, listener))
+}
+
+/// Opens the ledger and serves HTTP on `listener` until the process is stopped.
+pub async fn run_server(config: ServerConfig, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    let ledger = open(&config).await?;
+    let state = AppState {
+        ledger,
+        public_url: config.public_url.clone(),
+        limits: config.limits,
+    };
+    eprintln!("  listening on http://{} (labels under {})", listener.local_addr()?, config.public_url);
+    HttpServer::new(move || App::new().configure(routes(state.clone())))
+        .workers(config.workers)
+        // Slow or stalled clients are cut off instead of holding a worker.
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(30))
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run()
+        .await?;
+    Ok(())
 }

@@ -352,6 +352,14 @@ fn validate_registered(d: Registered) -> Result<Registered, Rejection> {
         (Some(_), None) => return Err(missing("data.serial")),
         (None, Some(_)) => return Err(missing("data.gtin")),
     }
+    // Intake is for unlabelled items (PRODUCT.md §3.1): a labelled product's id belongs to its
+    // manufacturer's registration, so a collector or recycler may not claim it.
+    if d.is_intake() && d.gtin.is_some() {
+        return Err(Rejection::invalid(
+            "data.intake",
+            "an intake registration is for an unlabelled item and carries no gtin or serial",
+        ));
+    }
     optional_text("data.brand", &d.brand, MAX_TEXT_CHARS)?;
     optional_text("data.model", &d.model, MAX_TEXT_CHARS)?;
     if let Some(date) = &d.manufactured_on {
@@ -367,7 +375,7 @@ fn typed<T: DeserializeOwned>(data: &Value) -> Result<T, Rejection> {
     if !data.is_object() {
         return Err(Rejection::invalid("data", "must be a JSON object"));
     }
-    serde_json::from_value(data.clone()).map_err(|e| serde_rejection(&e.to_string()))
+    T::deserialize(data).map_err(|e| serde_rejection(&e.to_string()))
 }
 
 /// serde names the member between backticks: "unknown field `x`, expected ...",

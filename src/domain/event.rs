@@ -69,7 +69,7 @@ impl SignedEvent {
 
 /// Parses a submission `{"event": {...}, "sig": "..."}`.
 pub fn parse_signed_event(envelope: &Value) -> Result<SignedEvent, Rejection> {
-    check_limits(envelope, "", 0)?;
+    check_limits(envelope)?;
     let object = envelope
         .as_object()
         .ok_or_else(|| Rejection::invalid("", "a submission must be a JSON object"))?;
@@ -260,39 +260,63 @@ fn string_member<'a>(
         .ok_or_else(|| Rejection::invalid(format!("{prefix}{name}"), "must be a string"))
 }
 
+/// One step of a path into a JSON document, kept as references so that a valid document
+/// costs no allocation; the path is only spelled out for an error.
+enum Step<'a> {
+    Member(&'a str),
+    Index(usize),
+}
+
+fn spell(path: &[Step<'_>]) -> String {
+    let mut text = String::new();
+    for step in path {
+        match step {
+            Step::Member(name) if text.is_empty() => text.push_str(name),
+            Step::Member(name) => {
+                text.push('.');
+                text.push_str(name);
+            }
+            Step::Index(i) => text.push_str(&format!("[{i}]")),
+        }
+    }
+    text
+}
+
 /// Refuses nulls, floats, deep nesting and huge strings before any other work is done.
-fn check_limits(value: &Value, path: &str, depth: usize) -> Result<(), Rejection> {
-    if depth > MAX_DEPTH {
-        return Err(Rejection::invalid(
-            path,
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ));
+fn check_limits(value: &Value) -> Result<(), Rejection> {
+    check_node(value, &mut Vec::new())
+}
+
+fn check_node<'a>(value: &'a Value, path: &mut Vec<Step<'a>>) -> Result<(), Rejection> {
+    if path.len() > MAX_DEPTH {
+        return Err(Rejection::invalid(spell(path), format!("nesting deeper than {MAX_DEPTH} levels")));
     }
     match value {
-        Value::Null => Err(Rejection::invalid(
-            path,
-            "null is not allowed; omit absent members",
-        )),
+        Value::Null => Err(Rejection::invalid(spell(path), "null is not allowed; omit absent members")),
         Value::Number(n) if !(n.is_i64() || n.is_u64()) => Err(Rejection::invalid(
-            path,
+            spell(path),
             "floating-point numbers are not allowed; masses are integer grams",
         )),
         Value::String(s) if s.len() > MAX_STRING_BYTES => Err(Rejection::invalid(
-            path,
+            spell(path),
             format!("strings are limited to {MAX_STRING_BYTES} bytes"),
         )),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, item)| check_limits(item, &format!("{path}[{i}]"), depth + 1)),
-        Value::Object(members) => members.iter().try_for_each(|(name, item)| {
-            let child = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}.{name}")
-            };
-            check_limits(item, &child, depth + 1)
-        }),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                check_node(item, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        Value::Object(members) => {
+            for (name, item) in members {
+                path.push(Step::Member(name));
+                check_node(item, path)?;
+                path.pop();
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

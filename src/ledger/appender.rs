@@ -19,6 +19,7 @@ use crate::storage::{DatabaseTarget, DbConnection, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use diesel::Connection;
 use std::sync::Arc;
+use uuid::Uuid;
 use tokio::sync::{mpsc, oneshot};
 
 /// One request's events and where to send their outcomes.
@@ -72,8 +73,10 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now()) {
             Ok((outcomes, state)) => {
+                tracing::debug!(jobs = jobs.len(), events, micros = started.elapsed().as_micros() as u64, "batch committed");
                 keys.update(state.changed_actors.keys().filter_map(|id| state.actors.get(id)));
                 outcomes
             }
@@ -188,7 +191,7 @@ fn load_state(conn: &mut DbConnection, jobs: &[Job], head: crate::storage::appen
 
     let mut state = BatchState::new(head);
     for row in append::entries_by_event_id(conn, &event_ids)? {
-        let id = uuid::Uuid::parse_str(&row.event_id).map_err(|_| StorageError::Corrupt("stored event id".into()))?;
+        let id = Uuid::parse_str(&row.event_id).map_err(|_| StorageError::Corrupt("stored event id".into()))?;
         state.events.insert(
             id,
             RecordedEvent {
@@ -364,5 +367,6 @@ fn take_batch_write(state: &mut BatchState) -> BatchWrite {
             .filter_map(|id| state.products.get(id))
             .map(ProductRow::from_record)
             .collect(),
+        new_products: state.new_products.iter().map(Uuid::to_string).collect(),
     }
 }

@@ -34,6 +34,8 @@ pub struct BatchState {
     pub changed_actors: BTreeMap<Uuid, i64>,
     pub changed_cities: BTreeMap<String, i64>,
     pub changed_products: BTreeSet<Uuid>,
+    /// Products registered by this batch: inserted, with nothing to replace.
+    pub new_products: BTreeSet<Uuid>,
 }
 
 impl BatchState {
@@ -49,6 +51,7 @@ impl BatchState {
             changed_actors: BTreeMap::new(),
             changed_cities: BTreeMap::new(),
             changed_products: BTreeSet::new(),
+            new_products: BTreeSet::new(),
         }
     }
 
@@ -74,6 +77,9 @@ impl BatchState {
     }
 
     pub fn put_product(&mut self, record: ProductRecord) {
+        if !self.products.contains_key(&record.id) {
+            self.new_products.insert(record.id);
+        }
         self.changed_products.insert(record.id);
         self.products.insert(record.id, record);
     }

@@ -12,6 +12,8 @@ use uuid::Uuid;
 
 /// Signatures checked together in one batch verification.
 const VERIFY_CHUNK: usize = 64;
+/// Up to this many submissions are verified on the request's own worker.
+const INLINE_VERIFY_MAX: usize = 4;
 
 /// An event whose signature verified under `verified_key`, or could not be checked yet because
 /// its actor is not known here (`None`; the writer decides, see `appender::signer_key`).
@@ -54,15 +56,20 @@ impl Ledger {
         );
         self.refresh_keys(missing).await?;
         let keys = self.keys.clone();
-        let mut checked = tokio::task::spawn_blocking(move || {
-            submissions
-                .into_par_iter()
-                .chunks(VERIFY_CHUNK)
-                .flat_map_iter(|chunk| verify_chunk(chunk, |actor| keys.get(actor)))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| LedgerError::Internal(format!("verification panicked: {e}")))?;
+        let mut checked = if submissions.len() <= INLINE_VERIFY_MAX {
+            // A few signatures (~50 µs each) cost less than handing them to another thread.
+            verify_chunk(submissions, |actor| keys.get(actor))
+        } else {
+            tokio::task::spawn_blocking(move || {
+                submissions
+                    .into_par_iter()
+                    .chunks(VERIFY_CHUNK)
+                    .flat_map_iter(|chunk| verify_chunk(chunk, |actor| keys.get(actor)))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| LedgerError::Internal(format!("verification panicked: {e}")))?
+        };
 
         // A signature that failed under a cached key may be valid under a key that another
         // process rotated to: re-read those actors once and check again with what changed.
@@ -126,7 +133,8 @@ fn verify_chunk(chunk: Vec<SignedEvent>, known: impl Fn(&Uuid) -> Option<[u8; 32
     let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
     let signatures: Vec<_> = checkable.iter().map(|&i| chunk[i].signature).collect();
     let verifying_keys: Vec<_> = checkable.iter().filter_map(|&i| keys[i]).collect();
-    let all_valid = signing::verify_batch(&refs, &signatures, &verifying_keys);
+    // Batch verification pays a fixed cost for its random scalars: worth it from two on.
+    let all_valid = refs.len() > 1 && signing::verify_batch(&refs, &signatures, &verifying_keys);
     chunk
         .into_iter()
         .zip(keys)

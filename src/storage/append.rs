@@ -134,6 +134,8 @@ pub struct BatchWrite {
     pub actors: Vec<ActorRow>,
     pub cities: Vec<CityRow>,
     pub products: Vec<ProductRow>,
+    /// Ids of rows in `products` that are new (no stored row to replace).
+    pub new_products: std::collections::BTreeSet<String>,
 }
 
 /// Writes a batch and moves the head. Changed actors and products are replaced (DELETE then
@@ -152,8 +154,14 @@ pub fn write_batch(conn: &mut DbConnection, batch: &BatchWrite, head: &LogHead) 
         insert_rows!(conn, cities::table, chunk)?;
     }
     for chunk in batch.products.chunks(CHUNK) {
-        let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
-        diesel::delete(products::table.filter(products::id.eq_any(ids))).execute(conn)?;
+        let ids: Vec<&str> = chunk
+            .iter()
+            .map(|p| p.id.as_str())
+            .filter(|id| !batch.new_products.contains(*id))
+            .collect();
+        if !ids.is_empty() {
+            diesel::delete(products::table.filter(products::id.eq_any(ids))).execute(conn)?;
+        }
         insert_rows!(conn, products::table, chunk)?;
     }
     diesel::update(log_head::table.find(1))
