@@ -33,7 +33,10 @@ pub enum BootstrapError {
 }
 
 /// Creates missing keys, and the genesis entry when the log is empty.
-pub async fn bootstrap(config: &ServerConfig, ledger: &Ledger) -> Result<BootstrapReport, BootstrapError> {
+pub async fn bootstrap(
+    config: &ServerConfig,
+    ledger: &Ledger,
+) -> Result<BootstrapReport, BootstrapError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| BootstrapError::DataDir {
         path: config.data_dir.display().to_string(),
         reason: e.to_string(),

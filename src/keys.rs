@@ -41,15 +41,21 @@ pub fn write_pem(path: &Path, key: &SigningKey) -> Result<(), KeyError> {
         path: path.display().to_string(),
         reason,
     };
-    let pem = key
-        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map_err(|e| error(e.to_string()))?;
+    // PKCS#8 v1 (the seed only), exactly what OpenSSL writes: OpenSSL 3.0 refuses the v2 form
+    // with the public key attached that `SigningKey::to_pkcs8_pem` would produce.
+    let pem = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    }
+    .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+    .map_err(|e| error(e.to_string()))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(|e| error(e.to_string()))?;
-    file.write_all(pem.as_bytes()).map_err(|e| error(e.to_string()))?;
+    file.write_all(pem.as_bytes())
+        .map_err(|e| error(e.to_string()))?;
     file.sync_all().map_err(|e| error(e.to_string()))
 }
 
@@ -69,8 +75,14 @@ mod tests {
         let key = generate();
         write_pem(&path, &key).expect("written");
         assert_eq!(read_pem(&path).expect("read").to_bytes(), key.to_bytes());
-        assert!(matches!(write_pem(&path, &generate()), Err(KeyError::Write { .. })));
+        assert!(matches!(
+            write_pem(&path, &generate()),
+            Err(KeyError::Write { .. })
+        ));
         std::fs::write(dir.path().join("bad.pem"), "not a key").expect("write");
-        assert!(matches!(read_pem(&dir.path().join("bad.pem")), Err(KeyError::Format { .. })));
+        assert!(matches!(
+            read_pem(&dir.path().join("bad.pem")),
+            Err(KeyError::Format { .. })
+        ));
     }
 }

@@ -15,6 +15,6 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
-pub mod ledger;
 pub mod keys;
+pub mod ledger;
 pub mod storage;

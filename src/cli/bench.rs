@@ -73,10 +73,16 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     eprintln!("starting a server on a fresh SQLite ledger…");
     let server = start_server(dir.path())?;
     let setup = Setup::new(&server, dir.path())?;
-    eprintln!("(b) {} events through POST /v1/events/batch…", args.batch_events);
+    eprintln!(
+        "(b) {} events through POST /v1/events/batch…",
+        args.batch_events
+    );
     let batches = setup.sign_batches(0, args.batch_events, args.batch_size)?;
     let batch_ingest_per_s = ingest_batches(&server, batches, args.batch_events)?;
-    eprintln!("(c) {} events through POST /v1/events from {} clients…", args.single_events, args.clients);
+    eprintln!(
+        "(c) {} events through POST /v1/events from {} clients…",
+        args.single_events, args.clients
+    );
     let singles = setup.sign_batches(args.batch_events, args.single_events, 1)?;
     let single_ingest_per_s = ingest_singles(&server, singles, args.clients)?;
 
@@ -96,11 +102,26 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&figures)?);
     } else {
         println!("(a) verify_per_s        {:>10.0}  Ed25519 verifications/s, {cores} cores, batch verification", figures.verify_per_s);
-        println!("(b) batch_ingest_per_s  {:>10.0}  events/s via POST /v1/events/batch ({} per request)", figures.batch_ingest_per_s, args.batch_size);
-        println!("(c) single_ingest_per_s {:>10.0}  events/s via POST /v1/events, {} clients", figures.single_ingest_per_s, args.clients);
-        println!("(d) fsync_per_s         {:>10.0}  fsyncs/s of a 4 KiB write", figures.fsync_per_s);
-        println!("    batch_ratio  (b)/(a) {:>9.3}  goal >= 0.25", figures.batch_ratio);
-        println!("    single_ratio (c)/(d) {:>9.3}  goal >= 2", figures.single_ratio);
+        println!(
+            "(b) batch_ingest_per_s  {:>10.0}  events/s via POST /v1/events/batch ({} per request)",
+            figures.batch_ingest_per_s, args.batch_size
+        );
+        println!(
+            "(c) single_ingest_per_s {:>10.0}  events/s via POST /v1/events, {} clients",
+            figures.single_ingest_per_s, args.clients
+        );
+        println!(
+            "(d) fsync_per_s         {:>10.0}  fsyncs/s of a 4 KiB write",
+            figures.fsync_per_s
+        );
+        println!(
+            "    batch_ratio  (b)/(a) {:>9.3}  goal >= 0.25",
+            figures.batch_ratio
+        );
+        println!(
+            "    single_ratio (c)/(d) {:>9.3}  goal >= 2",
+            figures.single_ratio
+        );
     }
     Ok(())
 }
@@ -112,7 +133,10 @@ fn verification_rate(count: usize) -> f64 {
         .into_par_iter()
         .map(|i| signing::event_message(format!("{{\"bench\":{i}}}").as_bytes()))
         .collect();
-    let signatures: Vec<_> = messages.par_iter().map(|m| ed25519_dalek::Signer::sign(&key, m)).collect();
+    let signatures: Vec<_> = messages
+        .par_iter()
+        .map(|m| ed25519_dalek::Signer::sign(&key, m))
+        .collect();
     let verifying = key.verifying_key();
     let start = Instant::now();
     let valid = messages
@@ -183,7 +207,10 @@ struct Setup {
 
 impl Setup {
     fn new(server: &Server, dir: &std::path::Path) -> anyhow::Result<Setup> {
-        let admin = Client::with_key(&server.url, crate::keys::read_pem(&dir.join("data/admin-key.pem"))?);
+        let admin = Client::with_key(
+            &server.url,
+            crate::keys::read_pem(&dir.join("data/admin-key.pem"))?,
+        );
         admin.registry_event(
             Kind::CityRegistered,
             json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024}),
@@ -200,7 +227,12 @@ impl Setup {
 
     /// Pre-signed `registered` events for serials `first..first+count`, as request bodies of
     /// `per_request` events (1 = a single event object, not an array).
-    fn sign_batches(&self, first: usize, count: usize, per_request: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+    fn sign_batches(
+        &self,
+        first: usize,
+        count: usize,
+        per_request: usize,
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
         let gtin = Gtin14::parse("09506000134352").context("bench GTIN")?;
         let occurred_at = format_timestamp(chrono::Utc::now() - chrono::Duration::minutes(1));
         let envelopes: Vec<Value> = (first..first + count)
@@ -243,7 +275,12 @@ fn agent() -> ureq::Agent {
 }
 
 /// Sends bodies from `clients` threads, each taking the next body; checks every answer.
-fn send_all(url: &str, bodies: Vec<Vec<u8>>, clients: usize, expect_each: usize) -> anyhow::Result<Duration> {
+fn send_all(
+    url: &str,
+    bodies: Vec<Vec<u8>>,
+    clients: usize,
+    expect_each: usize,
+) -> anyhow::Result<Duration> {
     let queue = std::sync::Mutex::new(bodies.into_iter());
     let start = Instant::now();
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -252,7 +289,11 @@ fn send_all(url: &str, bodies: Vec<Vec<u8>>, clients: usize, expect_each: usize)
                 scope.spawn(|| -> anyhow::Result<()> {
                     let agent = agent();
                     loop {
-                        let Some(body) = queue.lock().map_err(|_| anyhow::anyhow!("queue poisoned"))?.next() else {
+                        let Some(body) = queue
+                            .lock()
+                            .map_err(|_| anyhow::anyhow!("queue poisoned"))?
+                            .next()
+                        else {
                             return Ok(());
                         };
                         let mut response = agent
@@ -260,20 +301,30 @@ fn send_all(url: &str, bodies: Vec<Vec<u8>>, clients: usize, expect_each: usize)
                             .header("content-type", "application/json")
                             .send(&body[..])?;
                         let status = response.status();
-                        let answer: Value = response.body_mut().with_config().limit(64 << 20).read_json()?;
+                        let answer: Value = response
+                            .body_mut()
+                            .with_config()
+                            .limit(64 << 20)
+                            .read_json()?;
                         let accepted = match &answer {
-                            Value::Array(items) => items.iter().filter(|i| i.get("seq").is_some()).count(),
+                            Value::Array(items) => {
+                                items.iter().filter(|i| i.get("seq").is_some()).count()
+                            }
                             other => usize::from(other.get("seq").is_some()),
                         };
                         if !status.is_success() || accepted != expect_each {
-                            anyhow::bail!("the ledger refused bench events ({status}): {answer:.300}");
+                            anyhow::bail!(
+                                "the ledger refused bench events ({status}): {answer:.300}"
+                            );
                         }
                     }
                 })
             })
             .collect();
         for worker in workers {
-            worker.join().map_err(|_| anyhow::anyhow!("a bench client panicked"))??;
+            worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a bench client panicked"))??;
         }
         Ok(())
     })?;
@@ -284,7 +335,12 @@ fn send_all(url: &str, bodies: Vec<Vec<u8>>, clients: usize, expect_each: usize)
 /// writer's commit overlap.
 fn ingest_batches(server: &Server, batches: Vec<Vec<u8>>, events: usize) -> anyhow::Result<f64> {
     let per_request = events.div_ceil(batches.len().max(1));
-    let elapsed = send_all(&format!("{}/v1/events/batch", server.url), batches, 2, per_request)?;
+    let elapsed = send_all(
+        &format!("{}/v1/events/batch", server.url),
+        batches,
+        2,
+        per_request,
+    )?;
     Ok(events as f64 / elapsed.as_secs_f64())
 }
 

@@ -37,7 +37,11 @@ impl Client {
         }
     }
 
-    fn answer(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> anyhow::Result<Value> {
+    fn answer(
+        &self,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        what: &str,
+    ) -> anyhow::Result<Value> {
         let mut response = result.map_err(|e| CliError::Unavailable(format!("{what}: {e}")))?;
         let status = response.status();
         let body: Value = response
@@ -62,7 +66,10 @@ impl Client {
 
     pub fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
-        self.answer(self.agent.post(&url).send_json(body), &format!("POST {url}"))
+        self.answer(
+            self.agent.post(&url).send_json(body),
+            &format!("POST {url}"),
+        )
     }
 
     /// The actor whose active key is ours.
@@ -92,7 +99,9 @@ impl Client {
     }
 
     pub fn submit(&self, draft: &Draft) -> anyhow::Result<Value> {
-        let envelope = draft.sign(&self.key).context("the event cannot be canonicalised")?;
+        let envelope = draft
+            .sign(&self.key)
+            .context("the event cannot be canonicalised")?;
         self.post("/v1/events", &envelope)
     }
 

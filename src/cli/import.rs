@@ -89,7 +89,11 @@ impl ProductFields {
             (None, None) => Uuid::new_v4(),
             _ => return Err("give both gtin and serial, or neither".into()),
         };
-        for (name, value) in [("brand", &self.brand), ("model", &self.model), ("manufactured_on", &self.manufactured_on)] {
+        for (name, value) in [
+            ("brand", &self.brand),
+            ("model", &self.model),
+            ("manufactured_on", &self.manufactured_on),
+        ] {
             if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
                 data[name] = json!(value);
             }
@@ -104,7 +108,12 @@ impl ProductFields {
     }
 }
 
-fn registered_draft(actor: Uuid, city: &str, fields: &ProductFields, intake: bool) -> Result<Draft, String> {
+fn registered_draft(
+    actor: Uuid,
+    city: &str,
+    fields: &ProductFields,
+    intake: bool,
+) -> Result<Draft, String> {
     let (product, data) = fields.to_data(intake)?;
     Ok(Draft {
         id: Uuid::new_v4(),
@@ -120,9 +129,15 @@ fn registered_draft(actor: Uuid, city: &str, fields: &ProductFields, intake: boo
 
 pub fn product(command: ProductCommand) -> anyhow::Result<()> {
     match command {
-        ProductCommand::Register { client, fields, city, intake } => {
+        ProductCommand::Register {
+            client,
+            fields,
+            city,
+            intake,
+        } => {
             let client = Client::new(&client)?;
-            let draft = registered_draft(client.whoami()?, &city, &fields, intake).map_err(CliError::Usage)?;
+            let draft = registered_draft(client.whoami()?, &city, &fields, intake)
+                .map_err(CliError::Usage)?;
             let receipt = client.submit(&draft)?;
             let id = draft.product.unwrap_or_default();
             let view = client.get(&format!("/v1/products/{id}"))?;
@@ -135,7 +150,10 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
 }
 
 /// One CSV row, by header name.
-fn row_fields(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<(ProductFields, Option<String>), String> {
+fn row_fields(
+    headers: &csv::StringRecord,
+    record: &csv::StringRecord,
+) -> Result<(ProductFields, Option<String>), String> {
     let mut fields = ProductFields::default();
     let mut city = None;
     for (name, value) in headers.iter().zip(record.iter()) {
@@ -154,7 +172,12 @@ fn row_fields(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result
             "model" => fields.model = text(),
             "manufactured_on" => fields.manufactured_on = text(),
             "hazards" => {
-                fields.hazards = value.split(';').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect()
+                fields.hazards = value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(String::from)
+                    .collect()
             }
             "city" => city = text(),
             other => return Err(format!("unknown column `{other}`")),
@@ -163,14 +186,23 @@ fn row_fields(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result
     Ok((fields, city))
 }
 
-fn import(args: &ClientArgs, file: &std::path::Path, default_city: Option<&str>) -> anyhow::Result<()> {
+fn import(
+    args: &ClientArgs,
+    file: &std::path::Path,
+    default_city: Option<&str>,
+) -> anyhow::Result<()> {
     let client = Client::new(args)?;
     let actor = client.whoami()?;
-    let mut reader = csv::Reader::from_path(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut reader =
+        csv::Reader::from_path(file).with_context(|| format!("cannot read {}", file.display()))?;
     let headers = reader.headers()?.clone();
     for required in ["unu_key", "weight_g"] {
         if !headers.iter().any(|h| h.trim() == required) {
-            return Err(CliError::Usage(format!("{}: the header has no `{required}` column", file.display())).into());
+            return Err(CliError::Usage(format!(
+                "{}: the header has no `{required}` column",
+                file.display()
+            ))
+            .into());
         }
     }
 
@@ -184,7 +216,9 @@ fn import(args: &ClientArgs, file: &std::path::Path, default_city: Option<&str>)
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
         let outcome = row_fields(&headers, &record).and_then(|(fields, city)| {
-            let city = city.or(default_city.map(String::from)).ok_or("no city: add a `city` column or --city")?;
+            let city = city
+                .or(default_city.map(String::from))
+                .ok_or("no city: add a `city` column or --city")?;
             let draft = registered_draft(actor, &city, &fields, false)?;
             let envelope = draft.sign(&client.key).map_err(|e| e.to_string())?;
             parse_signed_event(&envelope).map_err(|e| e.to_string())?;
@@ -217,15 +251,32 @@ fn import(args: &ClientArgs, file: &std::path::Path, default_city: Option<&str>)
     // 2. Send all-or-nothing batches.
     let progress = bar(envelopes.len() as u64, "registering");
     let mut recorded = 0usize;
-    for (chunk, chunk_lines) in envelopes.chunks(ROWS_PER_REQUEST).zip(lines.chunks(ROWS_PER_REQUEST)) {
-        let answers = client.post("/v1/events/batch?atomic=true", &Value::Array(chunk.to_vec()))?;
+    for (chunk, chunk_lines) in envelopes
+        .chunks(ROWS_PER_REQUEST)
+        .zip(lines.chunks(ROWS_PER_REQUEST))
+    {
+        let answers = client.post(
+            "/v1/events/batch?atomic=true",
+            &Value::Array(chunk.to_vec()),
+        )?;
         let refused: Vec<String> = answers
             .as_array()
             .into_iter()
             .flatten()
             .zip(chunk_lines)
-            .filter(|(answer, _)| answer.get("type").is_some() && !answer["type"].as_str().unwrap_or("").ends_with("batch-aborted"))
-            .map(|(answer, line)| format!("line {line}: {}", answer["detail"].as_str().unwrap_or("refused")))
+            .filter(|(answer, _)| {
+                answer.get("type").is_some()
+                    && !answer["type"]
+                        .as_str()
+                        .unwrap_or("")
+                        .ends_with("batch-aborted")
+            })
+            .map(|(answer, line)| {
+                format!(
+                    "line {line}: {}",
+                    answer["detail"].as_str().unwrap_or("refused")
+                )
+            })
             .collect();
         if !refused.is_empty() {
             progress.abandon();
@@ -237,7 +288,9 @@ fn import(args: &ClientArgs, file: &std::path::Path, default_city: Option<&str>)
             } else {
                 format!("the first {recorded} rows were recorded in earlier all-or-nothing batches; fix the file and import the rest")
             };
-            return Err(CliError::Refused(format!("{} rows refused; {note}", refused.len())).into());
+            return Err(
+                CliError::Refused(format!("{} rows refused; {note}", refused.len())).into(),
+            );
         }
         recorded += chunk.len();
         progress.inc(chunk.len() as u64);
@@ -248,7 +301,11 @@ fn import(args: &ClientArgs, file: &std::path::Path, default_city: Option<&str>)
 }
 
 fn bar(len: u64, message: &'static str) -> ProgressBar {
-    let bar = if len == 0 { ProgressBar::new_spinner() } else { ProgressBar::new(len) };
+    let bar = if len == 0 {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::new(len)
+    };
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),

@@ -4,8 +4,8 @@
 mod bench;
 mod client;
 mod import;
-mod registry;
 mod record;
+mod registry;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -45,7 +45,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "ewaste-ledger", version, about = "A verifiable ledger of electronic products from first sale to recycling.")]
+#[command(
+    name = "ewaste-ledger",
+    version,
+    about = "A verifiable ledger of electronic products from first sale to recycling."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -84,7 +88,7 @@ pub enum Command {
     #[command(subcommand)]
     Product(import::ProductCommand),
     /// Record a lifecycle event for a product.
-    Event(record::EventArgs),
+    Event(Box<record::EventArgs>),
     /// Measure signature verification, ingestion and fsync rates on this machine.
     Bench(bench::BenchArgs),
 }
@@ -104,7 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Actor(command) => registry::actor(command),
         Command::City(command) => registry::city(command),
         Command::Product(command) => import::product(command),
-        Command::Event(args) => record::event(args),
+        Command::Event(args) => record::event(*args),
         Command::Bench(args) => bench::bench(args),
     }
 }

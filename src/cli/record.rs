@@ -79,9 +79,11 @@ fn masses(items: &[String], name_key: &str) -> anyhow::Result<Vec<Value>> {
             let (name, grams) = item
                 .rsplit_once('=')
                 .ok_or_else(|| CliError::Usage(format!("`{item}` is not NAME=GRAMS")))?;
-            let grams: u64 = grams
-                .parse()
-                .map_err(|_| CliError::Usage(format!("`{grams}` in `{item}` is not a whole number of grams")))?;
+            let grams: u64 = grams.parse().map_err(|_| {
+                CliError::Usage(format!(
+                    "`{grams}` in `{item}` is not a whole number of grams"
+                ))
+            })?;
             Ok(json!({ name_key: name, "mass_g": grams }))
         })
         .collect()
@@ -112,9 +114,24 @@ impl EventArgs {
         set("basel_entry", self.basel_entry.as_ref().map(|v| json!(v)));
         set("notification", self.notification.as_ref().map(|v| json!(v)));
         set("description", self.description.as_ref().map(|v| json!(v)));
-        set("parts_replaced", (!self.parts.is_empty()).then(|| json!(self.parts)));
-        set("components", (!self.removed.is_empty()).then(|| masses(&self.removed, "component")).transpose()?.map(Value::Array));
-        set("fractions", (!self.fractions.is_empty()).then(|| masses(&self.fractions, "material")).transpose()?.map(Value::Array));
+        set(
+            "parts_replaced",
+            (!self.parts.is_empty()).then(|| json!(self.parts)),
+        );
+        set(
+            "components",
+            (!self.removed.is_empty())
+                .then(|| masses(&self.removed, "component"))
+                .transpose()?
+                .map(Value::Array),
+        );
+        set(
+            "fractions",
+            (!self.fractions.is_empty())
+                .then(|| masses(&self.fractions, "material"))
+                .transpose()?
+                .map(Value::Array),
+        );
         Ok(Value::Object(data))
     }
 }
@@ -122,7 +139,12 @@ impl EventArgs {
 pub fn event(args: EventArgs) -> anyhow::Result<()> {
     let kind = Kind::parse(&args.kind)
         .filter(|k| k.is_product_kind() && *k != Kind::Registered)
-        .ok_or_else(|| CliError::Usage(format!("`{}` is not a product event kind (use `product register` to register)", args.kind)))?;
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "`{}` is not a product event kind (use `product register` to register)",
+                args.kind
+            ))
+        })?;
     let product = ProductRef::parse(&args.product)
         .map_err(|e| CliError::Usage(format!("--product: {e}")))?
         .product_id();

@@ -12,7 +12,11 @@ use uuid::Uuid;
 #[derive(Args, Debug)]
 pub struct PublicKeyArg {
     /// Public key, base64 of the 32 raw bytes.
-    #[arg(long, conflicts_with = "key_file", required_unless_present = "key_file")]
+    #[arg(
+        long,
+        conflicts_with = "key_file",
+        required_unless_present = "key_file"
+    )]
     public_key: Option<String>,
     /// Take the public key from this PKCS#8 PEM private key (e.g. one made by `keygen`).
     #[arg(long)]
@@ -23,7 +27,9 @@ impl PublicKeyArg {
     fn base64(&self) -> anyhow::Result<String> {
         match (&self.public_key, &self.key_file) {
             (Some(text), _) => Ok(text.clone()),
-            (None, Some(path)) => Ok(crate::keys::public_key_base64(&crate::keys::read_pem(path)?)),
+            (None, Some(path)) => Ok(crate::keys::public_key_base64(&crate::keys::read_pem(
+                path,
+            )?)),
             (None, None) => Err(CliError::Usage("give --public-key or --key-file".into()).into()),
         }
     }
@@ -95,12 +101,23 @@ pub enum CityCommand {
 }
 
 fn print_receipt(receipt: &Value) {
-    println!("{}", serde_json::to_string_pretty(receipt).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(receipt).unwrap_or_default()
+    );
 }
 
 pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
     match command {
-        ActorCommand::Add { client, org, name, roles, key, city, id } => {
+        ActorCommand::Add {
+            client,
+            org,
+            name,
+            roles,
+            key,
+            city,
+            id,
+        } => {
             let client = Client::new(&client)?;
             let id = id.unwrap_or_else(Uuid::new_v4);
             let mut data = json!({
@@ -120,7 +137,11 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             print_receipt(&client.registry_event(Kind::ActorKeyRotated, data)?);
             Ok(())
         }
-        ActorCommand::Revoke { client, actor, reason } => {
+        ActorCommand::Revoke {
+            client,
+            actor,
+            reason,
+        } => {
             let client = Client::new(&client)?;
             let mut data = json!({ "actor": actor });
             if let Some(reason) = reason {
@@ -133,7 +154,14 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
 }
 
 pub fn city(command: CityCommand) -> anyhow::Result<()> {
-    let CityCommand::Add { client, locode, name, country, population, population_year } = command;
+    let CityCommand::Add {
+        client,
+        locode,
+        name,
+        country,
+        population,
+        population_year,
+    } = command;
     let client = Client::new(&client)?;
     let country = country.unwrap_or_else(|| locode.chars().take(2).collect());
     let data = json!({

@@ -46,15 +46,30 @@ async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
     std::fs::create_dir_all(&config.data_dir)?;
     let ledger = Ledger::open(&config.database, &config.ledger)?;
     let report = bootstrap(config, &ledger).await?;
-    eprintln!("ewaste-ledger: {} backend, log of {} entries", ledger.backend(), report.log_size);
+    eprintln!(
+        "ewaste-ledger: {} backend, log of {} entries",
+        ledger.backend(),
+        report.log_size
+    );
     eprintln!("  log key:   {}", report.log_key.display());
     eprintln!("  admin key: {}", report.admin_key.display());
     if let Some(admin) = report.genesis_admin {
         eprintln!("  genesis written: first admin actor id {admin}");
     }
-    let admin_key = crate::keys::read_pem(&report.admin_key)?.verifying_key().to_bytes();
-    if let Some(admin) = ledger.actors().await?.iter().find(|a| a.public_key == admin_key) {
-        eprintln!("  admin actor: {} ({})", admin.id, if admin.revoked { "revoked" } else { "active" });
+    let admin_key = crate::keys::read_pem(&report.admin_key)?
+        .verifying_key()
+        .to_bytes();
+    if let Some(admin) = ledger
+        .actors()
+        .await?
+        .iter()
+        .find(|a| a.public_key == admin_key)
+    {
+        eprintln!(
+            "  admin actor: {} ({})",
+            admin.id,
+            if admin.revoked { "revoked" } else { "active" }
+        );
     }
     Ok(ledger)
 }
@@ -71,14 +86,21 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Opens the ledger and serves HTTP on `listener` until the process is stopped.
-pub async fn run_server(config: ServerConfig, listener: std::net::TcpListener) -> anyhow::Result<()> {
+pub async fn run_server(
+    config: ServerConfig,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<()> {
     let ledger = open(&config).await?;
     let state = AppState {
         ledger,
         public_url: config.public_url.clone(),
         limits: config.limits,
     };
-    eprintln!("  listening on http://{} (labels under {})", listener.local_addr()?, config.public_url);
+    eprintln!(
+        "  listening on http://{} (labels under {})",
+        listener.local_addr()?,
+        config.public_url
+    );
     HttpServer::new(move || App::new().configure(routes(state.clone())))
         .workers(config.workers)
         // Slow or stalled clients are cut off instead of holding a worker.

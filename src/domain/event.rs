@@ -289,10 +289,16 @@ fn check_limits(value: &Value) -> Result<(), Rejection> {
 
 fn check_node<'a>(value: &'a Value, path: &mut Vec<Step<'a>>) -> Result<(), Rejection> {
     if path.len() > MAX_DEPTH {
-        return Err(Rejection::invalid(spell(path), format!("nesting deeper than {MAX_DEPTH} levels")));
+        return Err(Rejection::invalid(
+            spell(path),
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
     }
     match value {
-        Value::Null => Err(Rejection::invalid(spell(path), "null is not allowed; omit absent members")),
+        Value::Null => Err(Rejection::invalid(
+            spell(path),
+            "null is not allowed; omit absent members",
+        )),
         Value::Number(n) if !(n.is_i64() || n.is_u64()) => Err(Rejection::invalid(
             spell(path),
             "floating-point numbers are not allowed; masses are integer grams",

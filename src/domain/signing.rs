@@ -38,6 +38,20 @@ pub fn verifying_key(bytes: &[u8]) -> Option<VerifyingKey> {
     (!key.is_weak()).then_some(key)
 }
 
+/// Wraps an event object into a signed submission `{"event": ..., "sig": ...}`.
+pub fn sign_envelope(
+    event: serde_json::Value,
+    key: &SigningKey,
+) -> Result<serde_json::Value, super::jcs::JcsError> {
+    use base64::Engine;
+    let canonical = super::jcs::canonicalize(&event)?;
+    let signature = sign_event(key, &canonical);
+    Ok(serde_json::json!({
+        "event": event,
+        "sig": base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,18 +79,4 @@ mod tests {
         identity[0] = 1;
         assert!(verifying_key(&identity).is_none());
     }
-}
-
-/// Wraps an event object into a signed submission `{"event": ..., "sig": ...}`.
-pub fn sign_envelope(
-    event: serde_json::Value,
-    key: &SigningKey,
-) -> Result<serde_json::Value, super::jcs::JcsError> {
-    use base64::Engine;
-    let canonical = super::jcs::canonicalize(&event)?;
-    let signature = sign_event(key, &canonical);
-    Ok(serde_json::json!({
-        "event": event,
-        "sig": base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
-    }))
 }

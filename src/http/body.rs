@@ -8,29 +8,45 @@ use futures_util::StreamExt;
 use std::time::Duration;
 
 /// Reads the whole body, refusing more than `limit` bytes or a sender slower than `deadline`.
-pub async fn read_limited(mut payload: Payload, limit: usize, deadline: Duration) -> Result<Bytes, Problem> {
+pub async fn read_limited(
+    mut payload: Payload,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, Problem> {
     let read = async {
         let mut body = BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| Problem::bad_request("invalid-body", format!("The request body could not be read: {e}.")))?;
+            let chunk = chunk.map_err(|e| {
+                Problem::bad_request(
+                    "invalid-body",
+                    format!("The request body could not be read: {e}."),
+                )
+            })?;
             if body.len() + chunk.len() > limit {
                 return Err(Problem::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "body-too-large",
                     "Request body too large",
-                    format!("The request body exceeds the limit of {limit} bytes for this endpoint."),
+                    format!(
+                        "The request body exceeds the limit of {limit} bytes for this endpoint."
+                    ),
                 ));
             }
             body.extend_from_slice(&chunk);
         }
         Ok(body.freeze())
     };
-    tokio::time::timeout(deadline, read).await.unwrap_or_else(|_| {
-        Err(Problem::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "body-timeout",
-            "Request body too slow",
-            format!("The request body did not arrive within {} s.", deadline.as_secs()),
-        ))
-    })
+    tokio::time::timeout(deadline, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                "Request body too slow",
+                format!(
+                    "The request body did not arrive within {} s.",
+                    deadline.as_secs()
+                ),
+            ))
+        })
 }

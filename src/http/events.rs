@@ -29,8 +29,16 @@ fn receipt_response(receipt: &Receipt) -> HttpResponse {
 }
 
 /// One signed event → its receipt (201, or 200 for a replay of an identical event).
-pub async fn submit_one(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, Problem> {
-    let body = read_limited(payload, state.limits.single_body_bytes, state.limits.body_timeout).await?;
+pub async fn submit_one(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let body = read_limited(
+        payload,
+        state.limits.single_body_bytes,
+        state.limits.body_timeout,
+    )
+    .await?;
     let value: Value = serde_json::from_slice(&body).map_err(invalid_json)?;
     let signed = parse_signed_event(&value)?;
     let verified = state
@@ -98,7 +106,9 @@ pub async fn submit_batch(
     match (query.atomic, first_failure) {
         (true, Some(failed_index)) => {
             for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
-                *outcome = Some(Err(LedgerError::Rejected(Rejection::BatchAborted { failed_index })));
+                *outcome = Some(Err(LedgerError::Rejected(Rejection::BatchAborted {
+                    failed_index,
+                })));
             }
         }
         _ => {
@@ -121,10 +131,17 @@ pub async fn submit_batch(
 }
 
 /// Splits a batch body into submissions, each parsed independently.
-fn parse_batch(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedEvent, Rejection>>, Problem> {
+fn parse_batch(
+    body: &[u8],
+    max_items: usize,
+) -> Result<Vec<Result<SignedEvent, Rejection>>, Problem> {
     let items: Vec<Value> = match serde_json::from_slice::<Value>(body).map_err(invalid_json)? {
         Value::Array(items) => items,
-        _ => return Err(Rejection::invalid("", "a batch must be a JSON array of signed events").into()),
+        _ => {
+            return Err(
+                Rejection::invalid("", "a batch must be a JSON array of signed events").into(),
+            )
+        }
     };
     if items.is_empty() || items.len() > max_items {
         return Err(Rejection::invalid(

@@ -52,7 +52,10 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/events", web::post().to(events::submit_one))
             .route("/v1/events/batch", web::post().to(events::submit_batch))
             .route("/v1/products/{id}", web::get().to(products::product))
-            .route("/v1/products/{id}/events", web::get().to(products::product_events))
+            .route(
+                "/v1/products/{id}/events",
+                web::get().to(products::product_events),
+            )
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))

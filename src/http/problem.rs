@@ -22,7 +22,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
         Problem {
             status,
             code,
@@ -35,7 +40,10 @@ impl Problem {
     /// The JSON body.
     pub fn body(&self) -> Value {
         let mut body = self.members.clone();
-        body.insert("type".into(), json!(format!("{PROBLEM_TYPE_PREFIX}{}", self.code)));
+        body.insert(
+            "type".into(),
+            json!(format!("{PROBLEM_TYPE_PREFIX}{}", self.code)),
+        );
         body.insert("title".into(), json!(self.title));
         body.insert("status".into(), json!(self.status.as_u16()));
         body.insert("detail".into(), json!(self.detail));
@@ -82,14 +90,17 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | UnknownUnuKey { .. }
         | UnknownOperation { .. }
         | ProductIdMismatch { .. } => (StatusCode::BAD_REQUEST, "Invalid event"),
-        UnknownActor { field, .. } if field == "event.actor" => (StatusCode::FORBIDDEN, "Not allowed"),
+        UnknownActor { field, .. } if field == "event.actor" => {
+            (StatusCode::FORBIDDEN, "Not allowed")
+        }
         BadSignature { .. } | ActorRevoked { .. } | RoleNotAllowed { .. } | NotCustodian { .. } => {
             (StatusCode::FORBIDDEN, "Not allowed")
         }
         UnknownProduct { .. } => (StatusCode::NOT_FOUND, "Unknown product"),
-        UnknownActor { .. } | UnknownCity { .. } | MassExceedsInput { .. } | FromTheFuture { .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "Event not acceptable")
-        }
+        UnknownActor { .. }
+        | UnknownCity { .. }
+        | MassExceedsInput { .. }
+        | FromTheFuture { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Event not acceptable"),
         GenesisRequired
         | IllegalTransition { .. }
         | TerminalState { .. }

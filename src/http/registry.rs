@@ -12,9 +12,13 @@ pub async fn actors(state: web::Data<AppState>) -> Result<HttpResponse, Problem>
     Ok(HttpResponse::Ok().json(actors.iter().map(views::actor).collect::<Vec<_>>()))
 }
 
-pub async fn actor(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, Problem> {
-    let id = Uuid::parse_str(&path)
-        .map_err(|_| Problem::bad_request("invalid-actor-id", format!("`{path}` is not a UUID.")))?;
+pub async fn actor(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = Uuid::parse_str(&path).map_err(|_| {
+        Problem::bad_request("invalid-actor-id", format!("`{path}` is not a UUID."))
+    })?;
     Ok(HttpResponse::Ok().json(views::actor(&state.ledger.actor(id).await?)))
 }
 

@@ -40,12 +40,19 @@ pub fn city(city: &CityRecord) -> Value {
 
 /// The label URI of a product: its GS1 Digital Link when labelled, else `/p/{uuid}`.
 pub fn product_uri(public_url: &str, product: &ProductRecord) -> String {
-    let labelled = product.gtin.as_deref().zip(product.serial.as_deref()).and_then(|(gtin, serial)| {
-        let gtin = crate::domain::gtin::Gtin14::parse(gtin).ok()?;
-        let serial = Serial::parse(serial).ok()?;
-        Some(identifiers::digital_link_path(&gtin, &serial))
-    });
-    format!("{public_url}{}", labelled.unwrap_or_else(|| format!("/p/{}", product.id)))
+    let labelled = product
+        .gtin
+        .as_deref()
+        .zip(product.serial.as_deref())
+        .and_then(|(gtin, serial)| {
+            let gtin = crate::domain::gtin::Gtin14::parse(gtin).ok()?;
+            let serial = Serial::parse(serial).ok()?;
+            Some(identifiers::digital_link_path(&gtin, &serial))
+        });
+    format!(
+        "{public_url}{}",
+        labelled.unwrap_or_else(|| format!("/p/{}", product.id))
+    )
 }
 
 pub fn product(public_url: &str, product: &ProductRecord) -> Value {
@@ -68,10 +75,16 @@ pub fn product(public_url: &str, product: &ProductRecord) -> Value {
         ("custodian", product.custodian.map(|c| json!(c))),
         ("gtin", product.gtin.as_ref().map(|v| json!(v))),
         ("serial", product.serial.as_ref().map(|v| json!(v))),
-        ("measured_weight_g", product.measured_weight_g.map(|v| json!(v))),
+        (
+            "measured_weight_g",
+            product.measured_weight_g.map(|v| json!(v)),
+        ),
         ("brand", product.brand.as_ref().map(|v| json!(v))),
         ("model", product.model.as_ref().map(|v| json!(v))),
-        ("manufactured_on", product.manufactured_on.as_ref().map(|v| json!(v))),
+        (
+            "manufactured_on",
+            product.manufactured_on.as_ref().map(|v| json!(v)),
+        ),
     ];
     for (name, value) in optional {
         if let Some(value) = value {

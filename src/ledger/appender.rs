@@ -19,8 +19,8 @@ use crate::storage::{DatabaseTarget, DbConnection, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use diesel::Connection;
 use std::sync::Arc;
-use uuid::Uuid;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 /// One request's events and where to send their outcomes.
 pub struct Job {
@@ -76,8 +76,18 @@ fn writer_loop(
         let started = std::time::Instant::now();
         let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now()) {
             Ok((outcomes, state)) => {
-                tracing::debug!(jobs = jobs.len(), events, micros = started.elapsed().as_micros() as u64, "batch committed");
-                keys.update(state.changed_actors.keys().filter_map(|id| state.actors.get(id)));
+                tracing::debug!(
+                    jobs = jobs.len(),
+                    events,
+                    micros = started.elapsed().as_micros() as u64,
+                    "batch committed"
+                );
+                keys.update(
+                    state
+                        .changed_actors
+                        .keys()
+                        .filter_map(|id| state.actors.get(id)),
+                );
                 outcomes
             }
             Err(error) => {
@@ -88,7 +98,12 @@ fn writer_loop(
                     }
                 }
                 jobs.iter()
-                    .map(|job| job.events.iter().map(|_| Err(LedgerError::from(&error))).collect())
+                    .map(|job| {
+                        job.events
+                            .iter()
+                            .map(|_| Err(LedgerError::from(&error)))
+                            .collect()
+                    })
                     .collect()
             }
         };
@@ -142,7 +157,10 @@ pub fn append_batch(
             } else {
                 job.events
                     .iter()
-                    .map(|event| append_one(&mut state, event, clock, &recorded_at).map_err(LedgerError::Rejected))
+                    .map(|event| {
+                        append_one(&mut state, event, clock, &recorded_at)
+                            .map_err(LedgerError::Rejected)
+                    })
                     .collect()
             });
         }
@@ -155,7 +173,11 @@ pub fn append_batch(
 }
 
 /// Loads, in a handful of bulk queries, everything the batch's events may touch.
-fn load_state(conn: &mut DbConnection, jobs: &[Job], head: crate::storage::append::LogHead) -> Result<BatchState, StorageError> {
+fn load_state(
+    conn: &mut DbConnection,
+    jobs: &[Job],
+    head: crate::storage::append::LogHead,
+) -> Result<BatchState, StorageError> {
     let mut event_ids = Vec::new();
     let mut actor_ids = Vec::new();
     let mut product_ids = Vec::new();
@@ -184,14 +206,20 @@ fn load_state(conn: &mut DbConnection, jobs: &[Job], head: crate::storage::appen
             _ => {}
         }
     }
-    for list in [&mut event_ids, &mut actor_ids, &mut product_ids, &mut locodes] {
+    for list in [
+        &mut event_ids,
+        &mut actor_ids,
+        &mut product_ids,
+        &mut locodes,
+    ] {
         list.sort_unstable();
         list.dedup();
     }
 
     let mut state = BatchState::new(head);
     for row in append::entries_by_event_id(conn, &event_ids)? {
-        let id = Uuid::parse_str(&row.event_id).map_err(|_| StorageError::Corrupt("stored event id".into()))?;
+        let id = Uuid::parse_str(&row.event_id)
+            .map_err(|_| StorageError::Corrupt("stored event id".into()))?;
         state.events.insert(
             id,
             RecordedEvent {
@@ -237,7 +265,9 @@ fn append_atomic(
                         Err(LedgerError::Rejected(if i == index {
                             rejection.clone()
                         } else {
-                            Rejection::BatchAborted { failed_index: index }
+                            Rejection::BatchAborted {
+                                failed_index: index,
+                            }
                         }))
                     })
                     .collect();
@@ -335,7 +365,8 @@ fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], 
     match (current, verified.verified_key) {
         (Some(current), Some(used)) if current == used => Ok(current),
         (Some(current), _) => {
-            let key = signing::verifying_key(&current).ok_or(Rejection::BadSignature { actor: event.actor })?;
+            let key = signing::verifying_key(&current)
+                .ok_or(Rejection::BadSignature { actor: event.actor })?;
             if signing::verify_event(&key, &verified.signed.canonical, &verified.signed.signature) {
                 Ok(current)
             } else {
@@ -359,7 +390,12 @@ fn take_batch_write(state: &mut BatchState) -> BatchWrite {
         cities: state
             .changed_cities
             .iter()
-            .filter_map(|(code, seq)| state.cities.get(code).map(|c| CityRow::from_record(c, *seq)))
+            .filter_map(|(code, seq)| {
+                state
+                    .cities
+                    .get(code)
+                    .map(|c| CityRow::from_record(c, *seq))
+            })
             .collect(),
         products: state
             .changed_products

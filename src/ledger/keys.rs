@@ -21,7 +21,9 @@ impl KeyCache {
 
     /// Remembers actors' current keys; revoked actors are forgotten.
     pub fn update<'a>(&self, actors: impl IntoIterator<Item = &'a ActorRecord>) {
-        let Ok(mut keys) = self.keys.write() else { return };
+        let Ok(mut keys) = self.keys.write() else {
+            return;
+        };
         for actor in actors {
             if actor.revoked {
                 keys.remove(&actor.id);

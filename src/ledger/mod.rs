@@ -89,7 +89,10 @@ pub struct Ledger {
 
 impl Ledger {
     /// Opens the database, applies migrations and starts the writer.
-    pub fn open(target: &DatabaseTarget, settings: &LedgerSettings) -> Result<Ledger, StorageError> {
+    pub fn open(
+        target: &DatabaseTarget,
+        settings: &LedgerSettings,
+    ) -> Result<Ledger, StorageError> {
         let mut conn = target.connect()?;
         storage::connection::run_migrations(&mut conn)?;
         drop(conn);
@@ -137,11 +140,28 @@ impl Ledger {
     }
 
     /// Hands verified events to the writer and waits until they are committed (or refused).
-    pub async fn submit(&self, events: Vec<VerifiedEvent>, atomic: bool) -> Vec<Result<Receipt, LedgerError>> {
+    pub async fn submit(
+        &self,
+        events: Vec<VerifiedEvent>,
+        atomic: bool,
+    ) -> Vec<Result<Receipt, LedgerError>> {
         let count = events.len();
         let (reply, answer) = oneshot::channel();
-        let stopped = || (0..count).map(|_| Err(LedgerError::Unavailable("the writer has stopped".into()))).collect();
-        if self.writer.send(Job { events, atomic, reply }).await.is_err() {
+        let stopped = || {
+            (0..count)
+                .map(|_| Err(LedgerError::Unavailable("the writer has stopped".into())))
+                .collect()
+        };
+        if self
+            .writer
+            .send(Job {
+                events,
+                atomic,
+                reply,
+            })
+            .await
+            .is_err()
+        {
             return stopped();
         }
         answer.await.unwrap_or_else(|_| stopped())

@@ -24,13 +24,18 @@ impl LoggedEvent {
     pub fn from_row(row: EntryRow) -> Result<LoggedEvent, StorageError> {
         let corrupt = || StorageError::Corrupt(format!("entry {} is not a valid entry", row.seq));
         let mut entry: Value = serde_json::from_slice(&row.bytes).map_err(|_| corrupt())?;
-        let text = |entry: &mut Value, name: &str| entry.get(name).and_then(Value::as_str).map(str::to_string);
+        let text = |entry: &mut Value, name: &str| {
+            entry.get(name).and_then(Value::as_str).map(str::to_string)
+        };
         Ok(LoggedEvent {
             seq: row.seq,
             leaf_hash: row.leaf()?,
             recorded_at: text(&mut entry, "recorded_at").ok_or_else(corrupt)?,
             sig: text(&mut entry, "sig").ok_or_else(corrupt)?,
-            event: entry.get_mut("event").map(Value::take).ok_or_else(corrupt)?,
+            event: entry
+                .get_mut("event")
+                .map(Value::take)
+                .ok_or_else(corrupt)?,
             bytes: row.bytes,
         })
     }
@@ -45,7 +50,11 @@ fn found<T>(value: Option<T>, what: &'static str, id: impl ToString) -> Result<T
 
 impl Ledger {
     pub async fn actor(&self, id: Uuid) -> Result<ActorRecord, LedgerError> {
-        found(self.with_conn(move |c| read::actor(c, &id)).await?, "Actor", id)
+        found(
+            self.with_conn(move |c| read::actor(c, &id)).await?,
+            "Actor",
+            id,
+        )
     }
 
     pub async fn actors(&self) -> Result<Vec<ActorRecord>, LedgerError> {
@@ -57,7 +66,11 @@ impl Ledger {
     }
 
     pub async fn product(&self, id: Uuid) -> Result<ProductRecord, LedgerError> {
-        found(self.with_conn(move |c| read::product(c, &id)).await?, "Product", id)
+        found(
+            self.with_conn(move |c| read::product(c, &id)).await?,
+            "Product",
+            id,
+        )
     }
 
     /// A product's events in log order; an unknown product is "not found", not an empty list.
@@ -65,7 +78,7 @@ impl Ledger {
         let rows = self
             .with_conn(move |c| {
                 let exists = read::product(c, &id)?.is_some();
-                Ok(exists.then(|| read::product_entries(c, &id)).transpose()?)
+                exists.then(|| read::product_entries(c, &id)).transpose()
             })
             .await?;
         found(rows, "Product", id)?

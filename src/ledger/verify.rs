@@ -25,7 +25,10 @@ pub struct VerifiedEvent {
 
 /// The key that must have signed: a self-registration (the genesis) is signed by the key it
 /// registers; every other event by its actor's current key.
-fn claimed_key(signed: &SignedEvent, known: impl Fn(&Uuid) -> Option<[u8; 32]>) -> Option<[u8; 32]> {
+fn claimed_key(
+    signed: &SignedEvent,
+    known: impl Fn(&Uuid) -> Option<[u8; 32]>,
+) -> Option<[u8; 32]> {
     let event = &signed.event;
     match &event.data {
         EventData::ActorRegistered(data) if data.actor == event.actor.to_string() => {
@@ -73,7 +76,12 @@ impl Ledger {
 
         // A signature that failed under a cached key may be valid under a key that another
         // process rotated to: re-read those actors once and check again with what changed.
-        let failed = distinct(checked.iter().filter(|c| !c.valid).map(|c| c.signed.event.actor));
+        let failed = distinct(
+            checked
+                .iter()
+                .filter(|c| !c.valid)
+                .map(|c| c.signed.event.actor),
+        );
         if !failed.is_empty() {
             self.refresh_keys(failed).await?;
             for item in checked.iter_mut().filter(|c| !c.valid) {
@@ -82,7 +90,13 @@ impl Ledger {
                     item.key = fresh;
                     item.valid = fresh
                         .and_then(|k| signing::verifying_key(&k))
-                        .is_some_and(|vk| signing::verify_event(&vk, &item.signed.canonical, &item.signed.signature));
+                        .is_some_and(|vk| {
+                            signing::verify_event(
+                                &vk,
+                                &item.signed.canonical,
+                                &item.signed.signature,
+                            )
+                        });
                 }
             }
         }
@@ -108,7 +122,9 @@ impl Ledger {
         if actors.is_empty() {
             return Ok(());
         }
-        let found = self.with_conn(move |conn| append::actors_by_id(conn, &actors)).await?;
+        let found = self
+            .with_conn(move |conn| append::actors_by_id(conn, &actors))
+            .await?;
         self.keys.update(&found);
         Ok(())
     }
@@ -123,7 +139,10 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<String> {
 
 /// Verifies one chunk: first all at once (batch verification); only if that fails, one by one
 /// to find the culprits. Events whose actor is unknown here are passed on unchecked.
-fn verify_chunk(chunk: Vec<SignedEvent>, known: impl Fn(&Uuid) -> Option<[u8; 32]>) -> Vec<Checked> {
+fn verify_chunk(
+    chunk: Vec<SignedEvent>,
+    known: impl Fn(&Uuid) -> Option<[u8; 32]>,
+) -> Vec<Checked> {
     let keys: Vec<Option<ed25519_dalek::VerifyingKey>> = chunk
         .iter()
         .map(|s| claimed_key(s, &known).and_then(|k| signing::verifying_key(&k)))
@@ -141,7 +160,9 @@ fn verify_chunk(chunk: Vec<SignedEvent>, known: impl Fn(&Uuid) -> Option<[u8; 32
         .map(|(signed, key)| {
             let valid = match &key {
                 None => false,
-                Some(vk) => all_valid || signing::verify_event(vk, &signed.canonical, &signed.signature),
+                Some(vk) => {
+                    all_valid || signing::verify_event(vk, &signed.canonical, &signed.signature)
+                }
             };
             Checked {
                 key: key.map(|k| k.to_bytes()),

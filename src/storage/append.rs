@@ -52,13 +52,17 @@ pub fn read_head(conn: &mut DbConnection) -> Result<LogHead, StorageError> {
         .first::<(i64, Vec<u8>, Option<NaiveDateTime>)>(conn)?;
     Ok(LogHead {
         size,
-        head: Hash32::from_slice(&head).ok_or_else(|| StorageError::Corrupt("log head is not 32 bytes".into()))?,
+        head: Hash32::from_slice(&head)
+            .ok_or_else(|| StorageError::Corrupt("log head is not 32 bytes".into()))?,
         last_recorded_at,
     })
 }
 
 /// Entries already holding any of these event ids (for replays and id conflicts).
-pub fn entries_by_event_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<EntryRow>, StorageError> {
+pub fn entries_by_event_id(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<EntryRow>, StorageError> {
     let mut found = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         found.extend(
@@ -72,7 +76,10 @@ pub fn entries_by_event_id(conn: &mut DbConnection, ids: &[String]) -> Result<Ve
 }
 
 /// The actors with these ids.
-pub fn actors_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ActorRecord>, StorageError> {
+pub fn actors_by_id(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<ActorRecord>, StorageError> {
     let mut found = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<ActorRow> = actors::table
@@ -98,7 +105,10 @@ pub fn count_active_admins(conn: &mut DbConnection) -> Result<usize, StorageErro
 }
 
 /// The cities with these LOCODEs.
-pub fn cities_by_locode(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<CityRecord>, StorageError> {
+pub fn cities_by_locode(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> Result<Vec<CityRecord>, StorageError> {
     let mut found = Vec::new();
     for chunk in codes.chunks(CHUNK) {
         let rows: Vec<CityRow> = cities::table
@@ -113,7 +123,10 @@ pub fn cities_by_locode(conn: &mut DbConnection, codes: &[String]) -> Result<Vec
 }
 
 /// The products with these ids.
-pub fn products_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ProductRecord>, StorageError> {
+pub fn products_by_id(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<ProductRecord>, StorageError> {
     let mut found = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<ProductRow> = products::table
@@ -141,7 +154,11 @@ pub struct BatchWrite {
 /// Writes a batch and moves the head. Changed actors and products are replaced (DELETE then
 /// multi-row INSERT): MultiConnection has no portable upsert, and two statements per table
 /// beat one UPDATE per row on PostgreSQL, where every statement is a round trip.
-pub fn write_batch(conn: &mut DbConnection, batch: &BatchWrite, head: &LogHead) -> Result<(), StorageError> {
+pub fn write_batch(
+    conn: &mut DbConnection,
+    batch: &BatchWrite,
+    head: &LogHead,
+) -> Result<(), StorageError> {
     for chunk in batch.entries.chunks(CHUNK) {
         insert_rows!(conn, entries::table, chunk)?;
     }

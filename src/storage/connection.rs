@@ -72,7 +72,8 @@ impl DatabaseTarget {
                     url: Self::sqlite_url(path),
                     reason: "the path is not valid UTF-8".into(),
                 })?;
-                let mut conn = SqliteConnection::establish(path_text).map_err(StorageError::connect)?;
+                let mut conn =
+                    SqliteConnection::establish(path_text).map_err(StorageError::connect)?;
                 // WAL lets readers run beside the writer; FULL makes every commit durable before
                 // it is acknowledged; busy_timeout waits for the write lock instead of failing.
                 conn.batch_execute(
@@ -96,7 +97,12 @@ fn redact(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }

@@ -40,9 +40,8 @@ impl StorageError {
     pub fn query(error: diesel::result::Error) -> StorageError {
         use diesel::result::{DatabaseErrorKind, Error};
         match &error {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | Error::BrokenTransactionManager => {
-                StorageError::Unavailable(error.to_string())
-            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::BrokenTransactionManager => StorageError::Unavailable(error.to_string()),
             Error::DatabaseError(_, info) if is_transient(info.message()) => {
                 StorageError::Unavailable(error.to_string())
             }
@@ -54,9 +53,16 @@ impl StorageError {
 /// Messages that mean the database cannot take writes right now, not that the query is wrong.
 fn is_transient(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
-    ["database is locked", "disk is full", "database or disk is full", "terminating connection", "server closed the connection", "could not connect"]
-        .iter()
-        .any(|needle| message.contains(needle))
+    [
+        "database is locked",
+        "disk is full",
+        "database or disk is full",
+        "terminating connection",
+        "server closed the connection",
+        "could not connect",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 impl From<diesel::result::Error> for StorageError {

@@ -61,7 +61,10 @@ pub fn product_entries(conn: &mut DbConnection, id: &Uuid) -> Result<Vec<EntryRo
 }
 
 /// The entry holding an event id.
-pub fn entry_by_event_id(conn: &mut DbConnection, id: &Uuid) -> Result<Option<EntryRow>, StorageError> {
+pub fn entry_by_event_id(
+    conn: &mut DbConnection,
+    id: &Uuid,
+) -> Result<Option<EntryRow>, StorageError> {
     Ok(entries::table
         .filter(entries::event_id.eq(id.to_string()))
         .select(EntryRow::as_select())
@@ -70,7 +73,11 @@ pub fn entry_by_event_id(conn: &mut DbConnection, id: &Uuid) -> Result<Option<En
 }
 
 /// Entries `start ..= start + limit - 1`, in order.
-pub fn entries_range(conn: &mut DbConnection, start: i64, limit: i64) -> Result<Vec<EntryRow>, StorageError> {
+pub fn entries_range(
+    conn: &mut DbConnection,
+    start: i64,
+    limit: i64,
+) -> Result<Vec<EntryRow>, StorageError> {
     Ok(entries::table
         .filter(entries::seq.ge(start))
         .order(entries::seq)

@@ -95,7 +95,12 @@ impl ActorRow {
             id: record.id.to_string(),
             org: record.org.clone(),
             name: record.name.clone(),
-            roles: record.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+            roles: record
+                .roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             public_key: record.public_key.to_vec(),
             city: record.city.clone(),
             revoked: record.revoked,
@@ -186,7 +191,8 @@ impl ProductRow {
             brand: self.brand,
             model: self.model,
             manufactured_on: self.manufactured_on,
-            hazards: serde_json::from_str(&self.hazards).map_err(|_| corrupt("stored hazards are not a JSON list"))?,
+            hazards: serde_json::from_str(&self.hazards)
+                .map_err(|_| corrupt("stored hazards are not a JSON list"))?,
             head_seq: self.head_seq,
             head: hash(&self.head)?,
             registered_seq: self.registered_seq,

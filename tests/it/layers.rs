@@ -34,7 +34,17 @@ fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
 fn domain_is_pure() {
     let found = offences(
         "src/domain",
-        &["diesel", "actix", "std::fs", "std::net", "Utc::now", "SystemTime", "Instant::now", "OsRng", "thread_rng"],
+        &[
+            "diesel",
+            "actix",
+            "std::fs",
+            "std::net",
+            "Utc::now",
+            "SystemTime",
+            "Instant::now",
+            "OsRng",
+            "thread_rng",
+        ],
     );
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -1,1 +1,19 @@
-//! stub
+//! The integration tests: one binary (ARCHITECTURE.md §5). Every storage and HTTP test runs on
+//! SQLite and on PostgreSQL through `db_test!` (see `support`): `name::sqlite` on a fresh file,
+//! `name::postgres` in a fresh schema of `EWASTE_TEST_DATABASE_URL` (skipped when unset, a
+//! failure when `CI` is set).
+
+mod db;
+mod support;
+
+mod chain;
+mod conflicts;
+mod http_api;
+mod layers;
+mod lifecycle;
+mod process;
+mod rejections;
+mod replays;
+mod roles;
+mod storage;
+mod vectors;

@@ -1,7 +1,7 @@
 //! The real binary, as operators and clients run it: the README walk-through through the CLI,
 //! two `serve` processes on one PostgreSQL database, and a server killed while it ingests.
 
-use crate::support::{db_test, TestDb};
+use crate::db::{db_test, TestDb};
 use ed25519_dalek::SigningKey;
 use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::event::format_timestamp;
@@ -87,7 +87,10 @@ fn start(data_dir: &Path, database_url: &str) -> Server {
 fn post(url: &str, body: &Value) -> (u16, Value) {
     let mut response = agent().post(url).send_json(body).expect("request sent");
     let status = response.status().as_u16();
-    (status, response.body_mut().read_json().expect("JSON answer"))
+    (
+        status,
+        response.body_mut().read_json().expect("JSON answer"),
+    )
 }
 
 fn cli(args: &[&str]) -> Output {
@@ -100,7 +103,8 @@ fn now() -> String {
 
 /// Registers a city and a manufacturer with the server's bootstrap admin key.
 fn setup(server: &Server) -> (SigningKey, Uuid) {
-    let admin = ewaste_ledger::keys::read_pem(&server.data_dir.join("admin-key.pem")).expect("admin key");
+    let admin =
+        ewaste_ledger::keys::read_pem(&server.data_dir.join("admin-key.pem")).expect("admin key");
     let actors: Value = agent()
         .get(&format!("{}/v1/actors", server.url))
         .call()
@@ -112,12 +116,20 @@ fn setup(server: &Server) -> (SigningKey, Uuid) {
     let maker = SigningKey::from_bytes(&[77; 32]);
     let maker_id = Uuid::new_v4();
     let registry = [
-        (Kind::CityRegistered, json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024})),
-        (Kind::ActorRegistered, json!({"actor": maker_id, "org": "Maker", "name": "line", "roles": ["manufacturer"],
-            "public_key": ewaste_ledger::keys::public_key_base64(&maker)})),
+        (
+            Kind::CityRegistered,
+            json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024}),
+        ),
+        (
+            Kind::ActorRegistered,
+            json!({"actor": maker_id, "org": "Maker", "name": "line", "roles": ["manufacturer"],
+            "public_key": ewaste_ledger::keys::public_key_base64(&maker)}),
+        ),
     ];
     for (kind, data) in registry {
-        let envelope = Draft::registry(Uuid::new_v4(), kind, admin_id, &now(), data).sign(&admin).expect("signed");
+        let envelope = Draft::registry(Uuid::new_v4(), kind, admin_id, &now(), data)
+            .sign(&admin)
+            .expect("signed");
         let (status, body) = post(&format!("{}/v1/events", server.url), &envelope);
         assert_eq!(status, 201, "{body}");
     }
@@ -150,12 +162,26 @@ fn verify_chain(target: &DatabaseTarget) -> HashMap<String, i64> {
     let mut previous = Hash32::ZERO;
     let mut ids = HashMap::new();
     for (index, row) in rows.iter().enumerate() {
-        assert_eq!(row.seq, index as i64, "gap in the chain before seq {}", row.seq);
+        assert_eq!(
+            row.seq, index as i64,
+            "gap in the chain before seq {}",
+            row.seq
+        );
         let entry: Value = serde_json::from_slice(&row.bytes).expect("entry JSON");
-        assert_eq!(entry["prev"], previous.to_hex(), "broken prev link at seq {}", row.seq);
+        assert_eq!(
+            entry["prev"],
+            previous.to_hex(),
+            "broken prev link at seq {}",
+            row.seq
+        );
         assert_eq!(entry["seq"], row.seq);
         let leaf = leaf_hash(&row.bytes);
-        assert_eq!(leaf.0.to_vec(), row.leaf_hash, "leaf hash of seq {}", row.seq);
+        assert_eq!(
+            leaf.0.to_vec(),
+            row.leaf_hash,
+            "leaf hash of seq {}",
+            row.seq
+        );
         previous = leaf;
         ids.insert(row.event_id.clone(), row.seq);
     }
@@ -225,7 +251,9 @@ db_test! {
 /// gap-free chain whose every `prev` link holds.
 #[test]
 fn two_serve_processes_share_one_linear_chain() {
-    let Some(db) = TestDb::postgres("two_serve_processes") else { return };
+    let Some(db) = TestDb::postgres("two_serve_processes") else {
+        return;
+    };
     let url = database_url(&db.target);
     let dir = tempfile::tempdir().expect("temp dir");
     let first = start(&dir.path().join("a"), &url);
@@ -244,14 +272,20 @@ fn two_serve_processes_share_one_linear_chain() {
                     for n in 0..60 {
                         let envelope = registered(&maker, maker_id, &format!("W{worker}N{n}"));
                         let (status, body) = if n % 3 == 0 {
-                            let (status, body) = post(&format!("{}/v1/events/batch", server.url), &json!([envelope]));
+                            let (status, body) = post(
+                                &format!("{}/v1/events/batch", server.url),
+                                &json!([envelope]),
+                            );
                             (status, body[0].clone())
                         } else {
                             post(&format!("{}/v1/events", server.url), &envelope)
                         };
                         assert!(status == 201 || status == 200, "{status} {body}");
                         assert!(body["seq"].is_i64(), "{body}");
-                        ids.push((envelope["event"]["id"].as_str().expect("id").to_string(), body["seq"].as_i64().expect("seq")));
+                        ids.push((
+                            envelope["event"]["id"].as_str().expect("id").to_string(),
+                            body["seq"].as_i64().expect("seq"),
+                        ));
                     }
                     ids
                 })
@@ -262,9 +296,17 @@ fn two_serve_processes_share_one_linear_chain() {
         }
     });
     let logged = verify_chain(&db.target);
-    assert_eq!(logged.len(), 1 + 2 + 240, "genesis, setup and every event, once");
+    assert_eq!(
+        logged.len(),
+        1 + 2 + 240,
+        "genesis, setup and every event, once"
+    );
     for (id, seq) in acknowledged {
-        assert_eq!(logged.get(&id), Some(&seq), "acknowledged event {id} is at its seq");
+        assert_eq!(
+            logged.get(&id),
+            Some(&seq),
+            "acknowledged event {id} is at its seq"
+        );
     }
 }
 

@@ -19,7 +19,9 @@ fn vector() -> Value {
 }
 
 fn text<'a>(vector: &'a Value, name: &str) -> &'a str {
-    vector[name].as_str().unwrap_or_else(|| panic!("vector member {name}"))
+    vector[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("vector member {name}"))
 }
 
 fn vector_key(vector: &Value) -> SigningKey {
@@ -35,14 +37,26 @@ fn canonical_bytes_signature_entry_and_leaf_hash_match_the_vector() {
     let vector = vector();
     let key = vector_key(&vector);
     let b64 = base64::engine::general_purpose::STANDARD;
-    assert_eq!(b64.encode(key.verifying_key().to_bytes()), text(&vector, "public_key_base64"));
+    assert_eq!(
+        b64.encode(key.verifying_key().to_bytes()),
+        text(&vector, "public_key_base64")
+    );
 
     let canonical = canonicalize(&vector["event"]).expect("canonical");
-    assert_eq!(String::from_utf8(canonical.clone()).expect("utf8"), text(&vector, "canonical_event"));
-    assert_eq!(hex::encode(event_message(&canonical)), text(&vector, "signed_message_hex"));
+    assert_eq!(
+        String::from_utf8(canonical.clone()).expect("utf8"),
+        text(&vector, "canonical_event")
+    );
+    assert_eq!(
+        hex::encode(event_message(&canonical)),
+        text(&vector, "signed_message_hex")
+    );
 
     let signature = sign_event(&key, &canonical);
-    assert_eq!(b64.encode(signature.to_bytes()), text(&vector, "signature_base64"));
+    assert_eq!(
+        b64.encode(signature.to_bytes()),
+        text(&vector, "signature_base64")
+    );
     assert!(verify_event(&key.verifying_key(), &canonical, &signature));
 
     let envelope = json!({"event": vector["event"], "sig": text(&vector, "signature_base64")});
@@ -58,15 +72,17 @@ fn canonical_bytes_signature_entry_and_leaf_hash_match_the_vector() {
             sig: text(&vector, "signature_base64"),
         },
     );
-    assert_eq!(String::from_utf8(entry.bytes).expect("utf8"), text(&vector, "entry_bytes"));
+    assert_eq!(
+        String::from_utf8(entry.bytes).expect("utf8"),
+        text(&vector, "entry_bytes")
+    );
     assert_eq!(entry.leaf_hash.to_hex(), text(&vector, "leaf_hash"));
 }
 
 fn openssl(args: &[&str]) -> std::process::Output {
-    let output = Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl must be installed for the interoperability tests (apt-get install openssl)");
+    let output = Command::new("openssl").args(args).output().expect(
+        "openssl must be installed for the interoperability tests (apt-get install openssl)",
+    );
     assert!(
         output.status.success(),
         "openssl {args:?} failed: {}",
@@ -94,16 +110,31 @@ fn an_event_signed_by_openssl_verifies_and_equals_ours() {
     std::fs::write(&message_file, event_message(&canonical)).expect("write message");
     let signature_file = dir.path().join("sig.bin");
     openssl(&[
-        "pkeyutl", "-sign", "-rawin", "-inkey", path(&key_file), "-in", path(&message_file), "-out",
+        "pkeyutl",
+        "-sign",
+        "-rawin",
+        "-inkey",
+        path(&key_file),
+        "-in",
+        path(&message_file),
+        "-out",
         path(&signature_file),
     ]);
     let openssl_signature = std::fs::read(&signature_file).expect("signature");
     let b64 = base64::engine::general_purpose::STANDARD.encode(&openssl_signature);
-    assert_eq!(b64, text(&vector, "signature_base64"), "Ed25519 is deterministic");
+    assert_eq!(
+        b64,
+        text(&vector, "signature_base64"),
+        "Ed25519 is deterministic"
+    );
 
     let envelope = json!({"event": vector["event"], "sig": b64});
     let signed = parse_signed_event(&envelope).expect("valid submission");
-    assert!(verify_event(&loaded.verifying_key(), &signed.canonical, &signed.signature));
+    assert!(verify_event(
+        &loaded.verifying_key(),
+        &signed.canonical,
+        &signed.signature
+    ));
 }
 
 #[test]

@@ -1,0 +1,427 @@
+//! Shared test machinery: a fresh database per test on both backends, the app exactly as the
+//! server builds it, deterministic actors and helpers that sign, post and read through HTTP.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use actix_web::App;
+use ed25519_dalek::SigningKey;
+use ewaste_ledger::domain::draft::Draft;
+use ewaste_ledger::domain::event::format_timestamp;
+use ewaste_ledger::domain::gtin::Gtin14;
+use ewaste_ledger::domain::hash::Hash32;
+use ewaste_ledger::domain::identifiers;
+use ewaste_ledger::domain::kinds::{Kind, Role};
+use ewaste_ledger::domain::serial::Serial;
+use ewaste_ledger::http::{routes, AppState, Limits};
+use ewaste_ledger::ledger::{Ledger, LedgerSettings};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use uuid::Uuid;
+
+pub(crate) use crate::db::db_test;
+pub use crate::db::TestDb;
+
+/// The GTIN used for labelled test products (valid check digit).
+pub const GTIN: &str = "09506000134352";
+/// The city every fixture registers.
+pub const CITY: &str = "DEBER";
+
+/// A signing identity with a deterministic key.
+#[derive(Clone)]
+pub struct Actor {
+    pub id: Uuid,
+    pub key: SigningKey,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn new(seed: u8, role: Role) -> Actor {
+        Actor {
+            id: Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0000 | u128::from(seed)),
+            key: SigningKey::from_bytes(&[seed; 32]),
+            role,
+        }
+    }
+
+    pub fn public_key(&self) -> String {
+        public_key_b64(&self.key)
+    }
+}
+
+pub fn public_key_b64(key: &SigningKey) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes())
+}
+
+/// The roles a product actor can have, each given to one fixture actor.
+pub const ROLES: [Role; 6] = [
+    Role::Manufacturer,
+    Role::Retailer,
+    Role::Repairer,
+    Role::Collector,
+    Role::Recycler,
+    Role::Regulator,
+];
+
+/// `occurred_at` one minute ago: recent, never in the future.
+pub fn now_minus_minute() -> String {
+    format_timestamp(chrono::Utc::now() - chrono::Duration::minutes(1))
+}
+
+/// The product id of a labelled product with our GTIN.
+pub fn labelled(serial: &str) -> Uuid {
+    identifiers::product_id(
+        &Gtin14::parse(GTIN).expect("valid GTIN"),
+        &Serial::parse(serial).expect("valid serial"),
+    )
+}
+
+/// `data` of a labelled `registered` event.
+pub fn registered_data(serial: &str) -> Value {
+    json!({"unu_key": "0306", "weight_g": 180, "gtin": GTIN, "serial": serial,
+           "brand": "Fairphone", "model": "FP5", "hazards": ["battery:li-ion"]})
+}
+
+/// A signed submission of an arbitrary event object. When the object cannot be signed (it
+/// holds something JCS refuses) the signature is zeros: the shape check refuses it first.
+pub fn sign_value(event: Value, key: &SigningKey) -> Value {
+    ewaste_ledger::domain::signing::sign_envelope(event.clone(), key).unwrap_or_else(|_| {
+        use base64::Engine;
+        json!({"event": event, "sig": base64::engine::general_purpose::STANDARD.encode([0u8; 64])})
+    })
+}
+
+/// Sends one request through the app and answers its response.
+type Caller = Box<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = ServiceResponse>>>>;
+
+/// The app as the server builds it, over a fresh database, plus the fixture actors.
+pub struct Env {
+    svc: Caller,
+    pub admin: Actor,
+    pub actors: Vec<Actor>,
+    pub db: TestDb,
+}
+
+/// Builds the app over `db` without writing anything.
+pub async fn empty(db: TestDb) -> Env {
+    let ledger = Ledger::open(&db.target, &LedgerSettings::default()).expect("open the ledger");
+    let state = AppState {
+        ledger,
+        public_url: "http://ledger.test".into(),
+        limits: Limits::default(),
+    };
+    let app = Rc::new(test::init_service(App::new().configure(routes(state))).await);
+    let svc: Caller = Box::new(move |request: TestRequest| {
+        let app = app.clone();
+        Box::pin(async move { test::call_service(&*app, request.to_request()).await })
+    });
+    Env {
+        svc,
+        admin: Actor::new(1, Role::Admin),
+        actors: ROLES
+            .iter()
+            .enumerate()
+            .map(|(i, role)| Actor::new(10 + i as u8, *role))
+            .collect(),
+        db,
+    }
+}
+
+/// Builds the app and writes the genesis, the city DEBER and one actor per role.
+pub async fn setup(db: TestDb) -> Env {
+    let env = empty(db).await;
+    let admin = env.admin.clone();
+    env.ok(
+        &admin,
+        Kind::ActorRegistered,
+        None,
+        env.actor_data(&admin, Role::Admin),
+    )
+    .await;
+    env.ok(
+        &admin,
+        Kind::CityRegistered,
+        None,
+        json!({"locode": CITY, "name": "Berlin", "country": "DE",
+               "population": 3_755_251, "population_year": 2023}),
+    )
+    .await;
+    for actor in env.actors.clone() {
+        env.ok(
+            &admin,
+            Kind::ActorRegistered,
+            None,
+            env.actor_data(&actor, actor.role),
+        )
+        .await;
+    }
+    env
+}
+
+impl Env {
+    /// The fixture actor with this role.
+    pub fn actor(&self, role: Role) -> Actor {
+        if role == Role::Admin {
+            return self.admin.clone();
+        }
+        self.actors
+            .iter()
+            .find(|a| a.role == role)
+            .cloned()
+            .expect("one fixture actor per role")
+    }
+
+    /// `data` of an `actor_registered` event for `actor`.
+    pub fn actor_data(&self, actor: &Actor, role: Role) -> Value {
+        json!({"actor": actor.id, "org": format!("{role} GmbH"), "name": format!("{role} device"),
+               "roles": [role], "public_key": actor.public_key(), "city": CITY})
+    }
+
+    /// Sends a request; returns the status, the JSON body (Null when not JSON) and content type.
+    pub async fn call(&self, request: TestRequest) -> (StatusCode, Value, String) {
+        let response = (self.svc)(request).await;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = test::read_body(response).await;
+        (
+            status,
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            content_type,
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self.call(TestRequest::get().uri(path)).await;
+        (status, body)
+    }
+
+    /// POSTs a signed submission to `/v1/events`.
+    pub async fn post(&self, envelope: &Value) -> (StatusCode, Value) {
+        self.post_raw(envelope.to_string()).await
+    }
+
+    pub async fn post_raw(&self, body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
+        let request = TestRequest::post()
+            .uri("/v1/events")
+            .insert_header(("content-type", "application/json"))
+            .set_payload(body.into());
+        let (status, body, content_type) = self.call(request).await;
+        if !status.is_success() {
+            assert_eq!(content_type, "application/problem+json", "{body}");
+        }
+        (status, body)
+    }
+
+    /// POSTs a batch; returns the status and the body.
+    pub async fn batch(&self, items: &[Value], atomic: bool) -> (StatusCode, Value) {
+        let uri = if atomic {
+            "/v1/events/batch?atomic=true"
+        } else {
+            "/v1/events/batch"
+        };
+        let request = TestRequest::post()
+            .uri(uri)
+            .insert_header(("content-type", "application/json"))
+            .set_payload(serde_json::to_vec(items).expect("serialise batch"));
+        let (status, body, _) = self.call(request).await;
+        (status, body)
+    }
+
+    /// `log_size` from `/healthz`.
+    pub async fn log_size(&self) -> i64 {
+        let (status, body) = self.get("/healthz").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["log_size"].as_i64().expect("log_size")
+    }
+
+    /// The product view, or None when it is not found.
+    pub async fn product(&self, id: Uuid) -> Option<Value> {
+        let (status, body) = self.get(&format!("/v1/products/{id}")).await;
+        match status {
+            StatusCode::OK => Some(body),
+            StatusCode::NOT_FOUND => None,
+            other => panic!("GET product answered {other}: {body}"),
+        }
+    }
+
+    /// The leaf hash of a product's latest entry (what the next event's `prev` names).
+    pub async fn head(&self, id: Uuid) -> Hash32 {
+        let product = self.product(id).await.expect("product exists");
+        Hash32::from_hex(product["head"]["leaf_hash"].as_str().expect("head hash"))
+            .expect("head is hex")
+    }
+
+    pub async fn state(&self, id: Uuid) -> String {
+        let product = self.product(id).await.expect("product exists");
+        product["state"].as_str().expect("state").to_string()
+    }
+
+    /// A draft by `actor`: registry kinds without city/product/prev; product kinds in DEBER
+    /// with `prev` = the product's current head (none for `registered`).
+    pub async fn draft(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        product: Option<Uuid>,
+        data: Value,
+    ) -> Draft {
+        let mut draft = Draft::registry(Uuid::new_v4(), kind, actor.id, &now_minus_minute(), data);
+        if let Some(product) = product {
+            draft.city = Some(CITY.into());
+            draft.product = Some(product);
+            if kind != Kind::Registered {
+                draft.prev = Some(match self.product(product).await {
+                    Some(view) => Hash32::from_hex(view["head"]["leaf_hash"].as_str().unwrap())
+                        .expect("hex head"),
+                    None => Hash32::sha256(b"no such product"),
+                });
+            }
+        }
+        draft
+    }
+
+    /// Builds, signs and posts one event.
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        product: Option<Uuid>,
+        data: Value,
+    ) -> (StatusCode, Value) {
+        let draft = self.draft(actor, kind, product, data).await;
+        self.post(&draft.sign(&actor.key).expect("sign")).await
+    }
+
+    /// Posts an event that must be accepted (201); returns the receipt.
+    pub async fn ok(&self, actor: &Actor, kind: Kind, product: Option<Uuid>, data: Value) -> Value {
+        let (status, body) = self.submit(actor, kind, product, data).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{kind} by {}: {body}",
+            actor.role
+        );
+        assert!(
+            body["seq"].is_i64() && body["leaf_hash"].is_string(),
+            "{body}"
+        );
+        body
+    }
+
+    /// Posts `envelope`, expects a problem of this status and code, and checks that nothing
+    /// changed: the log size and (when given) the product's head.
+    pub async fn refused(
+        &self,
+        envelope: &Value,
+        status: StatusCode,
+        code: &str,
+        product: Option<Uuid>,
+    ) -> Value {
+        let size = self.log_size().await;
+        let head = match product {
+            Some(id) => self.product(id).await.map(|p| p["head"].clone()),
+            None => None,
+        };
+        let (got, body) = self.post(envelope).await;
+        assert_problem(&body, got, status, code);
+        assert_eq!(
+            self.log_size().await,
+            size,
+            "a refused event changed the log: {body}"
+        );
+        if let Some(id) = product {
+            let after = self.product(id).await.map(|p| p["head"].clone());
+            assert_eq!(after, head, "a refused event changed the product: {body}");
+        }
+        body
+    }
+
+    /// Builds, signs and posts an event that must be refused with this status and code.
+    pub async fn reject(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        product: Option<Uuid>,
+        data: Value,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        let draft = self.draft(actor, kind, product, data).await;
+        self.refused(
+            &draft.sign(&actor.key).expect("sign"),
+            status,
+            code,
+            product,
+        )
+        .await
+    }
+
+    /// Registers a labelled product (manufacturer) and returns its id.
+    pub async fn register(&self, serial: &str) -> Uuid {
+        let id = labelled(serial);
+        let maker = self.actor(Role::Manufacturer);
+        self.ok(&maker, Kind::Registered, Some(id), registered_data(serial))
+            .await;
+        id
+    }
+
+    /// Registers a product and sells it (state `in_use`).
+    pub async fn in_use(&self, serial: &str) -> Uuid {
+        let id = self.register(serial).await;
+        self.ok(
+            &self.actor(Role::Retailer),
+            Kind::PlacedOnMarket,
+            Some(id),
+            json!({}),
+        )
+        .await;
+        id
+    }
+
+    /// A product in use, collected by `collector` (state `collected`, custodian `collector`).
+    pub async fn collected_by(&self, serial: &str, collector: &Actor) -> Uuid {
+        let id = self.in_use(serial).await;
+        self.ok(
+            collector,
+            Kind::Collected,
+            Some(id),
+            json!({"channel": "municipal"}),
+        )
+        .await;
+        id
+    }
+
+    /// Hands a collected product from its custodian `from` to `to`.
+    pub async fn hand_over(&self, id: Uuid, from: &Actor, to: &Actor) {
+        self.ok(
+            from,
+            Kind::HandedOver,
+            Some(id),
+            json!({"to": to.id, "document": "CMR-1"}),
+        )
+        .await;
+    }
+}
+
+/// Checks a problem body: status, `type`, and the `status` member.
+pub fn assert_problem(body: &Value, got: StatusCode, status: StatusCode, code: &str) {
+    assert_eq!(
+        body["type"],
+        format!("urn:ewaste-ledger:problem:{code}"),
+        "expected {code}, got {got}: {body}"
+    );
+    assert_eq!(got, status, "{code}: {body}");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+}
