@@ -55,13 +55,20 @@ pub struct ProductRecord {
     pub model: Option<String>,
     pub manufactured_on: Option<String>,
     pub hazards: Vec<String>,
-    /// The product's latest entry: what the next event's `prev` must name.
-    pub head_seq: i64,
+    /// The seqs of the product's entries, oldest first (its registration is the first).
+    /// Kept with the product instead of in an index on the log, which would cost one more
+    /// random B-tree page per appended event.
+    pub entry_seqs: Vec<i64>,
+    /// Leaf hash of the product's latest entry: what the next event's `prev` must name.
     pub head: Hash32,
-    pub registered_seq: i64,
 }
 
 impl ProductRecord {
+    /// Seq of the product's latest entry.
+    pub fn head_seq(&self) -> i64 {
+        self.entry_seqs.last().copied().unwrap_or_default()
+    }
+
     /// The mass that treatment starts from: measured at collection, else declared.
     pub fn input_mass_g(&self) -> u64 {
         self.measured_weight_g.unwrap_or(self.weight_g)

@@ -25,8 +25,8 @@ pub trait LedgerView {
     fn active_admins(&self) -> usize;
 }
 
-/// The state change an accepted event causes. The appender fills in `head_seq`, `head` and
-/// `registered_seq` of products once the entry has its sequence number.
+/// The state change an accepted event causes. The appender records the entry's seq and leaf
+/// hash in products (`entry_seqs`, `head`) once the entry has its sequence number.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     Actor(ActorRecord),
@@ -149,7 +149,7 @@ fn product_change(
         return Err(Rejection::StalePrev {
             product: product_id,
             head: current.head.to_hex(),
-            head_seq: current.head_seq,
+            head_seq: current.head_seq(),
             found: event.prev.map(|h| h.to_hex()).unwrap_or_default(),
         });
     }
@@ -242,9 +242,8 @@ fn registered_product(
         model: data.model.clone(),
         manufactured_on: data.manufactured_on.clone(),
         hazards: data.hazards.clone().unwrap_or_default(),
-        head_seq: 0,
+        entry_seqs: Vec::new(),
         head: Hash32::ZERO,
-        registered_seq: 0,
     })
 }
 

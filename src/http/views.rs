@@ -69,7 +69,7 @@ pub fn product(public_url: &str, product: &ProductRecord) -> Value {
     view.insert("hazards".into(), json!(product.hazards));
     view.insert(
         "head".into(),
-        json!({ "seq": product.head_seq, "leaf_hash": product.head.to_hex() }),
+        json!({ "seq": product.head_seq(), "leaf_hash": product.head.to_hex() }),
     );
     let optional = [
         ("custodian", product.custodian.map(|c| json!(c))),

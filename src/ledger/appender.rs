@@ -9,7 +9,6 @@ use super::{LedgerError, Receipt, VerifiedEvent};
 use crate::domain::data::EventData;
 use crate::domain::entry::{Entry, EntryHeader};
 use crate::domain::event::format_timestamp;
-use crate::domain::kinds::Kind;
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
@@ -45,7 +44,8 @@ pub fn spawn(
     keys: Arc<KeyCache>,
     queue_depth: usize,
 ) -> Result<mpsc::Sender<Job>, StorageError> {
-    let conn = target.connect()?;
+    let conn = crate::storage::connection::connect_writer(&target)?;
+    crate::storage::connection::spawn_wal_checkpointer(&target)?;
     let (sender, receiver) = mpsc::channel(queue_depth);
     std::thread::Builder::new()
         .name("ledger-writer".into())
@@ -93,7 +93,7 @@ fn writer_loop(
             Err(error) => {
                 tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
                 if conn.is_broken_connection() {
-                    if let Ok(fresh) = target.connect() {
+                    if let Ok(fresh) = crate::storage::connection::connect_writer(&target) {
                         conn = fresh;
                     }
                 }
@@ -319,10 +319,7 @@ fn append_one(
         Change::Actor(actor) => state.put_actor(actor, seq),
         Change::City(city) => state.put_city(city, seq),
         Change::Product(mut product) => {
-            if event.kind == Kind::Registered {
-                product.registered_seq = seq;
-            }
-            product.head_seq = seq;
+            product.entry_seqs.push(seq);
             product.head = entry.leaf_hash;
             state.put_product(product);
         }

@@ -77,8 +77,9 @@ impl Ledger {
     pub async fn product_events(&self, id: Uuid) -> Result<Vec<LoggedEvent>, LedgerError> {
         let rows = self
             .with_conn(move |c| {
-                let exists = read::product(c, &id)?.is_some();
-                exists.then(|| read::product_entries(c, &id)).transpose()
+                read::product(c, &id)?
+                    .map(|product| read::entries_by_seq(c, &product.entry_seqs))
+                    .transpose()
             })
             .await?;
         found(rows, "Product", id)?

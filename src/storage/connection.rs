@@ -78,7 +78,8 @@ impl DatabaseTarget {
                 // it is acknowledged; busy_timeout waits for the write lock instead of failing.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(StorageError::query)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -89,6 +90,43 @@ impl DatabaseTarget {
             }
         }
     }
+}
+
+/// Opens the writer's connection. On SQLite it gets a larger page cache and leaves WAL
+/// checkpoints to [`spawn_wal_checkpointer`], so that no commit (and no waiting client) pays
+/// for copying the WAL back into the database.
+pub fn connect_writer(target: &DatabaseTarget) -> Result<DbConnection, StorageError> {
+    let mut conn = target.connect()?;
+    if let DbConnection::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;")
+            .map_err(StorageError::query)?;
+    }
+    Ok(conn)
+}
+
+/// For SQLite, a thread that checkpoints the WAL in the background (PASSIVE: it never blocks
+/// the writer or readers). Does nothing for PostgreSQL.
+pub fn spawn_wal_checkpointer(target: &DatabaseTarget) -> Result<(), StorageError> {
+    if !matches!(target, DatabaseTarget::Sqlite(_)) {
+        return Ok(());
+    }
+    let target = target.clone();
+    std::thread::Builder::new()
+        .name("wal-checkpointer".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(250));
+            let result: Result<(), StorageError> = target.connect().and_then(|mut conn| loop {
+                if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                    break Err(StorageError::query(error));
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            });
+            if let Err(error) = result {
+                tracing::warn!(%error, "WAL checkpoint failed; retrying");
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| StorageError::Unavailable(format!("cannot start the WAL checkpointer: {e}")))
 }
 
 /// Hides a password in a URL before it reaches a log or an error message.

@@ -51,13 +51,22 @@ pub fn product(conn: &mut DbConnection, id: &Uuid) -> Result<Option<ProductRecor
         .transpose()
 }
 
-/// A product's entries in log order.
-pub fn product_entries(conn: &mut DbConnection, id: &Uuid) -> Result<Vec<EntryRow>, StorageError> {
-    Ok(entries::table
-        .filter(entries::product_id.eq(id.to_string()))
-        .order(entries::seq)
-        .select(EntryRow::as_select())
-        .load(conn)?)
+/// The entries with these seqs, in log order.
+pub fn entries_by_seq(
+    conn: &mut DbConnection,
+    seqs: &[i64],
+) -> Result<Vec<EntryRow>, StorageError> {
+    let mut found = Vec::with_capacity(seqs.len());
+    for chunk in seqs.chunks(1000) {
+        found.extend(
+            entries::table
+                .filter(entries::seq.eq_any(chunk))
+                .order(entries::seq)
+                .select(EntryRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
 }
 
 /// The entry holding an event id.

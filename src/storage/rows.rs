@@ -63,9 +63,9 @@ pub struct ProductRow {
     pub model: Option<String>,
     pub manufactured_on: Option<String>,
     pub hazards: String,
-    pub head_seq: i64,
+    /// Comma-separated seqs, oldest first.
+    pub entry_seqs: String,
     pub head: Vec<u8>,
-    pub registered_seq: i64,
 }
 
 fn corrupt(what: impl Into<String>) -> StorageError {
@@ -170,9 +170,13 @@ impl ProductRow {
             model: record.model.clone(),
             manufactured_on: record.manufactured_on.clone(),
             hazards: serde_json::to_string(&record.hazards).unwrap_or_else(|_| "[]".into()),
-            head_seq: record.head_seq,
+            entry_seqs: record
+                .entry_seqs
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
             head: record.head.0.to_vec(),
-            registered_seq: record.registered_seq,
         }
     }
 
@@ -193,9 +197,15 @@ impl ProductRow {
             manufactured_on: self.manufactured_on,
             hazards: serde_json::from_str(&self.hazards)
                 .map_err(|_| corrupt("stored hazards are not a JSON list"))?,
-            head_seq: self.head_seq,
+            entry_seqs: self
+                .entry_seqs
+                .split(',')
+                .map(|seq| {
+                    seq.parse()
+                        .map_err(|_| corrupt(format!("bad entry seq `{seq}`")))
+                })
+                .collect::<Result<_, _>>()?,
             head: hash(&self.head)?,
-            registered_seq: self.registered_seq,
         })
     }
 }

@@ -63,8 +63,7 @@ diesel::table! {
         model -> Nullable<Text>,
         manufactured_on -> Nullable<Text>,
         hazards -> Text,
-        head_seq -> BigInt,
+        entry_seqs -> Text,
         head -> Binary,
-        registered_seq -> BigInt,
     }
 }

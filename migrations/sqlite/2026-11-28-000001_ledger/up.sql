@@ -1,8 +1,9 @@
 -- The log: one row per entry, in seq order. `bytes` are the exact JCS entry bytes that the
--- leaf hash covers; the other columns are indexes into them.
+-- leaf hash covers; the other columns are indexes into them. `seq` is the rowid (INTEGER
+-- PRIMARY KEY), so the log is stored in seq order without a separate index.
 CREATE TABLE entries (
-    seq BIGINT PRIMARY KEY NOT NULL,
-    leaf_hash BLOB NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY NOT NULL,
+    leaf_hash BLOB NOT NULL,
     event_id TEXT NOT NULL UNIQUE,
     -- SHA-256 of the canonical event: a resubmission with the same hash is a replay.
     event_hash BLOB NOT NULL,
@@ -12,7 +13,6 @@ CREATE TABLE entries (
     recorded_at TIMESTAMP NOT NULL,
     bytes BLOB NOT NULL
 );
-CREATE INDEX entries_by_product ON entries (product_id, seq);
 
 -- One row: the log's size and head. Every append transaction updates it first, which
 -- serialises writers (a row lock on PostgreSQL, the write lock on SQLite).
@@ -58,7 +58,8 @@ CREATE TABLE products (
     model TEXT,
     manufactured_on TEXT,
     hazards TEXT NOT NULL,
-    head_seq BIGINT NOT NULL,
-    head BLOB NOT NULL,
-    registered_seq BIGINT NOT NULL
+    -- The seqs of the product's entries, comma-separated, oldest first (no index on the
+    -- log's product_id: that would cost a random B-tree page per appended event).
+    entry_seqs TEXT NOT NULL,
+    head BLOB NOT NULL
 );
