@@ -5,6 +5,7 @@
 //! (d) the disk's fsync rate. Events are signed before any clock starts.
 
 use super::client::Client;
+use super::load;
 use super::serve::{run_server, ServeArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
@@ -19,6 +20,7 @@ use ed25519_dalek::SigningKey;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -168,6 +170,7 @@ fn fsync_rate(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> 
 
 struct Server {
     url: String,
+    address: SocketAddr,
 }
 
 fn start_server(dir: &std::path::Path) -> anyhow::Result<Server> {
@@ -188,6 +191,7 @@ fn start_server(dir: &std::path::Path) -> anyhow::Result<Server> {
     });
     let server = Server {
         url: format!("http://{address}"),
+        address,
     };
     let probe = ureq::Agent::new_with_defaults();
     for _ in 0..200 {
@@ -266,53 +270,38 @@ impl Setup {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(300)))
-        .build()
-        .into()
-}
-
-/// Sends bodies from `clients` threads, each taking the next body; checks every answer.
+/// Sends prepared requests from `clients` threads, each with its own keep-alive connection
+/// taking the next request; checks that every answer accepted `expect_each` events.
 fn send_all(
-    url: &str,
-    bodies: Vec<Vec<u8>>,
+    address: SocketAddr,
+    requests: Vec<Vec<u8>>,
     clients: usize,
     expect_each: usize,
 ) -> anyhow::Result<Duration> {
-    let queue = std::sync::Mutex::new(bodies.into_iter());
+    let queue = std::sync::Mutex::new(requests.into_iter());
     let start = Instant::now();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let workers: Vec<_> = (0..clients)
             .map(|_| {
                 scope.spawn(|| -> anyhow::Result<()> {
-                    let agent = agent();
+                    let mut connection = load::Connection::open(address)?;
                     loop {
-                        let Some(body) = queue
+                        let next = queue
                             .lock()
                             .map_err(|_| anyhow::anyhow!("queue poisoned"))?
-                            .next()
-                        else {
+                            .next();
+                        let Some(request) = next else {
                             return Ok(());
                         };
-                        let mut response = agent
-                            .post(url)
-                            .header("content-type", "application/json")
-                            .send(&body[..])?;
-                        let status = response.status();
-                        let answer: Value = response
-                            .body_mut()
-                            .with_config()
-                            .limit(64 << 20)
-                            .read_json()?;
+                        let (status, body) = connection.exchange(&request)?;
+                        let answer: Value = serde_json::from_slice(&body)?;
                         let accepted = match &answer {
                             Value::Array(items) => {
                                 items.iter().filter(|i| i.get("seq").is_some()).count()
                             }
                             other => usize::from(other.get("seq").is_some()),
                         };
-                        if !status.is_success() || accepted != expect_each {
+                        if !(200..300).contains(&status) || accepted != expect_each {
                             anyhow::bail!(
                                 "the ledger refused bench events ({status}): {answer:.300}"
                             );
@@ -335,18 +324,21 @@ fn send_all(
 /// writer's commit overlap.
 fn ingest_batches(server: &Server, batches: Vec<Vec<u8>>, events: usize) -> anyhow::Result<f64> {
     let per_request = events.div_ceil(batches.len().max(1));
-    let elapsed = send_all(
-        &format!("{}/v1/events/batch", server.url),
-        batches,
-        2,
-        per_request,
-    )?;
+    let requests = batches
+        .iter()
+        .map(|body| load::post_request("/v1/events/batch", body))
+        .collect();
+    let elapsed = send_all(server.address, requests, 2, per_request)?;
     Ok(events as f64 / elapsed.as_secs_f64())
 }
 
 /// (c) Many clients, one event per request: group commit must beat one fsync per event.
 fn ingest_singles(server: &Server, singles: Vec<Vec<u8>>, clients: usize) -> anyhow::Result<f64> {
     let count = singles.len();
-    let elapsed = send_all(&format!("{}/v1/events", server.url), singles, clients, 1)?;
+    let requests = singles
+        .iter()
+        .map(|body| load::post_request("/v1/events", body))
+        .collect();
+    let elapsed = send_all(server.address, requests, clients, 1)?;
     Ok(count as f64 / elapsed.as_secs_f64())
 }

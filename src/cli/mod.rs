@@ -4,6 +4,7 @@
 mod bench;
 mod client;
 mod import;
+mod load;
 mod record;
 mod registry;
 mod serve;
