@@ -185,7 +185,7 @@ fn load_state(
     let mut revokes = false;
     for verified in jobs.iter().flat_map(|job| &job.events) {
         let event = &verified.signed.event;
-        event_ids.push(event.id.to_string());
+        event_ids.push(event.id.as_bytes().to_vec());
         actor_ids.push(event.actor.to_string());
         if let Some(product) = event.product {
             product_ids.push(product.to_string());
@@ -206,20 +206,16 @@ fn load_state(
             _ => {}
         }
     }
-    for list in [
-        &mut event_ids,
-        &mut actor_ids,
-        &mut product_ids,
-        &mut locodes,
-    ] {
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    for list in [&mut actor_ids, &mut product_ids, &mut locodes] {
         list.sort_unstable();
         list.dedup();
     }
 
     let mut state = BatchState::new(head);
     for row in append::entries_by_event_id(conn, &event_ids)? {
-        let id = Uuid::parse_str(&row.event_id)
-            .map_err(|_| StorageError::Corrupt("stored event id".into()))?;
+        let id = row.event_uuid()?;
         state.events.insert(
             id,
             RecordedEvent {
@@ -336,7 +332,7 @@ fn append_one(
     state.entries.push(EntryRow {
         seq,
         leaf_hash: entry.leaf_hash.0.to_vec(),
-        event_id: event.id.to_string(),
+        event_id: event.id.as_bytes().to_vec(),
         event_hash: event_hash.0.to_vec(),
         kind: event.kind.as_str().to_string(),
         actor_id: event.actor.to_string(),

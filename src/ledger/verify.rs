@@ -7,6 +7,7 @@ use crate::domain::event::SignedEvent;
 use crate::domain::rejection::Rejection;
 use crate::domain::signing;
 use crate::storage::append;
+use ed25519_dalek::VerifyingKey;
 use rayon::prelude::*;
 use uuid::Uuid;
 
@@ -27,12 +28,14 @@ pub struct VerifiedEvent {
 /// registers; every other event by its actor's current key.
 fn claimed_key(
     signed: &SignedEvent,
-    known: impl Fn(&Uuid) -> Option<[u8; 32]>,
-) -> Option<[u8; 32]> {
+    known: impl Fn(&Uuid) -> Option<VerifyingKey>,
+) -> Option<VerifyingKey> {
     let event = &signed.event;
     match &event.data {
         EventData::ActorRegistered(data) if data.actor == event.actor.to_string() => {
-            crate::domain::data::public_key("event.data.public_key", &data.public_key).ok()
+            crate::domain::data::public_key("event.data.public_key", &data.public_key)
+                .ok()
+                .and_then(|bytes| signing::verifying_key(&bytes))
         }
         _ => known(&event.actor),
     }
@@ -41,7 +44,7 @@ fn claimed_key(
 /// The outcome of checking one signature, before stale keys are re-read.
 struct Checked {
     signed: SignedEvent,
-    key: Option<[u8; 32]>,
+    key: Option<VerifyingKey>,
     valid: bool,
 }
 
@@ -88,15 +91,9 @@ impl Ledger {
                 let fresh = claimed_key(&item.signed, |actor| self.keys.get(actor));
                 if fresh.is_some() && fresh != item.key {
                     item.key = fresh;
-                    item.valid = fresh
-                        .and_then(|k| signing::verifying_key(&k))
-                        .is_some_and(|vk| {
-                            signing::verify_event(
-                                &vk,
-                                &item.signed.canonical,
-                                &item.signed.signature,
-                            )
-                        });
+                    item.valid = fresh.is_some_and(|key| {
+                        signing::verify_event(&key, &item.signed.canonical, &item.signed.signature)
+                    });
                 }
             }
         }
@@ -109,7 +106,7 @@ impl Ledger {
                 }),
                 (Some(key), true) => Ok(VerifiedEvent {
                     signed: c.signed,
-                    verified_key: Some(key),
+                    verified_key: Some(key.to_bytes()),
                 }),
                 (Some(_), false) => Err(Rejection::BadSignature {
                     actor: c.signed.event.actor,
@@ -141,12 +138,9 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<String> {
 /// to find the culprits. Events whose actor is unknown here are passed on unchecked.
 fn verify_chunk(
     chunk: Vec<SignedEvent>,
-    known: impl Fn(&Uuid) -> Option<[u8; 32]>,
+    known: impl Fn(&Uuid) -> Option<VerifyingKey>,
 ) -> Vec<Checked> {
-    let keys: Vec<Option<ed25519_dalek::VerifyingKey>> = chunk
-        .iter()
-        .map(|s| claimed_key(s, &known).and_then(|k| signing::verifying_key(&k)))
-        .collect();
+    let keys: Vec<Option<VerifyingKey>> = chunk.iter().map(|s| claimed_key(s, &known)).collect();
     let checkable: Vec<usize> = (0..chunk.len()).filter(|&i| keys[i].is_some()).collect();
     let messages: Vec<Vec<u8>> = checkable.iter().map(|&i| chunk[i].message()).collect();
     let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
@@ -164,11 +158,7 @@ fn verify_chunk(
                     all_valid || signing::verify_event(vk, &signed.canonical, &signed.signature)
                 }
             };
-            Checked {
-                key: key.map(|k| k.to_bytes()),
-                valid,
-                signed,
-            }
+            Checked { key, valid, signed }
         })
         .collect()
 }

@@ -61,7 +61,7 @@ pub fn read_head(conn: &mut DbConnection) -> Result<LogHead, StorageError> {
 /// Entries already holding any of these event ids (for replays and id conflicts).
 pub fn entries_by_event_id(
     conn: &mut DbConnection,
-    ids: &[String],
+    ids: &[Vec<u8>],
 ) -> Result<Vec<EntryRow>, StorageError> {
     let mut found = Vec::new();
     for chunk in ids.chunks(CHUNK) {

@@ -92,13 +92,16 @@ impl DatabaseTarget {
     }
 }
 
-/// Opens the writer's connection. On SQLite it gets a larger page cache and leaves WAL
-/// checkpoints to [`spawn_wal_checkpointer`], so that no commit (and no waiting client) pays
-/// for copying the WAL back into the database.
+/// Opens the writer's connection. On SQLite it gets a larger page cache and leaves most WAL
+/// checkpointing to [`spawn_wal_checkpointer`], so that commits (and the clients waiting on
+/// them) rarely pay for copying the WAL back into the database. Under sustained load a
+/// background checkpoint never catches up with the writer, so the WAL could not restart and
+/// would grow without bound; the writer's own automatic checkpoint at 8,192 pages (32 MiB)
+/// bounds it, and is quick because the background thread has already copied most frames.
 pub fn connect_writer(target: &DatabaseTarget) -> Result<DbConnection, StorageError> {
     let mut conn = target.connect()?;
     if let DbConnection::Sqlite(c) = &mut conn {
-        c.batch_execute("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;")
+        c.batch_execute("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;")
             .map_err(StorageError::query)?;
     }
     Ok(conn)

@@ -75,7 +75,7 @@ pub fn entry_by_event_id(
     id: &Uuid,
 ) -> Result<Option<EntryRow>, StorageError> {
     Ok(entries::table
-        .filter(entries::event_id.eq(id.to_string()))
+        .filter(entries::event_id.eq(id.as_bytes().to_vec()))
         .select(EntryRow::as_select())
         .first(conn)
         .optional()?)

@@ -14,7 +14,8 @@ use uuid::Uuid;
 pub struct EntryRow {
     pub seq: i64,
     pub leaf_hash: Vec<u8>,
-    pub event_id: String,
+    /// The UUID's 16 bytes.
+    pub event_id: Vec<u8>,
     pub event_hash: Vec<u8>,
     pub kind: String,
     pub actor_id: String,
@@ -211,6 +212,11 @@ impl ProductRow {
 }
 
 impl EntryRow {
+    pub fn event_uuid(&self) -> Result<Uuid, StorageError> {
+        Uuid::from_slice(&self.event_id)
+            .map_err(|_| corrupt(format!("entry {} has a bad event id", self.seq)))
+    }
+
     pub fn leaf(&self) -> Result<Hash32, StorageError> {
         hash(&self.leaf_hash)
     }

@@ -5,7 +5,7 @@ diesel::table! {
     entries (seq) {
         seq -> BigInt,
         leaf_hash -> Binary,
-        event_id -> Text,
+        event_id -> Binary,
         event_hash -> Binary,
         kind -> Text,
         actor_id -> Text,

@@ -78,7 +78,10 @@ db_test!(
                 row.leaf_hash.as_slice(),
                 "leaf hash of entry {i}"
             );
-            assert_eq!(entry["event"]["id"], row.event_id);
+            assert_eq!(
+                entry["event"]["id"],
+                row.event_uuid().expect("event id").to_string()
+            );
             assert_eq!(entry["event"]["kind"], row.kind);
             prev = leaf;
         }

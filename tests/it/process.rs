@@ -183,7 +183,7 @@ fn verify_chain(target: &DatabaseTarget) -> HashMap<String, i64> {
             row.seq
         );
         previous = leaf;
-        ids.insert(row.event_id.clone(), row.seq);
+        ids.insert(row.event_uuid().expect("event id").to_string(), row.seq);
     }
     ids
 }

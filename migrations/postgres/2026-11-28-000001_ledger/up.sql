@@ -3,7 +3,8 @@
 CREATE TABLE entries (
     seq BIGINT PRIMARY KEY NOT NULL,
     leaf_hash BYTEA NOT NULL,
-    event_id TEXT NOT NULL UNIQUE,
+    -- The 16 bytes of the UUID (see the SQLite migration).
+    event_id BYTEA NOT NULL UNIQUE,
     -- SHA-256 of the canonical event: a resubmission with the same hash is a replay.
     event_hash BYTEA NOT NULL,
     kind TEXT NOT NULL,

@@ -4,7 +4,9 @@
 CREATE TABLE entries (
     seq INTEGER PRIMARY KEY NOT NULL,
     leaf_hash BLOB NOT NULL,
-    event_id TEXT NOT NULL UNIQUE,
+    -- The 16 bytes of the UUID: half the size of its text, so the index holds twice as many
+    -- ids per page and every append dirties fewer pages.
+    event_id BLOB NOT NULL UNIQUE,
     -- SHA-256 of the canonical event: a resubmission with the same hash is a replay.
     event_hash BLOB NOT NULL,
     kind TEXT NOT NULL,
