@@ -48,6 +48,13 @@ pub struct AppState {
 pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                problem::Problem::bad_request(
+                    "invalid-query",
+                    format!("The query string is invalid: {error}."),
+                )
+                .into()
+            }))
             .route("/healthz", web::get().to(registry::health))
             .route("/v1/events", web::post().to(events::submit_one))
             .route("/v1/events/batch", web::post().to(events::submit_batch))

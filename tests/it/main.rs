@@ -11,6 +11,7 @@ mod conflicts;
 mod http_api;
 mod layers;
 mod lifecycle;
+mod limits;
 mod process;
 mod rejections;
 mod replays;

@@ -101,9 +101,9 @@ fn now() -> String {
     format_timestamp(chrono::Utc::now() - chrono::Duration::seconds(30))
 }
 
-/// Registers a city and a manufacturer with the server's bootstrap admin key.
-fn setup(server: &Server) -> (SigningKey, Uuid) {
-    let admin =
+/// The bootstrap admin of a server: its key and actor id.
+fn admin_of(server: &Server) -> (SigningKey, Uuid) {
+    let key =
         ewaste_ledger::keys::read_pem(&server.data_dir.join("admin-key.pem")).expect("admin key");
     let actors: Value = agent()
         .get(&format!("{}/v1/actors", server.url))
@@ -112,27 +112,35 @@ fn setup(server: &Server) -> (SigningKey, Uuid) {
         .body_mut()
         .read_json()
         .expect("json");
-    let admin_id: Uuid = serde_json::from_value(actors[0]["id"].clone()).expect("admin id");
+    let id = serde_json::from_value(actors[0]["id"].clone()).expect("admin id");
+    (key, id)
+}
+
+/// Signs a registry event with the server's admin key and posts it; it must be accepted.
+fn admin_event(server: &Server, kind: Kind, data: Value) {
+    let (admin, admin_id) = admin_of(server);
+    let envelope = Draft::registry(Uuid::new_v4(), kind, admin_id, &now(), data)
+        .sign(&admin)
+        .expect("signed");
+    let (status, body) = post(&format!("{}/v1/events", server.url), &envelope);
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Registers a city and a manufacturer with the server's bootstrap admin key.
+fn setup(server: &Server) -> (SigningKey, Uuid) {
     let maker = SigningKey::from_bytes(&[77; 32]);
     let maker_id = Uuid::new_v4();
-    let registry = [
-        (
-            Kind::CityRegistered,
-            json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024}),
-        ),
-        (
-            Kind::ActorRegistered,
-            json!({"actor": maker_id, "org": "Maker", "name": "line", "roles": ["manufacturer"],
-            "public_key": ewaste_ledger::keys::public_key_base64(&maker)}),
-        ),
-    ];
-    for (kind, data) in registry {
-        let envelope = Draft::registry(Uuid::new_v4(), kind, admin_id, &now(), data)
-            .sign(&admin)
-            .expect("signed");
-        let (status, body) = post(&format!("{}/v1/events", server.url), &envelope);
-        assert_eq!(status, 201, "{body}");
-    }
+    admin_event(
+        server,
+        Kind::CityRegistered,
+        json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_850_000, "population_year": 2024}),
+    );
+    admin_event(
+        server,
+        Kind::ActorRegistered,
+        json!({"actor": maker_id, "org": "Maker", "name": "line", "roles": ["manufacturer"],
+               "public_key": ewaste_ledger::keys::public_key_base64(&maker)}),
+    );
     (maker, maker_id)
 }
 
@@ -308,6 +316,29 @@ fn two_serve_processes_share_one_linear_chain() {
             "acknowledged event {id} is at its seq"
         );
     }
+
+    // A key rotated through one process is the only key the other accepts, although the
+    // other still caches the old key.
+    let rotated = SigningKey::from_bytes(&[78; 32]);
+    admin_event(
+        &first,
+        Kind::ActorKeyRotated,
+        json!({"actor": maker_id, "public_key": ewaste_ledger::keys::public_key_base64(&rotated)}),
+    );
+    let (status, body) = post(
+        &format!("{}/v1/events", second.url),
+        &registered(&maker, maker_id, "OLD-KEY"),
+    );
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (403, Some("urn:ewaste-ledger:problem:bad-signature")),
+        "{body}"
+    );
+    let (status, body) = post(
+        &format!("{}/v1/events", second.url),
+        &registered(&rotated, maker_id, "NEW-KEY"),
+    );
+    assert_eq!(status, 201, "{body}");
 }
 
 db_test! {

@@ -107,11 +107,16 @@ pub struct Env {
 
 /// Builds the app over `db` without writing anything.
 pub async fn empty(db: TestDb) -> Env {
+    empty_with(db, Limits::default()).await
+}
+
+/// [`empty`] with other request limits.
+pub async fn empty_with(db: TestDb, limits: Limits) -> Env {
     let ledger = Ledger::open(&db.target, &LedgerSettings::default()).expect("open the ledger");
     let state = AppState {
         ledger,
         public_url: "http://ledger.test".into(),
-        limits: Limits::default(),
+        limits,
     };
     let app = Rc::new(test::init_service(App::new().configure(routes(state))).await);
     let svc: Caller = Box::new(move |request: TestRequest| {
@@ -132,7 +137,12 @@ pub async fn empty(db: TestDb) -> Env {
 
 /// Builds the app and writes the genesis, the city DEBER and one actor per role.
 pub async fn setup(db: TestDb) -> Env {
-    let env = empty(db).await;
+    setup_with(db, Limits::default()).await
+}
+
+/// [`setup`] with other request limits.
+pub async fn setup_with(db: TestDb, limits: Limits) -> Env {
+    let env = empty_with(db, limits).await;
     let admin = env.admin.clone();
     env.ok(
         &admin,
