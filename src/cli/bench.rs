@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000)]
     batch_size: usize,
     /// Events ingested one per request for (c).
-    #[arg(long, default_value_t = 6_400)]
+    #[arg(long, default_value_t = 20_000)]
     single_events: usize,
     /// Concurrent clients for (c).
     #[arg(long, default_value_t = 64)]

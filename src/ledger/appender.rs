@@ -3,7 +3,7 @@
 //! the current state, writes the accepted ones in ONE transaction and only then answers each
 //! waiter. One fsync covers the whole batch (group commit).
 
-use super::batch_state::{BatchState, RecordedEvent};
+use super::batch_state::{BatchState, RecordedEvent, RegistryCache};
 use super::keys::KeyCache;
 use super::{LedgerError, Receipt, VerifiedEvent};
 use crate::domain::data::EventData;
@@ -61,6 +61,7 @@ fn writer_loop(
     settings: AppenderSettings,
     keys: Arc<KeyCache>,
 ) {
+    let mut cache = RegistryCache::default();
     while let Some(first) = receiver.blocking_recv() {
         let mut jobs = vec![first];
         let mut events = jobs[0].events.len();
@@ -74,8 +75,9 @@ fn writer_loop(
             }
         }
         let started = std::time::Instant::now();
-        let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now()) {
+        let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now(), &mut cache) {
             Ok((outcomes, state)) => {
+                cache.remember(&state);
                 tracing::debug!(
                     jobs = jobs.len(),
                     events,
@@ -92,6 +94,7 @@ fn writer_loop(
             }
             Err(error) => {
                 tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
+                cache.forget();
                 if conn.is_broken_connection() {
                     if let Ok(fresh) = crate::storage::connection::connect_writer(&target) {
                         conn = fresh;
@@ -134,10 +137,12 @@ pub fn append_batch(
     jobs: &[Job],
     settings: AppenderSettings,
     now: DateTime<Utc>,
+    cache: &mut RegistryCache,
 ) -> Result<(Outcomes, BatchState), StorageError> {
     conn.transaction(|conn| {
         let head = append::lock_head(conn)?;
-        let mut state = load_state(conn, jobs, head)?;
+        cache.validate(head.size);
+        let mut state = load_state(conn, jobs, head, cache)?;
         // recorded_at never goes backwards, even if the clock does.
         let now = state
             .head
@@ -177,6 +182,7 @@ fn load_state(
     conn: &mut DbConnection,
     jobs: &[Job],
     head: crate::storage::append::LogHead,
+    cache: &RegistryCache,
 ) -> Result<BatchState, StorageError> {
     let mut event_ids = Vec::new();
     let mut actor_ids = Vec::new();
@@ -225,11 +231,30 @@ fn load_state(
             },
         );
     }
-    for actor in append::actors_by_id(conn, &actor_ids)? {
-        state.actors.insert(actor.id, actor);
+    // Actors and cities rarely change: take them from the cache and query only the rest.
+    actor_ids.retain(|id| {
+        let cached = Uuid::parse_str(id).ok().and_then(|id| cache.actor(&id));
+        if let Some(actor) = cached {
+            state.actors.insert(actor.id, actor.clone());
+        }
+        cached.is_none()
+    });
+    locodes.retain(|code| {
+        let cached = cache.city(code);
+        if let Some(city) = cached {
+            state.cities.insert(city.locode.clone(), city.clone());
+        }
+        cached.is_none()
+    });
+    if !actor_ids.is_empty() {
+        for actor in append::actors_by_id(conn, &actor_ids)? {
+            state.actors.insert(actor.id, actor);
+        }
     }
-    for city in append::cities_by_locode(conn, &locodes)? {
-        state.cities.insert(city.locode.clone(), city);
+    if !locodes.is_empty() {
+        for city in append::cities_by_locode(conn, &locodes)? {
+            state.cities.insert(city.locode.clone(), city);
+        }
     }
     for product in append::products_by_id(conn, &product_ids)? {
         state.products.insert(product.id, product);

@@ -106,3 +106,48 @@ impl LedgerView for BatchState {
         self.active_admins
     }
 }
+
+/// Actors and cities as the writer left them at its last commit, so that a batch need not
+/// query them again. Valid only while nobody else appended since: when the log's size is not
+/// what this writer left it at (another `serve` process on the same database wrote), the
+/// cache starts over.
+#[derive(Default)]
+pub struct RegistryCache {
+    size: Option<i64>,
+    actors: HashMap<Uuid, ActorRecord>,
+    cities: HashMap<String, CityRecord>,
+}
+
+impl RegistryCache {
+    /// Drops everything unless the log is still the size this writer committed.
+    pub fn validate(&mut self, log_size: i64) {
+        if self.size != Some(log_size) {
+            self.forget();
+        }
+    }
+
+    pub fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
+        self.actors.get(id)
+    }
+
+    pub fn city(&self, locode: &str) -> Option<&CityRecord> {
+        self.cities.get(locode)
+    }
+
+    /// Takes in what a committed batch loaded and changed.
+    pub fn remember(&mut self, state: &BatchState) {
+        self.size = Some(state.head.size);
+        self.actors
+            .extend(state.actors.iter().map(|(id, a)| (*id, a.clone())));
+        self.cities.extend(
+            state
+                .cities
+                .iter()
+                .map(|(code, c)| (code.clone(), c.clone())),
+        );
+    }
+
+    pub fn forget(&mut self) {
+        *self = RegistryCache::default();
+    }
+}

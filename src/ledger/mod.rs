@@ -3,6 +3,7 @@
 
 pub mod appender;
 pub mod batch_state;
+mod batcher;
 pub mod keys;
 pub mod read;
 mod verify;
@@ -84,6 +85,7 @@ pub struct Ledger {
     pool: Pool,
     writer: mpsc::Sender<Job>,
     keys: Arc<KeyCache>,
+    batcher: batcher::SignatureBatcher,
     backend: &'static str,
 }
 
@@ -107,10 +109,14 @@ impl Ledger {
             keys.clone(),
             settings.queue_depth,
         )?;
+        let batcher = batcher::SignatureBatcher::spawn().map_err(|e| {
+            StorageError::Unavailable(format!("cannot start the signature batcher: {e}"))
+        })?;
         Ok(Ledger {
             pool,
             writer,
             keys,
+            batcher,
             backend: match target {
                 DatabaseTarget::Sqlite(_) => "sqlite",
                 DatabaseTarget::Postgres(_) => "postgres",

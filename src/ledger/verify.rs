@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 /// Signatures checked together in one batch verification.
 const VERIFY_CHUNK: usize = 64;
-/// Up to this many submissions are verified on the request's own worker.
-const INLINE_VERIFY_MAX: usize = 4;
+/// Up to this many submissions go to the cross-request batcher instead of the rayon pool.
+const FEW: usize = 4;
 
 /// An event whose signature verified under `verified_key`, or could not be checked yet because
 /// its actor is not known here (`None`; the writer decides, see `appender::signer_key`).
@@ -62,9 +62,8 @@ impl Ledger {
         );
         self.refresh_keys(missing).await?;
         let keys = self.keys.clone();
-        let mut checked = if submissions.len() <= INLINE_VERIFY_MAX {
-            // A few signatures (~50 µs each) cost less than handing them to another thread.
-            verify_chunk(submissions, |actor| keys.get(actor))
+        let mut checked = if submissions.len() <= FEW {
+            self.verify_few(submissions).await
         } else {
             tokio::task::spawn_blocking(move || {
                 submissions
@@ -113,6 +112,24 @@ impl Ledger {
                 }),
             })
             .collect())
+    }
+
+    /// A request's few signatures, batched with other requests' (see [`super::batcher`]).
+    async fn verify_few(&self, submissions: Vec<SignedEvent>) -> Vec<Checked> {
+        let mut checked = Vec::with_capacity(submissions.len());
+        for signed in submissions {
+            let key = claimed_key(&signed, |actor| self.keys.get(actor));
+            let valid = match key {
+                Some(key) => {
+                    self.batcher
+                        .verify(signed.message(), signed.signature, key)
+                        .await
+                }
+                None => false,
+            };
+            checked.push(Checked { signed, key, valid });
+        }
+        checked
     }
 
     async fn refresh_keys(&self, actors: Vec<String>) -> Result<(), LedgerError> {
