@@ -4,7 +4,8 @@
 //! collection and recycling. Where things live (ARCHITECTURE.md, one-way layers):
 //!
 //! - [`domain`]: pure formats and rules: events, JCS, signatures, entries, state machine.
-//! - [`storage`]: diesel over SQLite and PostgreSQL; the only module that names diesel.
+//! - [`storage`]: SQLite and PostgreSQL through one code path; the only module that uses the
+//!   database library.
 //! - [`ledger`]: the single-writer appender (group commit) and the read side.
 //! - [`http`]: actix-web routes, handlers and RFC 9457 problems.
 //! - [`cli`]: the `ewaste-ledger` subcommands; client commands call the HTTP API.

@@ -16,7 +16,6 @@ use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
 use chrono::{DateTime, Duration, Utc};
-use diesel::Connection;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -95,7 +94,7 @@ fn writer_loop(
             Err(error) => {
                 tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
                 cache.forget();
-                if conn.is_broken_connection() {
+                if crate::storage::connection::is_broken(&mut conn) {
                     if let Ok(fresh) = crate::storage::connection::connect_writer(&target) {
                         conn = fresh;
                     }
@@ -117,17 +116,6 @@ fn writer_loop(
     }
 }
 
-trait BrokenCheck {
-    fn is_broken_connection(&mut self) -> bool;
-}
-
-impl BrokenCheck for DbConnection {
-    fn is_broken_connection(&mut self) -> bool {
-        use diesel::r2d2::R2D2Connection;
-        self.ping().is_err()
-    }
-}
-
 type Outcomes = Vec<Vec<Result<Receipt, LedgerError>>>;
 
 /// Decides and writes one batch in one transaction. Returns each job's outcomes and the final
@@ -139,7 +127,7 @@ pub fn append_batch(
     now: DateTime<Utc>,
     cache: &mut RegistryCache,
 ) -> Result<(Outcomes, BatchState), StorageError> {
-    conn.transaction(|conn| {
+    append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
         cache.validate(head.size);
         let mut state = load_state(conn, jobs, head, cache)?;

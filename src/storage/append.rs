@@ -9,9 +9,7 @@ use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Rows per INSERT and ids per `IN (...)`: well under SQLite's 32,766 bound variables and
-/// PostgreSQL's 65,535 for our widest table (16 columns).
-const CHUNK: usize = 1000;
+use super::{in_chunks, CHUNK};
 
 /// A multi-row INSERT, written once per backend: MultiConnection's own dialect cannot express
 /// batch inserts, but each concrete connection can (one statement on both; SQLite needs the
@@ -23,6 +21,15 @@ macro_rules! insert_rows {
             DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
+}
+
+/// Runs `work` in one database transaction: committed when it returns `Ok`, rolled back
+/// otherwise. The appender's whole batch is one such transaction.
+pub fn in_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    conn.transaction(work)
 }
 
 /// The log's size and its latest leaf hash.
@@ -63,16 +70,12 @@ pub fn entries_by_event_id(
     conn: &mut DbConnection,
     ids: &[Vec<u8>],
 ) -> Result<Vec<EntryRow>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        found.extend(
-            entries::table
-                .filter(entries::event_id.eq_any(chunk))
-                .select(EntryRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    in_chunks(ids, |chunk| {
+        entries::table
+            .filter(entries::event_id.eq_any(chunk))
+            .select(EntryRow::as_select())
+            .load(conn)
+    })
 }
 
 /// The actors with these ids.
@@ -80,17 +83,15 @@ pub fn actors_by_id(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> Result<Vec<ActorRecord>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<ActorRow> = actors::table
+    in_chunks(ids, |chunk| {
+        actors::table
             .filter(actors::id.eq_any(chunk))
             .select(ActorRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            found.push(row.into_record()?);
-        }
-    }
-    Ok(found)
+            .load(conn)
+    })?
+    .into_iter()
+    .map(ActorRow::into_record)
+    .collect()
 }
 
 /// Number of admins that are not revoked. Roles are stored comma-separated and no other role
@@ -109,17 +110,15 @@ pub fn cities_by_locode(
     conn: &mut DbConnection,
     codes: &[String],
 ) -> Result<Vec<CityRecord>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in codes.chunks(CHUNK) {
-        let rows: Vec<CityRow> = cities::table
+    in_chunks(codes, |chunk| {
+        cities::table
             .filter(cities::locode.eq_any(chunk))
             .select(CityRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            found.push(row.into_record()?);
-        }
-    }
-    Ok(found)
+            .load(conn)
+    })?
+    .into_iter()
+    .map(CityRow::into_record)
+    .collect()
 }
 
 /// The products with these ids.
@@ -127,17 +126,15 @@ pub fn products_by_id(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> Result<Vec<ProductRecord>, StorageError> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<ProductRow> = products::table
+    in_chunks(ids, |chunk| {
+        products::table
             .filter(products::id.eq_any(chunk))
             .select(ProductRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            found.push(row.into_record()?);
-        }
-    }
-    Ok(found)
+            .load(conn)
+    })?
+    .into_iter()
+    .map(ProductRow::into_record)
+    .collect()
 }
 
 /// Everything one batch writes.

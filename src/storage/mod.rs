@@ -15,6 +15,22 @@ pub mod schema;
 
 pub use connection::{DatabaseTarget, DbConnection, Pool};
 
+/// Rows per INSERT and keys per `IN (...)`: well under SQLite's 32,766 bound variables and
+/// PostgreSQL's 65,535 for our widest table (16 columns).
+const CHUNK: usize = 1000;
+
+/// Runs a query per chunk of `keys` (an `IN (...)` list is bounded) and gathers the rows.
+pub(crate) fn in_chunks<K, R>(
+    keys: &[K],
+    mut query: impl FnMut(&[K]) -> Result<Vec<R>, diesel::result::Error>,
+) -> Result<Vec<R>, StorageError> {
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(CHUNK) {
+        found.extend(query(chunk)?);
+    }
+    Ok(found)
+}
+
 /// A storage failure. `Unavailable` means "try again later" (HTTP 503); the others are bugs or
 /// corruption (HTTP 500).
 #[derive(Debug, thiserror::Error)]
@@ -71,12 +87,8 @@ impl From<diesel::result::Error> for StorageError {
     }
 }
 
-impl From<r2d2_error::PoolError> for StorageError {
-    fn from(error: r2d2_error::PoolError) -> StorageError {
+impl From<diesel::r2d2::PoolError> for StorageError {
+    fn from(error: diesel::r2d2::PoolError) -> StorageError {
         StorageError::Unavailable(error.to_string())
     }
-}
-
-mod r2d2_error {
-    pub use diesel::r2d2::PoolError;
 }

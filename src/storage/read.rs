@@ -2,7 +2,7 @@
 
 use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use super::schema::{actors, cities, entries, products};
-use super::{DbConnection, StorageError};
+use super::{in_chunks, DbConnection, StorageError};
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -56,17 +56,13 @@ pub fn entries_by_seq(
     conn: &mut DbConnection,
     seqs: &[i64],
 ) -> Result<Vec<EntryRow>, StorageError> {
-    let mut found = Vec::with_capacity(seqs.len());
-    for chunk in seqs.chunks(1000) {
-        found.extend(
-            entries::table
-                .filter(entries::seq.eq_any(chunk))
-                .order(entries::seq)
-                .select(EntryRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    in_chunks(seqs, |chunk| {
+        entries::table
+            .filter(entries::seq.eq_any(chunk))
+            .order(entries::seq)
+            .select(EntryRow::as_select())
+            .load(conn)
+    })
 }
 
 /// The entry holding an event id.

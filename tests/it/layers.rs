@@ -56,6 +56,15 @@ fn http_does_not_touch_the_database() {
 }
 
 #[test]
+fn only_storage_names_diesel() {
+    let found: Vec<String> = ["src", "src/ledger", "src/cli"]
+        .into_iter()
+        .flat_map(|dir| offences(dir, &["diesel"]))
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn the_check_itself_catches_an_offence() {
     // Guard against a check that cannot fail: the storage layer does name diesel.
     assert!(!offences("src/storage", &["diesel"]).is_empty());
