@@ -16,6 +16,7 @@ use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
 use chrono::{DateTime, Duration, Utc};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -44,11 +45,16 @@ pub fn spawn(
     queue_depth: usize,
 ) -> Result<mpsc::Sender<Job>, StorageError> {
     let conn = crate::storage::connection::connect_writer(&target)?;
-    crate::storage::connection::spawn_wal_checkpointer(&target)?;
+    // The checkpointer lives as long as the writer.
+    let running = Arc::new(AtomicBool::new(true));
+    crate::storage::connection::spawn_wal_checkpointer(&target, running.clone())?;
     let (sender, receiver) = mpsc::channel(queue_depth);
     std::thread::Builder::new()
         .name("ledger-writer".into())
-        .spawn(move || writer_loop(conn, target, receiver, settings, keys))
+        .spawn(move || {
+            writer_loop(conn, target, receiver, settings, keys);
+            running.store(false, Ordering::Relaxed);
+        })
         .map_err(|e| StorageError::Unavailable(format!("cannot start the writer thread: {e}")))?;
     Ok(sender)
 }

@@ -8,6 +8,8 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Both backends behind one diesel code path (ARCHITECTURE.md §3).
@@ -108,24 +110,31 @@ pub fn connect_writer(target: &DatabaseTarget) -> Result<DbConnection, StorageEr
 }
 
 /// For SQLite, a thread that checkpoints the WAL in the background (PASSIVE: it never blocks
-/// the writer or readers). Does nothing for PostgreSQL.
-pub fn spawn_wal_checkpointer(target: &DatabaseTarget) -> Result<(), StorageError> {
+/// the writer or readers) until `running` turns false. Does nothing for PostgreSQL.
+pub fn spawn_wal_checkpointer(
+    target: &DatabaseTarget,
+    running: Arc<AtomicBool>,
+) -> Result<(), StorageError> {
     if !matches!(target, DatabaseTarget::Sqlite(_)) {
         return Ok(());
     }
     let target = target.clone();
+    let pause = || std::thread::sleep(Duration::from_millis(250));
     std::thread::Builder::new()
         .name("wal-checkpointer".into())
-        .spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(250));
-            let result: Result<(), StorageError> = target.connect().and_then(|mut conn| loop {
-                if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
-                    break Err(StorageError::query(error));
+        .spawn(move || {
+            let mut conn = None;
+            while running.load(Ordering::Relaxed) {
+                pause();
+                let result = match conn.as_mut() {
+                    Some(c) => DbConnection::batch_execute(c, "PRAGMA wal_checkpoint(PASSIVE);")
+                        .map_err(StorageError::query),
+                    None => target.connect().map(|c| conn = Some(c)),
+                };
+                if let Err(error) = result {
+                    tracing::warn!(%error, "WAL checkpoint failed; retrying");
+                    conn = None;
                 }
-                std::thread::sleep(Duration::from_millis(250));
-            });
-            if let Err(error) = result {
-                tracing::warn!(%error, "WAL checkpoint failed; retrying");
             }
         })
         .map(|_| ())
