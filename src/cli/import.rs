@@ -211,9 +211,13 @@ fn import(
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<Uuid, u64> = HashMap::new();
-    let progress = bar(0, "checking and signing");
-    for record in reader.records() {
-        let record = record?;
+    // A malformed CSV (unbalanced quotes, ragged rows) stops here, with csv's line number.
+    let records = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+    let progress = bar(records.len() as u64, "checking and signing");
+    for record in records {
         let line = record.position().map_or(0, |p| p.line());
         let outcome = row_fields(&headers, &record).and_then(|(fields, city)| {
             let city = city
@@ -300,12 +304,9 @@ fn import(
     Ok(())
 }
 
+/// A progress bar on stderr (hidden when stderr is not a terminal).
 fn bar(len: u64, message: &'static str) -> ProgressBar {
-    let bar = if len == 0 {
-        ProgressBar::new_spinner()
-    } else {
-        ProgressBar::new(len)
-    };
+    let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
