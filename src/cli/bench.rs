@@ -44,6 +44,10 @@ pub struct BenchArgs {
     /// Concurrent clients for (c).
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Ingest into this (empty) database instead of a fresh SQLite file, e.g. a new
+    /// PostgreSQL database; the ratio goals are defined for SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
     /// How long to measure fsync for (d), in seconds.
     #[arg(long, default_value_t = 3)]
     fsync_seconds: u64,
@@ -72,8 +76,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     eprintln!("(d) fsync rate of {}…", dir.path().display());
     let fsync_per_s = fsync_rate(dir.path(), Duration::from_secs(args.fsync_seconds))?;
 
-    eprintln!("starting a server on a fresh SQLite ledger…");
-    let server = start_server(dir.path())?;
+    eprintln!("starting a server on a fresh ledger…");
+    let server = start_server(dir.path(), args.database_url.clone())?;
     let setup = Setup::new(&server, dir.path())?;
     eprintln!(
         "(b) {} events through POST /v1/events/batch…",
@@ -173,13 +177,13 @@ struct Server {
     address: SocketAddr,
 }
 
-fn start_server(dir: &std::path::Path) -> anyhow::Result<Server> {
+fn start_server(dir: &std::path::Path, database_url: Option<String>) -> anyhow::Result<Server> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
     let args = ServeArgs {
         bind: address,
         data_dir: dir.join("data"),
-        database_url: None,
+        database_url,
         public_url: None,
         origin: None,
     };

@@ -78,15 +78,17 @@ impl Ledger {
 
         // A signature that failed under a cached key may be valid under a key that another
         // process rotated to: re-read those actors once and check again with what changed.
+        // (Actors without a key here were just looked up above.)
+        let failed_under_cached_key = |c: &Checked| c.key.is_some() && !c.valid;
         let failed = distinct(
             checked
                 .iter()
-                .filter(|c| !c.valid)
+                .filter(|c| failed_under_cached_key(c))
                 .map(|c| c.signed.event.actor),
         );
         if !failed.is_empty() {
             self.refresh_keys(failed).await?;
-            for item in checked.iter_mut().filter(|c| !c.valid) {
+            for item in checked.iter_mut().filter(|c| failed_under_cached_key(c)) {
                 let fresh = claimed_key(&item.signed, |actor| self.keys.get(actor));
                 if fresh.is_some() && fresh != item.key {
                     item.key = fresh;
