@@ -16,5 +16,6 @@ mod process;
 mod rejections;
 mod replays;
 mod roles;
+mod state_machine;
 mod storage;
 mod vectors;
