@@ -6,7 +6,7 @@ use crate::support::{
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use ewaste_ledger::domain::kinds::{Kind, Role};
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 db_test!(
@@ -98,27 +98,13 @@ db_test!(
     }
 );
 
-/// A signed `registered` envelope for a fresh serial.
-async fn registration(env: &crate::support::Env, serial: &str) -> Value {
-    let maker = env.actor(Role::Manufacturer);
-    env.draft(
-        &maker,
-        Kind::Registered,
-        Some(labelled(serial)),
-        registered_data(serial),
-    )
-    .await
-    .sign(&maker.key)
-    .unwrap()
-}
-
 db_test!(
     async fn a_batch_of_1200_events_gets_receipts_in_order(db: TestDb) {
         let env = setup(db).await;
         let before = env.log_size().await;
         let mut items = Vec::new();
         for i in 0..1200 {
-            items.push(registration(&env, &format!("BULK{i:05}")).await);
+            items.push(env.signed_registration(&format!("BULK{i:05}")).await);
         }
         let (status, receipts) = env.batch(&items, false).await;
         assert_eq!(status, StatusCode::OK);
@@ -147,8 +133,8 @@ db_test!(
     async fn a_mixed_batch_answers_each_item_in_order(db: TestDb) {
         let env = setup(db).await;
         let before = env.log_size().await;
-        let good = registration(&env, "MIX1").await;
-        let mut bad_gtin = registration(&env, "MIX2").await;
+        let good = env.signed_registration("MIX1").await;
+        let mut bad_gtin = env.signed_registration("MIX2").await;
         bad_gtin["event"]["data"]["gtin"] = json!("09506000134353");
         let retailer = env.actor(Role::Retailer);
         let not_allowed = env
@@ -161,7 +147,7 @@ db_test!(
             .await
             .sign(&retailer.key)
             .unwrap();
-        let good2 = registration(&env, "MIX4").await;
+        let good2 = env.signed_registration("MIX4").await;
         let items = [
             good.clone(),
             bad_gtin,
@@ -208,8 +194,8 @@ db_test!(
         let retailer = env.actor(Role::Retailer);
         // Refused by the rules (in the writer): role not allowed at index 2.
         let items = [
-            registration(&env, "AT1").await,
-            registration(&env, "AT2").await,
+            env.signed_registration("AT1").await,
+            env.signed_registration("AT2").await,
             env.draft(
                 &retailer,
                 Kind::Registered,
@@ -219,7 +205,7 @@ db_test!(
             .await
             .sign(&retailer.key)
             .unwrap(),
-            registration(&env, "AT4").await,
+            env.signed_registration("AT4").await,
         ];
         let (status, results) = env.batch(&items, true).await;
         assert_eq!(status, StatusCode::OK);
@@ -245,12 +231,12 @@ db_test!(
         assert!(env.product(labelled("AT1")).await.is_none());
 
         // Refused before the writer (bad check digit) at index 1.
-        let mut bad = registration(&env, "AT5").await;
+        let mut bad = env.signed_registration("AT5").await;
         bad["event"]["data"]["gtin"] = json!("09506000134353");
         let items = [
-            registration(&env, "AT1").await,
+            env.signed_registration("AT1").await,
             bad,
-            registration(&env, "AT6").await,
+            env.signed_registration("AT6").await,
         ];
         let (_, results) = env.batch(&items, true).await;
         let results = results.as_array().unwrap();
@@ -273,8 +259,8 @@ db_test!(
 
         // Without the bad item, the same events go in together.
         let items = [
-            registration(&env, "AT1").await,
-            registration(&env, "AT2").await,
+            env.signed_registration("AT1").await,
+            env.signed_registration("AT2").await,
         ];
         let (_, results) = env.batch(&items, true).await;
         assert_eq!(results[0]["seq"], before);

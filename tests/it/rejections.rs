@@ -10,19 +10,6 @@ use ewaste_ledger::domain::kinds::{Kind, Role};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// A valid `registered` event object for serial `serial`, to be broken by the caller.
-async fn registered_event(env: &Env, serial: &str) -> Value {
-    let maker = env.actor(Role::Manufacturer);
-    env.draft(
-        &maker,
-        Kind::Registered,
-        Some(labelled(serial)),
-        registered_data(serial),
-    )
-    .await
-    .to_json()
-}
-
 /// Signs `event` with the manufacturer's key and expects a 400 of `code` naming `field`.
 async fn expect_400(env: &Env, event: Value, code: &str, field: &str) -> Value {
     let maker = env.actor(Role::Manufacturer);
@@ -59,7 +46,7 @@ db_test!(
     async fn unknown_members_are_refused_at_every_level(db: TestDb) {
         let env = setup(db).await;
         let maker = env.actor(Role::Manufacturer);
-        let event = registered_event(&env, "UF1").await;
+        let event = env.registration("UF1").await.to_json();
         let mut envelope = sign_value(event.clone(), &maker.key);
         envelope["extra"] = json!(1);
         let body = env
@@ -97,7 +84,7 @@ db_test!(
     async fn missing_members_are_named(db: TestDb) {
         let env = setup(db).await;
         let maker = env.actor(Role::Manufacturer);
-        let event = registered_event(&env, "MF1").await;
+        let event = env.registration("MF1").await.to_json();
 
         let body = env
             .refused(
@@ -146,7 +133,7 @@ db_test!(
 db_test!(
     async fn invalid_members_are_named(db: TestDb) {
         let env = setup(db).await;
-        let event = registered_event(&env, "IF1").await;
+        let event = env.registration("IF1").await.to_json();
         let broken = |path: &[&str], value: Value| {
             let mut copy = event.clone();
             let mut slot = &mut copy;
@@ -220,21 +207,21 @@ db_test!(
 db_test!(
     async fn codes_and_identifiers_are_checked(db: TestDb) {
         let env = setup(db).await;
-        let mut event = registered_event(&env, "ID1").await;
+        let mut event = env.registration("ID1").await.to_json();
         event["data"]["gtin"] = json!("09506000134353");
         expect_400(&env, event, "invalid-gtin", "event.data.gtin").await;
 
-        let mut event = registered_event(&env, "ID1").await;
+        let mut event = env.registration("ID1").await.to_json();
         event["city"] = json!("deber");
         let body = expect_400(&env, event, "invalid-locode", "event.city").await;
         assert_eq!(body["value"], "deber");
 
-        let mut event = registered_event(&env, "ID1").await;
+        let mut event = env.registration("ID1").await.to_json();
         event["data"]["unu_key"] = json!("9999");
         let body = expect_400(&env, event, "unknown-unu-key", "event.data.unu_key").await;
         assert_eq!(body["value"], "9999");
 
-        let mut event = registered_event(&env, "ID1").await;
+        let mut event = env.registration("ID1").await.to_json();
         event["product"] = json!(Uuid::new_v4());
         // No `field` for this one: it names both ids instead.
         let maker = env.actor(Role::Manufacturer);
@@ -305,7 +292,7 @@ db_test!(
     async fn signatures_must_cover_the_event(db: TestDb) {
         let env = setup(db).await;
         let maker = env.actor(Role::Manufacturer);
-        let event = registered_event(&env, "SIG1").await;
+        let event = env.registration("SIG1").await.to_json();
         let mut other = event.clone();
         other["data"]["weight_g"] = json!(181);
         let mut envelope = sign_value(event.clone(), &maker.key);

@@ -298,6 +298,27 @@ impl Env {
         draft
     }
 
+    /// The fixture manufacturer's `registered` draft for a labelled product with `serial`.
+    pub async fn registration(&self, serial: &str) -> Draft {
+        let maker = self.actor(Role::Manufacturer);
+        self.draft(
+            &maker,
+            Kind::Registered,
+            Some(labelled(serial)),
+            registered_data(serial),
+        )
+        .await
+    }
+
+    /// The same, signed by the manufacturer.
+    pub async fn signed_registration(&self, serial: &str) -> Value {
+        let maker = self.actor(Role::Manufacturer);
+        self.registration(serial)
+            .await
+            .sign(&maker.key)
+            .expect("sign")
+    }
+
     /// Builds, signs and posts one event.
     pub async fn submit(
         &self,
