@@ -2,6 +2,7 @@
 //! no clock and no randomness here: time and keys come in as values, so that everything in
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
+pub mod checkpoint;
 pub mod data;
 pub mod draft;
 pub mod entry;
@@ -11,6 +12,8 @@ pub mod hash;
 pub mod identifiers;
 pub mod jcs;
 pub mod kinds;
+pub mod merkle;
+pub mod note;
 pub mod records;
 pub mod reference;
 pub mod rejection;

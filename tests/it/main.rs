@@ -16,6 +16,7 @@ mod process;
 mod rejections;
 mod replays;
 mod roles;
+mod standards;
 mod state_machine;
 mod storage;
 mod vectors;
