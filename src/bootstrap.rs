@@ -6,7 +6,7 @@ use crate::domain::draft::Draft;
 use crate::domain::event::{format_timestamp, parse_signed_event};
 use crate::domain::kinds::Kind;
 use crate::keys::{self, KeyError};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, LogIdentity, OpenError};
 use chrono::Utc;
 use serde_json::json;
 use std::path::PathBuf;
@@ -28,15 +28,15 @@ pub enum BootstrapError {
     DataDir { path: String, reason: String },
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
     #[error("Writing the genesis entry failed: {0}")]
     Genesis(#[from] LedgerError),
 }
 
-/// Creates missing keys, and the genesis entry when the log is empty.
-pub async fn bootstrap(
-    config: &ServerConfig,
-    ledger: &Ledger,
-) -> Result<BootstrapReport, BootstrapError> {
+/// Creates missing keys, opens the ledger as the log they sign, and writes the genesis entry
+/// when the log is empty.
+pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport), BootstrapError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| BootstrapError::DataDir {
         path: config.data_dir.display().to_string(),
         reason: e.to_string(),
@@ -48,6 +48,12 @@ pub async fn bootstrap(
             keys::write_pem(path, &keys::generate())?;
         }
     }
+    let log = LogIdentity {
+        origin: config.origin.clone(),
+        origin_explicit: config.origin_explicit,
+        key: keys::read_pem(&log_key)?,
+    };
+    let ledger = Ledger::open(&config.database, &config.ledger, log)?;
     let mut report = BootstrapReport {
         log_key,
         admin_key,
@@ -55,7 +61,7 @@ pub async fn bootstrap(
         log_size: ledger.head().await?.size,
     };
     if report.log_size > 0 {
-        return Ok(report);
+        return Ok((ledger, report));
     }
 
     let key = keys::read_pem(&report.admin_key)?;
@@ -90,5 +96,5 @@ pub async fn bootstrap(
         None => return Err(LedgerError::Internal("no append outcome".into()).into()),
     }
     report.log_size = ledger.head().await?.size;
-    Ok(report)
+    Ok((ledger, report))
 }

@@ -15,8 +15,11 @@ pub struct ServerConfig {
     pub database: DatabaseTarget,
     /// Base of label URIs, without a trailing slash.
     pub public_url: String,
-    /// The log's checkpoint origin (used by checkpoints, see the audit issue).
+    /// The log's checkpoint origin (also the key name of its signed notes).
     pub origin: String,
+    /// Whether `--origin` was given. If not, a database that already has a log keeps the
+    /// origin it was created with (the default depends on the address, which may change).
+    pub origin_explicit: bool,
     pub ledger: LedgerSettings,
     pub limits: Limits,
     pub workers: usize,
@@ -52,6 +55,7 @@ impl ServerConfig {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError::PublicUrl(public_url));
         }
+        let origin_explicit = origin.is_some();
         let origin = origin.map(str::to_string).unwrap_or_else(|| {
             public_url
                 .split("://")
@@ -69,6 +73,7 @@ impl ServerConfig {
             database,
             public_url,
             origin,
+            origin_explicit,
             ledger: LedgerSettings::default(),
             limits: Limits::default(),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -43,15 +43,14 @@ impl ServeArgs {
 
 /// Opens the ledger and bootstraps it, telling the operator where things are.
 async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    let ledger = Ledger::open(&config.database, &config.ledger)?;
-    let report = bootstrap(config, &ledger).await?;
+    let (ledger, report) = bootstrap(config).await?;
     eprintln!(
         "ewaste-ledger: {} backend, log of {} entries",
         ledger.backend(),
         report.log_size
     );
     eprintln!("  log key:   {}", report.log_key.display());
+    eprintln!("  verifier key (for auditors and witnesses): {}", ledger.log_key().to_text());
     eprintln!("  admin key: {}", report.admin_key.display());
     if let Some(admin) = report.genesis_admin {
         eprintln!("  genesis written: first admin actor id {admin}");

@@ -7,6 +7,7 @@ pub mod data;
 pub mod draft;
 pub mod entry;
 pub mod event;
+pub mod export;
 pub mod gtin;
 pub mod hash;
 pub mod identifiers;

@@ -3,6 +3,7 @@
 
 mod body;
 mod events;
+mod log;
 pub mod problem;
 mod products;
 mod registry;
@@ -66,6 +67,14 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))
+            .route("/v1/log/checkpoint", web::get().to(log::checkpoint))
+            .route("/v1/log/key", web::get().to(log::key))
+            .route("/v1/log/entries", web::get().to(log::entries))
+            .route("/v1/log/entries/{seq}", web::get().to(log::entry))
+            .route("/v1/log/proof/inclusion", web::get().to(log::inclusion))
+            .route("/v1/log/proof/consistency", web::get().to(log::consistency))
+            .route("/v1/log/cosignature", web::post().to(log::cosignature))
+            .route("/v1/log/export", web::get().to(log::export))
             .default_service(web::to(registry::no_route));
     }
 }

@@ -130,6 +130,7 @@ impl From<LedgerError> for Problem {
         match error {
             LedgerError::Rejected(rejection) => rejection.into(),
             LedgerError::NotFound { .. } => Problem::not_found(error.to_string()),
+            LedgerError::Invalid { code, message } => Problem::bad_request(code, message),
             LedgerError::Unavailable(reason) => {
                 tracing::warn!(%reason, "answering 503");
                 Problem::new(

@@ -10,7 +10,11 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 pub fn receipt(receipt: &Receipt) -> Value {
-    json!({ "seq": receipt.seq, "leaf_hash": receipt.leaf_hash.to_hex() })
+    json!({
+        "seq": receipt.seq,
+        "leaf_hash": receipt.leaf_hash.to_hex(),
+        "checkpoint": &*receipt.checkpoint,
+    })
 }
 
 pub fn actor(actor: &ActorRecord) -> Value {

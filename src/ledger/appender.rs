@@ -5,9 +5,12 @@
 
 use super::batch_state::{BatchState, RecordedEvent, RegistryCache};
 use super::keys::KeyCache;
+use super::tree::{self, LogIdentity};
 use super::{LedgerError, Receipt, VerifiedEvent};
 use crate::domain::data::EventData;
 use crate::domain::entry::{Entry, EntryHeader};
+use crate::domain::hash::Hash32;
+use crate::domain::merkle::Frontier;
 use crate::domain::event::format_timestamp;
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
@@ -41,6 +44,7 @@ pub struct AppenderSettings {
 pub fn spawn(
     target: DatabaseTarget,
     settings: AppenderSettings,
+    log: LogIdentity,
     keys: Arc<KeyCache>,
     queue_depth: usize,
 ) -> Result<mpsc::Sender<Job>, StorageError> {
@@ -52,7 +56,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("ledger-writer".into())
         .spawn(move || {
-            writer_loop(conn, target, receiver, settings, keys);
+            writer_loop(conn, target, receiver, settings, &log, keys);
             running.store(false, Ordering::Relaxed);
         })
         .map_err(|e| StorageError::Unavailable(format!("cannot start the writer thread: {e}")))?;
@@ -64,9 +68,12 @@ fn writer_loop(
     target: DatabaseTarget,
     mut receiver: mpsc::Receiver<Job>,
     settings: AppenderSettings,
+    log: &LogIdentity,
     keys: Arc<KeyCache>,
 ) {
     let mut cache = RegistryCache::default();
+    // The tree's frontier after the last batch, valid while no other process appended.
+    let mut frontier: Option<Frontier> = None;
     while let Some(first) = receiver.blocking_recv() {
         let mut jobs = vec![first];
         let mut events = jobs[0].events.len();
@@ -80,7 +87,15 @@ fn writer_loop(
             }
         }
         let started = std::time::Instant::now();
-        let outcomes = match append_batch(&mut conn, &jobs, settings, Utc::now(), &mut cache) {
+        let outcomes = match append_batch(
+            &mut conn,
+            &jobs,
+            settings,
+            log,
+            Utc::now(),
+            &mut cache,
+            &mut frontier,
+        ) {
             Ok((outcomes, state)) => {
                 cache.remember(&state);
                 tracing::debug!(
@@ -100,6 +115,7 @@ fn writer_loop(
             Err(error) => {
                 tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
                 cache.forget();
+                frontier = None;
                 if crate::storage::connection::is_broken(&mut conn) {
                     if let Ok(fresh) = crate::storage::connection::connect_writer(&target) {
                         conn = fresh;
@@ -124,18 +140,26 @@ fn writer_loop(
 
 type Outcomes = Vec<Vec<Result<Receipt, LedgerError>>>;
 
-/// Decides and writes one batch in one transaction. Returns each job's outcomes and the final
-/// state. Rejections change nothing; on error nothing of the batch is written.
+/// Decides and writes one batch in one transaction: entries, current state, the Merkle nodes
+/// the batch completes and a signed checkpoint of the new tree. Returns each job's outcomes
+/// and the final state. Rejections change nothing; on error nothing of the batch is written.
 pub fn append_batch(
     conn: &mut DbConnection,
     jobs: &[Job],
     settings: AppenderSettings,
+    log: &LogIdentity,
     now: DateTime<Utc>,
     cache: &mut RegistryCache,
+    frontier: &mut Option<Frontier>,
 ) -> Result<(Outcomes, BatchState), StorageError> {
     append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
         cache.validate(head.size);
+        let head_size = head.size;
+        let mut tree = match frontier.take() {
+            Some(cached) if cached.size() == head.size as u64 => cached,
+            _ => tree::load_frontier(conn, head.size)?,
+        };
         let mut state = load_state(conn, jobs, head, cache)?;
         // recorded_at never goes backwards, even if the clock does.
         let now = state
@@ -164,9 +188,33 @@ pub fn append_batch(
             });
         }
         state.head.last_recorded_at = Some(now.naive_utc());
-        if !state.entries.is_empty() {
+        let checkpoint: Arc<str> = if state.entries.is_empty() {
+            Arc::from("")
+        } else {
+            let leaves = state
+                .entries
+                .iter()
+                .map(|row| row.leaf())
+                .collect::<Result<Vec<Hash32>, _>>()?;
+            let nodes = tree::extend(&mut tree, leaves);
+            let row = log.checkpoint_row(tree.size(), tree.root(), now.naive_utc())?;
             append::write_batch(conn, &take_batch_write(&mut state), &state.head)?;
+            crate::storage::tree::write_nodes(conn, &nodes)?;
+            crate::storage::tree::write_checkpoint(conn, &row)?;
+            Arc::from(row.note)
+        };
+        for receipt in outcomes.iter_mut().flatten().flatten() {
+            receipt.checkpoint = if receipt.seq < head_size {
+                // A replay of an earlier batch's event: the checkpoint signed with that batch,
+                // so that the replay's receipt is the original one.
+                crate::storage::tree::first_checkpoint_covering(conn, receipt.seq)?
+                    .map(|row| Arc::from(row.note))
+                    .unwrap_or_default()
+            } else {
+                checkpoint.clone()
+            };
         }
+        *frontier = Some(tree);
         Ok((outcomes, state))
     })
 }
@@ -308,6 +356,7 @@ fn append_one(
                 seq: recorded.seq,
                 leaf_hash: recorded.leaf_hash,
                 replayed: true,
+                checkpoint: Arc::from(""),
             })
         } else {
             Err(Rejection::DuplicateEventId {
@@ -365,6 +414,8 @@ fn append_one(
         seq,
         leaf_hash: entry.leaf_hash,
         replayed: false,
+        // Filled in once the batch's checkpoint is signed.
+        checkpoint: Arc::from(""),
     })
 }
 

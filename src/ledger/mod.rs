@@ -5,7 +5,9 @@ pub mod appender;
 pub mod batch_state;
 mod batcher;
 pub mod keys;
+pub mod log;
 pub mod read;
+pub mod tree;
 mod verify;
 
 use crate::domain::hash::Hash32;
@@ -13,18 +15,22 @@ use crate::domain::rejection::Rejection;
 use crate::storage::{self, DatabaseTarget, DbConnection, Pool, StorageError};
 use appender::{AppenderSettings, Job};
 use keys::KeyCache;
+use crate::domain::note::VerifierKey;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+pub use tree::LogIdentity;
 
 pub use verify::VerifiedEvent;
 
 /// What the writer answers for an accepted event (PRODUCT.md §7: seq, leaf hash, checkpoint).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {
     pub seq: i64,
     pub leaf_hash: Hash32,
     /// True when this was a resubmission of an event already in the log.
     pub replayed: bool,
+    /// The signed checkpoint note of a tree that includes the entry.
+    pub checkpoint: Arc<str>,
 }
 
 /// Why the ledger could not do what was asked.
@@ -32,6 +38,9 @@ pub struct Receipt {
 pub enum LedgerError {
     #[error("{0}")]
     Rejected(Rejection),
+    /// A request the log cannot answer as asked (a proof range, a foreign checkpoint…).
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
     #[error("{what} {id} does not exist.")]
     NotFound { what: &'static str, id: String },
     #[error("The ledger is temporarily unavailable: {0}")]
@@ -87,17 +96,33 @@ pub struct Ledger {
     keys: Arc<KeyCache>,
     batcher: batcher::SignatureBatcher,
     backend: &'static str,
+    log_key: Arc<VerifierKey>,
+}
+
+/// Why the ledger could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Identity(#[from] tree::IdentityError),
 }
 
 impl Ledger {
-    /// Opens the database, applies migrations and starts the writer.
+    /// Opens the database, applies migrations, checks that the log is signed by `log` and
+    /// starts the writer.
     pub fn open(
         target: &DatabaseTarget,
         settings: &LedgerSettings,
-    ) -> Result<Ledger, StorageError> {
+        log: LogIdentity,
+    ) -> Result<Ledger, OpenError> {
         let mut conn = target.connect()?;
         storage::connection::run_migrations(&mut conn)?;
+        let log = tree::prepare(&mut conn, log)?;
         drop(conn);
+        let verifier_key = log
+            .verifier_key()
+            .map_err(|e| StorageError::Corrupt(format!("the log's key name: {e}")))?;
         let pool = storage::connection::pool(target, settings.reader_connections)?;
         let keys = Arc::new(KeyCache::default());
         let writer = appender::spawn(
@@ -106,6 +131,7 @@ impl Ledger {
                 max_batch_events: settings.max_batch_events,
                 clock_skew: settings.clock_skew,
             },
+            log,
             keys.clone(),
             settings.queue_depth,
         )?;
@@ -117,11 +143,17 @@ impl Ledger {
             writer,
             keys,
             batcher,
+            log_key: Arc::new(verifier_key),
             backend: match target {
                 DatabaseTarget::Sqlite(_) => "sqlite",
                 DatabaseTarget::Postgres(_) => "postgres",
             },
         })
+    }
+
+    /// The verifier key of the log's checkpoints.
+    pub fn log_key(&self) -> &VerifierKey {
+        &self.log_key
     }
 
     /// `sqlite` or `postgres`.

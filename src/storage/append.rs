@@ -11,18 +11,6 @@ use diesel::prelude::*;
 
 use super::{in_chunks, CHUNK};
 
-/// A multi-row INSERT, written once per backend: MultiConnection's own dialect cannot express
-/// batch inserts, but each concrete connection can (one statement on both; SQLite needs the
-/// rows to have no DEFAULT values, hence `treat_none_as_default_value = false` on the rows).
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
-}
-
 /// Runs `work` in one database transaction: committed when it returns `Ok`, rolled back
 /// otherwise. The appender's whole batch is one such transaction.
 pub fn in_transaction<T>(

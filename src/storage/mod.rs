@@ -6,12 +6,26 @@
 //! - [`rows`]: rows ↔ domain records.
 //! - [`append`]: what the writer does inside one append transaction.
 //! - [`read`]: queries for the read side.
+//! - [`tree`]: Merkle nodes, checkpoints and cosignatures.
+
+/// A multi-row INSERT, written once per backend: MultiConnection's own dialect cannot express
+/// batch inserts, but each concrete connection can (one statement on both; SQLite needs the
+/// rows to have no DEFAULT values, hence `treat_none_as_default_value = false` on the rows).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
 
 pub mod append;
 pub mod connection;
 pub mod read;
 pub mod rows;
 pub mod schema;
+pub mod tree;
 
 pub use connection::{DatabaseTarget, DbConnection, Pool};
 

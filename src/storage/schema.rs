@@ -67,3 +67,36 @@ diesel::table! {
         head -> Binary,
     }
 }
+
+diesel::table! {
+    merkle_nodes (position) {
+        position -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    checkpoints (size) {
+        size -> BigInt,
+        root -> Binary,
+        note -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cosignatures (size, witness) {
+        size -> BigInt,
+        witness -> Text,
+        line -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    log_identity (id) {
+        id -> Integer,
+        origin -> Text,
+        public_key -> Binary,
+    }
+}

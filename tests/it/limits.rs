@@ -8,7 +8,6 @@ use actix_web::test::TestRequest;
 use actix_web::{App, HttpServer};
 use ewaste_ledger::domain::kinds::{Kind, Role};
 use ewaste_ledger::http::{routes, AppState, Limits};
-use ewaste_ledger::ledger::{Ledger, LedgerSettings};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -80,7 +79,7 @@ db_test! {
 db_test! {
     /// A client that stops sending its body is answered 408 once the deadline passes.
     async fn a_stalled_body_times_out(db: TestDb) {
-        let ledger = Ledger::open(&db.target, &LedgerSettings::default()).expect("ledger");
+        let ledger = crate::support::open_ledger(&db);
         let state = AppState {
             ledger,
             public_url: "http://ledger.test".into(),

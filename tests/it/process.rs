@@ -265,6 +265,14 @@ fn two_serve_processes_share_one_linear_chain() {
     let url = database_url(&db.target);
     let dir = tempfile::tempdir().expect("temp dir");
     let first = start(&dir.path().join("a"), &url);
+    // Servers sharing a database sign as one log: they share its key (a different key is
+    // refused at start, see `a_second_server_with_another_log_key_is_refused`).
+    std::fs::create_dir_all(dir.path().join("b")).expect("dir");
+    std::fs::copy(
+        dir.path().join("a/log-key.pem"),
+        dir.path().join("b/log-key.pem"),
+    )
+    .expect("copy the log key");
     let second = start(&dir.path().join("b"), &url);
     let (maker, maker_id) = setup(&first);
 

@@ -14,7 +14,7 @@ use ewaste_ledger::domain::identifiers;
 use ewaste_ledger::domain::kinds::{Kind, Role};
 use ewaste_ledger::domain::serial::Serial;
 use ewaste_ledger::http::{routes, AppState, Limits};
-use ewaste_ledger::ledger::{Ledger, LedgerSettings};
+use ewaste_ledger::ledger::{Ledger, LedgerSettings, LogIdentity};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -105,6 +105,24 @@ pub struct Env {
     pub db: TestDb,
 }
 
+/// The origin of the test log's checkpoints.
+pub const ORIGIN: &str = "ledger.test/log";
+
+/// The test log's signing key.
+pub fn log_signing_key() -> SigningKey {
+    SigningKey::from_bytes(&[0x10; 32])
+}
+
+/// Opens the ledger over `db` as the test log.
+pub fn open_ledger(db: &TestDb) -> Ledger {
+    let log = LogIdentity {
+        origin: ORIGIN.into(),
+        key: log_signing_key(),
+        origin_explicit: true,
+    };
+    Ledger::open(&db.target, &LedgerSettings::default(), log).expect("open the ledger")
+}
+
 /// Builds the app over `db` without writing anything.
 pub async fn empty(db: TestDb) -> Env {
     empty_with(db, Limits::default()).await
@@ -112,7 +130,7 @@ pub async fn empty(db: TestDb) -> Env {
 
 /// [`empty`] with other request limits.
 pub async fn empty_with(db: TestDb, limits: Limits) -> Env {
-    let ledger = Ledger::open(&db.target, &LedgerSettings::default()).expect("open the ledger");
+    let ledger = open_ledger(&db);
     let state = AppState {
         ledger,
         public_url: "http://ledger.test".into(),

@@ -1,0 +1,4 @@
+DROP TABLE log_identity;
+DROP TABLE cosignatures;
+DROP TABLE checkpoints;
+DROP TABLE merkle_nodes;
