@@ -1,6 +1,7 @@
 //! The subcommands of PRODUCT.md §7. `serve` and `init` run the ledger; the client commands
 //! build and sign events locally and call the HTTP API of `--server`.
 
+mod audit;
 mod bench;
 mod client;
 mod import;
@@ -8,6 +9,7 @@ mod load;
 mod record;
 mod registry;
 mod serve;
+mod witness;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ pub mod exit {
     pub const REFUSED: u8 = 3;
     /// The server could not be reached or failed (5xx).
     pub const UNAVAILABLE: u8 = 4;
+    /// An audit or witness check found the log not as it must be.
+    pub const VERIFICATION_FAILED: u8 = 5;
     /// Anything else.
     pub const FAILURE: u8 = 1;
 }
@@ -33,6 +37,8 @@ pub enum CliError {
     Refused(String),
     #[error("the server is unavailable: {0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Verification(String),
 }
 
 /// The exit code for an error returned by [`run`].
@@ -41,6 +47,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         Some(CliError::Usage(_)) => exit::USAGE,
         Some(CliError::Refused(_)) => exit::REFUSED,
         Some(CliError::Unavailable(_)) => exit::UNAVAILABLE,
+        Some(CliError::Verification(_)) => exit::VERIFICATION_FAILED,
         None => exit::FAILURE,
     }
 }
@@ -90,6 +97,9 @@ pub enum Command {
     Product(import::ProductCommand),
     /// Record a lifecycle event for a product.
     Event(Box<record::EventArgs>),
+    /// Export, verify and prove the log; witness it.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Measure signature verification, ingestion and fsync rates on this machine.
     Bench(bench::BenchArgs),
 }
@@ -110,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::City(command) => registry::city(command),
         Command::Product(command) => import::product(command),
         Command::Event(args) => record::event(*args),
+        Command::Audit(command) => audit::run(command),
         Command::Bench(args) => bench::bench(args),
     }
 }

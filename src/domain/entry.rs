@@ -62,6 +62,60 @@ impl Entry {
     }
 }
 
+/// An entry read back from its bytes, with everything a verifier needs.
+#[derive(Clone, Debug)]
+pub struct ParsedEntry {
+    pub seq: i64,
+    pub prev: Hash32,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub signed: super::event::SignedEvent,
+    pub leaf_hash: Hash32,
+}
+
+/// Parses entry bytes and checks that they are exactly the bytes the ledger would have written
+/// for their contents (canonical JSON, version 1, canonical timestamp), so one entry has one
+/// spelling and its leaf hash one value. The error says what is wrong, for the audit report.
+pub fn parse_entry(bytes: &[u8]) -> Result<ParsedEntry, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        event: serde_json::Value,
+        prev: String,
+        recorded_at: String,
+        seq: i64,
+        sig: String,
+        v: u32,
+    }
+    let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("not an entry: {e}"))?;
+    if raw.v != ENTRY_VERSION {
+        return Err(format!("entry version {} is not {ENTRY_VERSION}", raw.v));
+    }
+    let prev = Hash32::from_hex(&raw.prev).ok_or("prev is not a lowercase hex SHA-256")?;
+    let recorded_at = super::event::parse_timestamp("recorded_at", &raw.recorded_at)
+        .map_err(|e| e.to_string())?;
+    let envelope = serde_json::json!({ "event": raw.event, "sig": raw.sig });
+    let signed = super::event::parse_signed_event(&envelope).map_err(|e| e.to_string())?;
+    let entry = Entry::new(
+        &signed.canonical,
+        &EntryHeader {
+            seq: raw.seq,
+            prev,
+            recorded_at: &raw.recorded_at,
+            sig: &signed.signature_b64,
+        },
+    );
+    if entry.bytes != bytes {
+        return Err("the bytes are not the canonical (RFC 8785) form of the entry".into());
+    }
+    Ok(ParsedEntry {
+        seq: raw.seq,
+        prev,
+        recorded_at,
+        signed,
+        leaf_hash: entry.leaf_hash,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

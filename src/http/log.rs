@@ -93,7 +93,7 @@ pub struct InclusionQuery {
     size: Option<u64>,
 }
 
-pub fn inclusion_json(proof: &InclusionProof) -> serde_json::Value {
+fn inclusion_json(proof: &InclusionProof) -> serde_json::Value {
     json!({
         "seq": proof.seq,
         "size": proof.size,
@@ -110,6 +110,23 @@ pub async fn inclusion(
     let size = size_or_latest(&state, query.size).await?;
     let proof = state.ledger.inclusion_proof(query.seq, size).await?;
     Ok(HttpResponse::Ok().json(inclusion_json(&proof)))
+}
+
+/// An inclusion proof bundle for one event: its entry, the proof, the checkpoint
+/// (`audit prove` prints it, `audit verify-proof` checks it offline).
+pub async fn event_proof(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = uuid::Uuid::parse_str(&path).map_err(|_| {
+        Problem::bad_request("invalid-event-id", format!("`{path}` is not a UUID."))
+    })?;
+    let (bytes, proof, checkpoint) = state.ledger.prove_event(id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "entry": String::from_utf8_lossy(&bytes),
+        "inclusion": inclusion_json(&proof),
+        "checkpoint": checkpoint,
+    })))
 }
 
 #[derive(Deserialize)]

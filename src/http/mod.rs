@@ -73,6 +73,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/log/entries/{seq}", web::get().to(log::entry))
             .route("/v1/log/proof/inclusion", web::get().to(log::inclusion))
             .route("/v1/log/proof/consistency", web::get().to(log::consistency))
+            .route("/v1/log/proof/event/{id}", web::get().to(log::event_proof))
             .route("/v1/log/cosignature", web::post().to(log::cosignature))
             .route("/v1/log/export", web::get().to(log::export))
             .default_service(web::to(registry::no_route));

@@ -257,11 +257,12 @@ impl Ledger {
         self.with_conn(move |conn| consistency(conn, from, to)).await?
     }
 
-    /// The inclusion proof of an event (by its id) in the latest signed tree.
+    /// An event's entry bytes, its inclusion proof in the latest signed tree and that tree's
+    /// checkpoint (with cosignatures).
     pub async fn prove_event(
         &self,
         id: uuid::Uuid,
-    ) -> Result<(InclusionProof, String), LedgerError> {
+    ) -> Result<(Vec<u8>, InclusionProof, String), LedgerError> {
         let found = self
             .with_conn(move |conn| {
                 let Some(entry) = read::entry_by_event_id(conn, &id)? else {
@@ -272,14 +273,14 @@ impl Ledger {
                 };
                 let proof = inclusion(conn, entry.seq as u64, checkpoint.size as u64)?;
                 let lines = tree::cosignatures_for(conn, &[checkpoint.size])?;
-                Ok(Some((proof, with_cosignatures(&checkpoint, &lines))))
+                Ok(Some((entry.bytes, proof, with_cosignatures(&checkpoint, &lines))))
             })
             .await?;
-        let (proof, note) = found.ok_or_else(|| LedgerError::NotFound {
+        let (bytes, proof, note) = found.ok_or_else(|| LedgerError::NotFound {
             what: "Event",
             id: id.to_string(),
         })?;
-        Ok((proof?, note))
+        Ok((bytes, proof?, note))
     }
 
     /// Accepts a witness's cosignature: `note` is one of our checkpoints, signed by the log,

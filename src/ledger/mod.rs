@@ -2,6 +2,7 @@
 //! read side. Uses `domain` and `storage`; knows nothing of HTTP.
 
 pub mod appender;
+pub mod audit;
 pub mod batch_state;
 mod batcher;
 pub mod keys;

@@ -25,6 +25,7 @@ pub mod connection;
 pub mod read;
 pub mod rows;
 pub mod schema;
+pub mod scratch;
 pub mod tree;
 
 pub use connection::{DatabaseTarget, DbConnection, Pool};

@@ -1,0 +1,253 @@
+//! `audit export|verify|prove|verify-proof|witness`: what a regulator runs, trusting nothing
+//! but the log's verifier key obtained out of band (docs/audit.md).
+
+use super::witness::{self, WitnessArgs};
+use super::CliError;
+use crate::domain::checkpoint::verify_checkpoint;
+use crate::domain::export::parse_path;
+use crate::domain::hash::{leaf_hash, Hash32};
+use crate::domain::merkle;
+use crate::domain::note::VerifierKey;
+use crate::ledger::audit::{audit, AuditError, AuditOptions, Progress};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::Value;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Download the whole log (entries, checkpoints, cosignatures) into one file.
+    Export {
+        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify an export (or a server's log) offline; exits 0 only when everything holds.
+    Verify(VerifyArgs),
+    /// Print the inclusion proof bundle of one event.
+    Prove {
+        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The event's id.
+        #[arg(long)]
+        event: uuid::Uuid,
+    },
+    /// Check an inclusion proof bundle offline.
+    VerifyProof {
+        /// The bundle `audit prove` printed.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// The log's verifier key (text, or a file holding it).
+        #[arg(long)]
+        log_key: String,
+    },
+    /// Act as a witness: check the log grew append-only since last time, then cosign.
+    Witness(WitnessArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// An export file made by `audit export`.
+    #[arg(long, conflicts_with = "server", required_unless_present = "server")]
+    export: Option<PathBuf>,
+    /// Stream the export from a server instead.
+    #[arg(long)]
+    server: Option<String>,
+    /// The log's verifier key (text, or a file holding it), obtained out of band.
+    #[arg(long)]
+    log_key: String,
+    /// A witness whose cosignature must be on the log (repeatable; text or file).
+    #[arg(long)]
+    witness_key: Vec<String>,
+    /// A checkpoint note you already hold: the log must extend it.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Products and event ids kept in memory before spilling to a scratch file.
+    #[arg(long, default_value_t = 200_000)]
+    memory_budget: usize,
+}
+
+/// A verifier key given as text or as a file holding it.
+pub fn read_verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
+    let text = if Path::new(text_or_path).is_file() {
+        std::fs::read_to_string(text_or_path)
+            .with_context(|| format!("cannot read the key file {text_or_path}"))?
+    } else {
+        text_or_path.to_string()
+    };
+    VerifierKey::parse(text.trim()).map_err(|e| CliError::Usage(e.to_string()).into())
+}
+
+/// A plain HTTP agent for the audit commands (no signing key involved).
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(3600)))
+        .build()
+        .into()
+}
+
+/// GETs `path`, failing with the server's problem when it is not a success.
+pub fn fetch(server: &str, path: &str) -> anyhow::Result<ureq::Body> {
+    let url = format!("{}{path}", server.trim_end_matches('/'));
+    let response = agent()
+        .get(&url)
+        .call()
+        .map_err(|e| CliError::Unavailable(format!("GET {url}: {e}")))?;
+    let status = response.status();
+    let mut body = response.into_body();
+    if status.is_success() {
+        return Ok(body);
+    }
+    let text = body.read_to_string().unwrap_or_default();
+    Err(if status.is_server_error() {
+        CliError::Unavailable(format!("GET {url}: {status} {text}"))
+    } else {
+        CliError::Refused(format!("GET {url}: {status} {text}"))
+    }
+    .into())
+}
+
+pub fn fetch_text(server: &str, path: &str) -> anyhow::Result<String> {
+    let mut body = fetch(server, path)?;
+    Ok(body.with_config().limit(1 << 20).read_to_string()?)
+}
+
+pub fn fetch_json(server: &str, path: &str) -> anyhow::Result<Value> {
+    Ok(serde_json::from_str(&fetch_text(server, path)?)?)
+}
+
+pub fn run(command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Export { server, out } => export(&server, &out),
+        AuditCommand::Verify(args) => verify(args),
+        AuditCommand::Prove { server, event } => {
+            let bundle = fetch_json(&server, &format!("/v1/log/proof/event/{event}"))?;
+            println!("{}", serde_json::to_string_pretty(&bundle)?);
+            Ok(())
+        }
+        AuditCommand::VerifyProof { bundle, log_key } => {
+            let key = read_verifier_key(&log_key)?;
+            let text = std::fs::read_to_string(&bundle)
+                .with_context(|| format!("cannot read {}", bundle.display()))?;
+            let bundle: Value = serde_json::from_str(&text).context("the bundle is not JSON")?;
+            let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;
+            println!("OK: the entry is in the log's tree of {size} entries, signed by {}", key.name);
+            Ok(())
+        }
+        AuditCommand::Witness(args) => witness::run(args),
+    }
+}
+
+fn export(server: &str, out: &Path) -> anyhow::Result<()> {
+    let mut body = fetch(server, "/v1/log/export")?;
+    let partial = out.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let bytes = std::io::copy(&mut body.with_config().limit(u64::MAX).reader(), &mut file)
+        .context("the export download stopped")?;
+    file.sync_all()?;
+    // Only a complete download gets the requested name.
+    std::fs::rename(&partial, out)?;
+    eprintln!("export written to {} ({bytes} bytes)", out.display());
+    Ok(())
+}
+
+/// A progress bar on long runs (hidden when stderr is not a terminal).
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+}
+
+fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let mut options = AuditOptions::new(read_verifier_key(&args.log_key)?);
+    for key in &args.witness_key {
+        options.witness_keys.push(read_verifier_key(key)?);
+    }
+    if let Some(path) = &args.checkpoint {
+        options.trusted_checkpoint = Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
+    }
+    options.memory_budget = args.memory_budget;
+    let bar = Bar(indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    ));
+    let input: Box<dyn Read> = match (&args.export, &args.server) {
+        (Some(path), _) => Box::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        ),
+        (None, Some(server)) => Box::new(fetch(server, "/v1/log/export")?.into_reader()),
+        (None, None) => return Err(CliError::Usage("give --export FILE or --server URL".into()).into()),
+    };
+    let outcome = audit(BufReader::with_capacity(1 << 20, input), &options, &bar);
+    bar.0.finish_and_clear();
+    match outcome {
+        Ok(report) => {
+            println!(
+                "OK: {} entries, {} checkpoints, root {}",
+                report.size, report.checkpoints, report.root
+            );
+            for (witness, size) in &report.witnessed {
+                println!("  witness {witness} cosigned the tree up to {size} entries");
+            }
+            Ok(())
+        }
+        Err(AuditError::Failed(failure)) => {
+            Err(CliError::Verification(format!("verification failed at {failure}")).into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Checks a proof bundle: the entry hashes to the leaf, the path leads to the root, and the
+/// checkpoint is the log's and names that root and size. Returns the tree size.
+pub fn verify_bundle(bundle: &Value, log_key: &VerifierKey) -> Result<u64, String> {
+    let entry = bundle["entry"].as_str().ok_or("the bundle has no entry")?;
+    let proof = &bundle["inclusion"];
+    let number = |name: &str| proof[name].as_u64().ok_or(format!("inclusion.{name} is missing"));
+    let hash = |name: &str| {
+        proof[name]
+            .as_str()
+            .and_then(Hash32::from_hex)
+            .ok_or(format!("inclusion.{name} is not a hex hash"))
+    };
+    let (seq, size, leaf, root) = (number("seq")?, number("size")?, hash("leaf_hash")?, hash("root")?);
+    let path: Vec<String> = serde_json::from_value(proof["path"].clone()).map_err(|e| e.to_string())?;
+    let path = parse_path(&path).ok_or("inclusion.path has a malformed hash")?;
+    if leaf_hash(entry.as_bytes()) != leaf {
+        return Err(format!("the entry's leaf hash is {}, not {leaf}", leaf_hash(entry.as_bytes())));
+    }
+    if !merkle::verify_inclusion(seq, size, &leaf, &path, &root) {
+        return Err(format!("the inclusion proof of seq {seq} in a tree of {size} does not lead to the root {root}"));
+    }
+    let note = bundle["checkpoint"].as_str().ok_or("the bundle has no checkpoint")?;
+    let checkpoint = verify_checkpoint(note, log_key).map_err(|e| e.to_string())?.checkpoint;
+    if (checkpoint.size, checkpoint.root) != (size, root) {
+        return Err(format!(
+            "the checkpoint is of size {} with root {}, not the proof's size {size} and root {root}",
+            checkpoint.size, checkpoint.root
+        ));
+    }
+    Ok(size)
+}
+
+/// Writes `text` to `path` atomically (a crash leaves the old file or the new one).
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
+}
