@@ -134,7 +134,10 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", bundle.display()))?;
             let bundle: Value = serde_json::from_str(&text).context("the bundle is not JSON")?;
             let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;
-            println!("OK: the entry is in the log's tree of {size} entries, signed by {}", key.name);
+            println!(
+                "OK: the entry is in the log's tree of {size} entries, signed by {}",
+                key.name
+            );
             Ok(())
         }
         AuditCommand::Witness(args) => witness::run(args),
@@ -188,7 +191,9 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
         ),
         (None, Some(server)) => Box::new(fetch(server, "/v1/log/export")?.into_reader()),
-        (None, None) => return Err(CliError::Usage("give --export FILE or --server URL".into()).into()),
+        (None, None) => {
+            return Err(CliError::Usage("give --export FILE or --server URL".into()).into())
+        }
     };
     let outcome = audit(BufReader::with_capacity(1 << 20, input), &options, &bar);
     bar.0.finish_and_clear();
@@ -215,24 +220,43 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
 pub fn verify_bundle(bundle: &Value, log_key: &VerifierKey) -> Result<u64, String> {
     let entry = bundle["entry"].as_str().ok_or("the bundle has no entry")?;
     let proof = &bundle["inclusion"];
-    let number = |name: &str| proof[name].as_u64().ok_or(format!("inclusion.{name} is missing"));
+    let number = |name: &str| {
+        proof[name]
+            .as_u64()
+            .ok_or(format!("inclusion.{name} is missing"))
+    };
     let hash = |name: &str| {
         proof[name]
             .as_str()
             .and_then(Hash32::from_hex)
             .ok_or(format!("inclusion.{name} is not a hex hash"))
     };
-    let (seq, size, leaf, root) = (number("seq")?, number("size")?, hash("leaf_hash")?, hash("root")?);
-    let path: Vec<String> = serde_json::from_value(proof["path"].clone()).map_err(|e| e.to_string())?;
+    let (seq, size, leaf, root) = (
+        number("seq")?,
+        number("size")?,
+        hash("leaf_hash")?,
+        hash("root")?,
+    );
+    let path: Vec<String> =
+        serde_json::from_value(proof["path"].clone()).map_err(|e| e.to_string())?;
     let path = parse_path(&path).ok_or("inclusion.path has a malformed hash")?;
     if leaf_hash(entry.as_bytes()) != leaf {
-        return Err(format!("the entry's leaf hash is {}, not {leaf}", leaf_hash(entry.as_bytes())));
+        return Err(format!(
+            "the entry's leaf hash is {}, not {leaf}",
+            leaf_hash(entry.as_bytes())
+        ));
     }
     if !merkle::verify_inclusion(seq, size, &leaf, &path, &root) {
-        return Err(format!("the inclusion proof of seq {seq} in a tree of {size} does not lead to the root {root}"));
+        return Err(format!(
+            "the inclusion proof of seq {seq} in a tree of {size} does not lead to the root {root}"
+        ));
     }
-    let note = bundle["checkpoint"].as_str().ok_or("the bundle has no checkpoint")?;
-    let checkpoint = verify_checkpoint(note, log_key).map_err(|e| e.to_string())?.checkpoint;
+    let note = bundle["checkpoint"]
+        .as_str()
+        .ok_or("the bundle has no checkpoint")?;
+    let checkpoint = verify_checkpoint(note, log_key)
+        .map_err(|e| e.to_string())?
+        .checkpoint;
     if (checkpoint.size, checkpoint.root) != (size, root) {
         return Err(format!(
             "the checkpoint is of size {} with root {}, not the proof's size {size} and root {root}",

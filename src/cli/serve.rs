@@ -50,7 +50,10 @@ async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
         report.log_size
     );
     eprintln!("  log key:   {}", report.log_key.display());
-    eprintln!("  verifier key (for auditors and witnesses): {}", ledger.log_key().to_text());
+    eprintln!(
+        "  verifier key (for auditors and witnesses): {}",
+        ledger.log_key().to_text()
+    );
     eprintln!("  admin key: {}", report.admin_key.display());
     if let Some(admin) = report.genesis_admin {
         eprintln!("  genesis written: first admin actor id {admin}");

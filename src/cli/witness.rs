@@ -42,7 +42,10 @@ pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
     let signing = crate::keys::read_pem(&args.key)?;
     let name = match &args.name {
         Some(name) => name.clone(),
-        None => format!("witness-{}", &hex::encode(signing.verifying_key().as_bytes())[..16]),
+        None => format!(
+            "witness-{}",
+            &hex::encode(signing.verifying_key().as_bytes())[..16]
+        ),
     };
     let witness_key = VerifierKey::new(&name, KeyType::Cosignature, signing.verifying_key())
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -50,7 +53,9 @@ pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
 
     let latest = fetch_text(&args.server, "/v1/log/checkpoint")?;
     let latest = verify_checkpoint(&latest, &log_key).map_err(|e| {
-        CliError::Verification(format!("the server's checkpoint is not signed by the log: {e}"))
+        CliError::Verification(format!(
+            "the server's checkpoint is not signed by the log: {e}"
+        ))
     })?;
     let held_path = args.state.join(LAST_CHECKPOINT);
     if let Some(held) = read_held(&held_path, &log_key)? {
@@ -109,7 +114,9 @@ fn pinned_log_key(args: &WitnessArgs) -> anyhow::Result<VerifierKey> {
 fn read_held(path: &Path, log_key: &VerifierKey) -> anyhow::Result<Option<VerifiedCheckpoint>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(verify_checkpoint(&text, log_key).map_err(|e| {
-            CliError::Verification(format!("the checkpoint this witness holds is not valid: {e}"))
+            CliError::Verification(format!(
+                "the checkpoint this witness holds is not valid: {e}"
+            ))
         })?)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).context("cannot read the held checkpoint"),
@@ -149,7 +156,10 @@ fn check_consistency(
     }
     let proof = fetch_json(
         server,
-        &format!("/v1/log/proof/consistency?from={}&to={}", old.size, new.size),
+        &format!(
+            "/v1/log/proof/consistency?from={}&to={}",
+            old.size, new.size
+        ),
     )?;
     let path: Vec<String> = serde_json::from_value(proof["path"].clone()).unwrap_or_default();
     let consistent = parse_path(&path).is_some_and(|path| {

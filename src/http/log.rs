@@ -75,7 +75,9 @@ pub async fn entry(
         Problem::bad_request("invalid-seq", format!("`{path}` is not a sequence number."))
     })?;
     let bytes = state.ledger.entry_bytes(seq).await?;
-    Ok(HttpResponse::Ok().content_type("application/json").body(bytes))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(bytes))
 }
 
 /// Sizes default to the latest signed tree.
@@ -166,9 +168,8 @@ pub async fn cosignature(
         state.limits.body_timeout,
     )
     .await?;
-    let note = String::from_utf8(body.to_vec()).map_err(|_| {
-        Problem::bad_request("invalid-checkpoint", "The body is not UTF-8 text.")
-    })?;
+    let note = String::from_utf8(body.to_vec())
+        .map_err(|_| Problem::bad_request("invalid-checkpoint", "The body is not UTF-8 text."))?;
     let accepted = state.ledger.add_cosignatures(note).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(json!({ "accepted": accepted })))
 }

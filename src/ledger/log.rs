@@ -64,7 +64,11 @@ fn signed_size(conn: &mut DbConnection) -> Result<u64, StorageError> {
     Ok(tree::latest_checkpoint(conn)?.map_or(0, |row| row.size as u64))
 }
 
-fn inclusion(conn: &mut DbConnection, seq: u64, size: u64) -> Result<Result<InclusionProof, LedgerError>, StorageError> {
+fn inclusion(
+    conn: &mut DbConnection,
+    seq: u64,
+    size: u64,
+) -> Result<Result<InclusionProof, LedgerError>, StorageError> {
     let signed = signed_size(conn)?;
     if size > signed {
         return Ok(Err(invalid(
@@ -172,17 +176,21 @@ fn export_page(conn: &mut DbConnection, cursor: ExportCursor) -> Result<ExportPa
             bytes.push(b'\n');
         }
         let size = checkpoint.size as u64;
-        let consistency = match last {
-            Some(from) => {
-                let plan = merkle::consistency_plan(from, size)
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                let (path, _) = fill(conn, &plan, &[])?;
-                Some(ConsistencyStep {
+        // A proof that cannot be built (a stored leaf or node is gone) is left out rather than
+        // failing the export: the auditor then sees exactly what is missing and where.
+        let consistency = match last.map(|from| (from, merkle::consistency_plan(from, size))) {
+            Some((from, Ok(plan))) => match fill(conn, &plan, &[]) {
+                Ok((path, _)) => Some(ConsistencyStep {
                     from,
                     path: export::hex_path(&path),
-                })
-            }
-            None => None,
+                }),
+                Err(StorageError::Corrupt(why)) => {
+                    tracing::error!(size, %why, "exporting a checkpoint without its consistency proof");
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            _ => None,
         };
         let line = CheckpointLine {
             checkpoint: with_cosignatures(checkpoint, &cosignatures),
@@ -223,7 +231,11 @@ impl Ledger {
             })
             .await?;
         note.ok_or_else(|| LedgerError::NotFound {
-            what: if witnessed { "Cosigned checkpoint" } else { "Checkpoint" },
+            what: if witnessed {
+                "Cosigned checkpoint"
+            } else {
+                "Checkpoint"
+            },
             id: "latest".into(),
         })
     }
@@ -235,10 +247,11 @@ impl Ledger {
             .await?
             .into_iter()
             .find(|row| row.seq == seq);
-        row.map(|row| row.bytes).ok_or_else(|| LedgerError::NotFound {
-            what: "Entry",
-            id: seq.to_string(),
-        })
+        row.map(|row| row.bytes)
+            .ok_or_else(|| LedgerError::NotFound {
+                what: "Entry",
+                id: seq.to_string(),
+            })
     }
 
     /// Entries from `start`, at most `limit`, exactly as logged.
@@ -249,12 +262,22 @@ impl Ledger {
         Ok(rows.into_iter().map(|row| row.bytes).collect())
     }
 
-    pub async fn inclusion_proof(&self, seq: u64, size: u64) -> Result<InclusionProof, LedgerError> {
-        self.with_conn(move |conn| inclusion(conn, seq, size)).await?
+    pub async fn inclusion_proof(
+        &self,
+        seq: u64,
+        size: u64,
+    ) -> Result<InclusionProof, LedgerError> {
+        self.with_conn(move |conn| inclusion(conn, seq, size))
+            .await?
     }
 
-    pub async fn consistency_proof(&self, from: u64, to: u64) -> Result<ConsistencyProof, LedgerError> {
-        self.with_conn(move |conn| consistency(conn, from, to)).await?
+    pub async fn consistency_proof(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<ConsistencyProof, LedgerError> {
+        self.with_conn(move |conn| consistency(conn, from, to))
+            .await?
     }
 
     /// An event's entry bytes, its inclusion proof in the latest signed tree and that tree's
@@ -273,7 +296,11 @@ impl Ledger {
                 };
                 let proof = inclusion(conn, entry.seq as u64, checkpoint.size as u64)?;
                 let lines = tree::cosignatures_for(conn, &[checkpoint.size])?;
-                Ok(Some((entry.bytes, proof, with_cosignatures(&checkpoint, &lines))))
+                Ok(Some((
+                    entry.bytes,
+                    proof,
+                    with_cosignatures(&checkpoint, &lines),
+                )))
             })
             .await?;
         let (bytes, proof, note) = found.ok_or_else(|| LedgerError::NotFound {
@@ -300,14 +327,21 @@ impl Ledger {
                     id: size.to_string(),
                 }));
             };
-            if SignedNote::parse(&stored.note).map(|n| n.text).ok() != Some(verified.note.text.clone()) {
+            if SignedNote::parse(&stored.note).map(|n| n.text).ok()
+                != Some(verified.note.text.clone())
+            {
                 return Ok(Err(invalid(
                     "invalid-checkpoint",
                     format!("the checkpoint of size {size} differs from the one this log signed"),
                 )));
             }
             let mut accepted = Vec::new();
-            for line in verified.note.signatures.iter().filter(|s| s.name != log_key.name) {
+            for line in verified
+                .note
+                .signatures
+                .iter()
+                .filter(|s| s.name != log_key.name)
+            {
                 let keys = witness_keys(conn, &line.name)?;
                 let Some(key) = keys.iter().find(|key| line.is_by(key)) else {
                     return Ok(Err(invalid(
@@ -360,7 +394,8 @@ impl Ledger {
             origin: self.log_key().name.clone(),
             size,
         };
-        let mut bytes = serde_json::to_vec(&header).map_err(|e| LedgerError::Internal(e.to_string()))?;
+        let mut bytes =
+            serde_json::to_vec(&header).map_err(|e| LedgerError::Internal(e.to_string()))?;
         bytes.push(b'\n');
         Ok((
             bytes,

@@ -12,11 +12,11 @@ pub mod tree;
 mod verify;
 
 use crate::domain::hash::Hash32;
+use crate::domain::note::VerifierKey;
 use crate::domain::rejection::Rejection;
 use crate::storage::{self, DatabaseTarget, DbConnection, Pool, StorageError};
 use appender::{AppenderSettings, Job};
 use keys::KeyCache;
-use crate::domain::note::VerifierKey;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 pub use tree::LogIdentity;

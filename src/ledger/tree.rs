@@ -96,13 +96,18 @@ pub enum IdentityError {
 /// Run once at start: claims the log for this identity (or checks it is the same), and
 /// rebuilds the stored tree if it is missing (a database written before the tree existed).
 /// Returns the identity to sign with (the stored origin when none was given explicitly).
-pub fn prepare(conn: &mut DbConnection, mut log: LogIdentity) -> Result<LogIdentity, IdentityError> {
+pub fn prepare(
+    conn: &mut DbConnection,
+    mut log: LogIdentity,
+) -> Result<LogIdentity, IdentityError> {
     let public = log.key.verifying_key().to_bytes();
     append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
         match tree::log_identity(conn)? {
             None => tree::claim_log_identity(conn, &log.origin, &public)?,
-            Some((origin, key)) if key == public && (origin == log.origin || !log.origin_explicit) => {
+            Some((origin, key))
+                if key == public && (origin == log.origin || !log.origin_explicit) =>
+            {
                 log.origin = origin;
             }
             Some((stored_origin, stored_key)) => {
@@ -124,7 +129,10 @@ pub fn prepare(conn: &mut DbConnection, mut log: LogIdentity) -> Result<LogIdent
 
 /// Recomputes every stored node from the entries' leaf hashes and signs the current tree.
 fn rebuild(conn: &mut DbConnection, log: &LogIdentity, size: i64) -> Result<(), StorageError> {
-    tracing::warn!(size, "rebuilding the stored Merkle tree from the log's leaf hashes");
+    tracing::warn!(
+        size,
+        "rebuilding the stored Merkle tree from the log's leaf hashes"
+    );
     tree::clear_tree(conn)?;
     let mut frontier = Frontier::empty();
     let mut start = 0;
@@ -138,7 +146,8 @@ fn rebuild(conn: &mut DbConnection, log: &LogIdentity, size: i64) -> Result<(), 
         tree::write_nodes(conn, &nodes)?;
     }
     if tree::checkpoint(conn, size)?.is_none() {
-        let row = log.checkpoint_row(size as u64, frontier.root(), chrono::Utc::now().naive_utc())?;
+        let row =
+            log.checkpoint_row(size as u64, frontier.root(), chrono::Utc::now().naive_utc())?;
         tree::write_checkpoint(conn, &row)?;
     }
     Ok(())

@@ -68,8 +68,10 @@ pub fn node_hashes(
         let hash = to_hash(&hash, || format!("the leaf hash of entry {seq}"))?;
         found.insert(NodeId::leaf(seq as u64), hash);
     }
-    let by_position: HashMap<i64, NodeId> =
-        inner.iter().map(|id| (id.storage_position(), *id)).collect();
+    let by_position: HashMap<i64, NodeId> = inner
+        .iter()
+        .map(|id| (id.storage_position(), *id))
+        .collect();
     let positions: Vec<i64> = by_position.keys().copied().collect();
     for row in in_chunks(&positions, |chunk| {
         merkle_nodes::table
@@ -156,7 +158,10 @@ pub fn first_checkpoint_covering(
 }
 
 /// The checkpoint of the tree of `size` entries.
-pub fn checkpoint(conn: &mut DbConnection, size: i64) -> Result<Option<CheckpointRow>, StorageError> {
+pub fn checkpoint(
+    conn: &mut DbConnection,
+    size: i64,
+) -> Result<Option<CheckpointRow>, StorageError> {
     Ok(checkpoints::table
         .find(size)
         .select(CheckpointRow::as_select())

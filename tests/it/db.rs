@@ -9,10 +9,10 @@ use uuid::Uuid;
 /// The environment variable naming the PostgreSQL server for the `postgres` variant of tests.
 pub const PG_URL_VAR: &str = "EWASTE_TEST_DATABASE_URL";
 
-/// Runs an async test body `async fn name(db: TestDb)` twice: as `name::sqlite` on a fresh
+/// Runs each async test body `async fn name(db: TestDb)` twice: as `name::sqlite` on a fresh
 /// SQLite file and as `name::postgres` in a fresh PostgreSQL schema.
 macro_rules! db_test {
-    ($(#[$meta:meta])* async fn $name:ident($db:ident: $ty:ty) $body:block) => {
+    ($($(#[$meta:meta])* async fn $name:ident($db:ident: $ty:ty) $body:block)+) => {$(
         $(#[$meta])*
         async fn $name($db: $ty) $body
 
@@ -29,7 +29,7 @@ macro_rules! db_test {
                 }
             }
         }
-    };
+    )+};
 }
 pub(crate) use db_test;
 

@@ -38,6 +38,8 @@ pub struct AuditOptions {
     pub trusted_checkpoint: Option<String>,
     /// Products and event ids held in memory before spilling to disk.
     pub memory_budget: usize,
+    /// Entries parsed and signature-checked together (spills happen between chunks).
+    pub chunk_entries: usize,
     pub scratch_dir: Option<PathBuf>,
     /// How far `occurred_at` may lie after `recorded_at` (the server's clock allowance).
     pub clock_skew: chrono::Duration,
@@ -50,6 +52,7 @@ impl AuditOptions {
             witness_keys: Vec::new(),
             trusted_checkpoint: None,
             memory_budget: 200_000,
+            chunk_entries: 4096,
             scratch_dir: None,
             clock_skew: crate::ledger::LedgerSettings::default().clock_skew,
         }
@@ -111,9 +114,6 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
-/// Entries per chunk: parsed and signature-checked in parallel, replayed in order.
-const CHUNK: usize = 4096;
-
 struct Auditor<'a> {
     options: &'a AuditOptions,
     header: ExportHeader,
@@ -171,20 +171,42 @@ pub fn audit(
         .transpose()?
         .ok_or_else(|| AuditError::Failed(fail(None, 1, "the export is empty")))?;
     let header: ExportHeader = serde_json::from_slice(&header_line).map_err(|e| {
-        AuditError::Failed(fail(None, 1, format!("the export's header is invalid: {e}")))
+        AuditError::Failed(fail(
+            None,
+            1,
+            format!("the export's header is invalid: {e}"),
+        ))
     })?;
     if header.export != export::EXPORT_FORMAT {
-        return Err(AuditError::Failed(mismatch(None, 1, "unknown export format", export::EXPORT_FORMAT, &header.export)));
+        return Err(AuditError::Failed(mismatch(
+            None,
+            1,
+            "unknown export format",
+            export::EXPORT_FORMAT,
+            &header.export,
+        )));
     }
     if header.log_key != options.log_key.to_text() {
         // Informational only: the export's key is never trusted, but a mismatch is a clear sign
         // the wrong log or the wrong key is being audited.
-        return Err(AuditError::Failed(mismatch(None, 1, "the export names another log key than the one given", options.log_key.to_text(), &header.log_key)));
+        return Err(AuditError::Failed(mismatch(
+            None,
+            1,
+            "the export names another log key than the one given",
+            options.log_key.to_text(),
+            &header.log_key,
+        )));
     }
     let trusted = match &options.trusted_checkpoint {
         Some(note) => Some(
             verify_checkpoint(note, &options.log_key)
-                .map_err(|e| AuditError::Failed(fail(None, 0, format!("the trusted checkpoint is not valid: {e}"))))?
+                .map_err(|e| {
+                    AuditError::Failed(fail(
+                        None,
+                        0,
+                        format!("the trusted checkpoint is not valid: {e}"),
+                    ))
+                })?
                 .checkpoint,
         ),
         None => None,
@@ -202,7 +224,8 @@ pub fn audit(
         trusted,
         witnessed: BTreeMap::new(),
     };
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let chunk_entries = options.chunk_entries.max(1);
+    let mut chunk = Vec::with_capacity(chunk_entries);
     let mut entries_in_chunk = 0;
     let mut line_number = 1u64;
     for line in lines {
@@ -213,12 +236,20 @@ pub fn audit(
         }
         if line.starts_with(b"{\"event\":") {
             entries_in_chunk += 1;
-            chunk.push(Item::Entry { line: line_number, bytes: line });
+            chunk.push(Item::Entry {
+                line: line_number,
+                bytes: line,
+            });
         } else {
-            chunk.push(Item::Checkpoint { line: line_number, bytes: line });
+            chunk.push(Item::Checkpoint {
+                line: line_number,
+                bytes: line,
+            });
         }
-        if entries_in_chunk == CHUNK {
-            auditor.chunk(std::mem::take(&mut chunk)).map_err(AuditError::Failed)?;
+        if entries_in_chunk == chunk_entries {
+            auditor
+                .chunk(std::mem::take(&mut chunk))
+                .map_err(AuditError::Failed)?;
             auditor.replay.spill_if_over_budget()?;
             progress.advance(auditor.frontier.size());
             entries_in_chunk = 0;
@@ -265,7 +296,12 @@ impl Auditor<'_> {
             let outcome = match item {
                 Item::Entry { line, .. } => {
                     next_parsed += 1;
-                    self.entry(*line, &parsed[next_parsed - 1], next_parsed - 1, &mut pending)
+                    self.entry(
+                        *line,
+                        &parsed[next_parsed - 1],
+                        next_parsed - 1,
+                        &mut pending,
+                    )
                 }
                 Item::Checkpoint { line, bytes } => self.checkpoint(*line, bytes),
             };
@@ -276,7 +312,8 @@ impl Auditor<'_> {
         }
         let bad_signature = first_bad_signature(&parsed, &pending);
         match (bad_signature, other_failure) {
-            (Some(bad), Some(other)) => Err(if bad.line < other.line { bad } else { other }),
+            // On the same line the signature is the more fundamental fault.
+            (Some(bad), Some(other)) => Err(if bad.line <= other.line { bad } else { other }),
             (Some(failure), None) | (None, Some(failure)) => Err(failure),
             (None, None) => Ok(()),
         }
@@ -291,24 +328,50 @@ impl Auditor<'_> {
         pending: &mut Vec<PendingSignature>,
     ) -> Result<(), AuditFailure> {
         let expected_seq = self.frontier.size();
-        let entry = parsed
-            .as_ref()
-            .map_err(|why| fail(Some(expected_seq), line, format!("the entry is malformed: {why}")))?;
+        let entry = parsed.as_ref().map_err(|why| {
+            fail(
+                Some(expected_seq),
+                line,
+                format!("the entry is malformed: {why}"),
+            )
+        })?;
         let seq = Some(expected_seq);
         if entry.seq != expected_seq as i64 {
-            return Err(mismatch(seq, line, "entries are missing, repeated or out of order: wrong seq", expected_seq, entry.seq));
+            return Err(mismatch(
+                seq,
+                line,
+                "entries are missing, repeated or out of order: wrong seq",
+                expected_seq,
+                entry.seq,
+            ));
         }
         if entry.prev != self.last_leaf {
-            return Err(mismatch(seq, line, "the global hash chain is broken: prev is not the previous entry's leaf hash", self.last_leaf, entry.prev));
+            return Err(mismatch(
+                seq,
+                line,
+                "the global hash chain is broken: prev is not the previous entry's leaf hash",
+                self.last_leaf,
+                entry.prev,
+            ));
         }
         if let Some(last) = self.last_recorded_at {
             if entry.recorded_at < last {
-                return Err(mismatch(seq, line, "recorded_at goes backwards", crate::domain::event::format_timestamp(last), crate::domain::event::format_timestamp(entry.recorded_at)));
+                return Err(mismatch(
+                    seq,
+                    line,
+                    "recorded_at goes backwards",
+                    crate::domain::event::format_timestamp(last),
+                    crate::domain::event::format_timestamp(entry.recorded_at),
+                ));
             }
         }
         let event = &entry.signed.event;
         if !self.replay.first_use_of(event.id) {
-            return Err(fail(seq, line, format!("event id {} appears twice in the log", event.id)));
+            return Err(fail(
+                seq,
+                line,
+                format!("event id {} appears twice in the log", event.id),
+            ));
         }
         // The signer's key as of this entry; the genesis registers the key it is signed with.
         let key = if self.replay.log_size() == 0 {
@@ -319,23 +382,34 @@ impl Auditor<'_> {
                 _ => None,
             }
         } else {
-            self.replay.actor(&event.actor).map(|actor| actor.public_key)
+            self.replay
+                .actor(&event.actor)
+                .map(|actor| actor.public_key)
         };
         let clock = Clock {
             now: entry.recorded_at,
             skew: self.options.clock_skew,
         };
-        let change = decide(&self.replay, event, &key.unwrap_or([0; 32]), clock).map_err(|rejection| {
-            AuditFailure {
-                seq,
-                line,
-                what: format!("the ledger's rules refuse this event ({}): {rejection}", rejection.code()),
-                expected: None,
-                found: None,
-            }
-        })?;
+        let change =
+            decide(&self.replay, event, &key.unwrap_or([0; 32]), clock).map_err(|rejection| {
+                AuditFailure {
+                    seq,
+                    line,
+                    what: format!(
+                        "the ledger's rules refuse this event ({}): {rejection}",
+                        rejection.code()
+                    ),
+                    expected: None,
+                    found: None,
+                }
+            })?;
         if let Some(key) = key {
-            pending.push(PendingSignature { seq: expected_seq, line, key, parsed: index });
+            pending.push(PendingSignature {
+                seq: expected_seq,
+                line,
+                key,
+                parsed: index,
+            });
         }
         self.replay.apply(change, entry.seq, entry.leaf_hash);
         self.frontier.push(entry.leaf_hash, |_, _| {});
@@ -351,14 +425,31 @@ impl Auditor<'_> {
 
     /// Checks a checkpoint line against the entries so far and the checkpoint before it.
     fn checkpoint(&mut self, line: u64, bytes: &[u8]) -> Result<(), AuditFailure> {
-        let ExportLine::Checkpoint(parsed) = export::classify(bytes).map_err(|why| fail(None, line, why))? else {
+        let ExportLine::Checkpoint(parsed) =
+            export::classify(bytes).map_err(|why| fail(None, line, why))?
+        else {
             return Err(fail(None, line, "an entry where a checkpoint was expected"));
         };
-        let verified = verify_checkpoint(&parsed.checkpoint, &self.options.log_key)
-            .map_err(|e| fail(None, line, format!("the checkpoint is not signed by the log: {e}")))?;
+        let verified =
+            verify_checkpoint(&parsed.checkpoint, &self.options.log_key).map_err(|e| {
+                fail(
+                    None,
+                    line,
+                    format!("the checkpoint is not signed by the log: {e}"),
+                )
+            })?;
         let checkpoint = verified.checkpoint;
+        if checkpoint.size > self.frontier.size() {
+            return Err(mismatch(Some(self.frontier.size()), line, "entries are missing, repeated or out of order: the checkpoint covers entries the export does not have", checkpoint.size, self.frontier.size()));
+        }
         if checkpoint.size != self.frontier.size() {
-            return Err(mismatch(None, line, "the checkpoint's size is not the number of entries before it", self.frontier.size(), checkpoint.size));
+            return Err(mismatch(
+                None,
+                line,
+                "the checkpoint's size is not the number of entries before it",
+                self.frontier.size(),
+                checkpoint.size,
+            ));
         }
         if checkpoint.root != self.frontier.root() {
             return Err(mismatch(None, line, &format!("the checkpoint of size {} has a root that is not the Merkle root of the entries", checkpoint.size), self.frontier.root(), checkpoint.root));
@@ -366,16 +457,45 @@ impl Auditor<'_> {
         match (&self.last_checkpoint, &parsed.consistency) {
             (None, None) => {}
             (Some(previous), Some(step)) => {
-                let path = export::parse_path(&step.path)
-                    .ok_or_else(|| fail(None, line, "the consistency proof has a malformed hash"))?;
+                let path = export::parse_path(&step.path).ok_or_else(|| {
+                    fail(None, line, "the consistency proof has a malformed hash")
+                })?;
                 if step.from != previous.size
-                    || !merkle::verify_consistency(previous.size, checkpoint.size, &previous.root, &checkpoint.root, &path)
+                    || !merkle::verify_consistency(
+                        previous.size,
+                        checkpoint.size,
+                        &previous.root,
+                        &checkpoint.root,
+                        &path,
+                    )
                 {
-                    return Err(fail(None, line, format!("the consistency proof from checkpoint {} to {} does not verify", previous.size, checkpoint.size)));
+                    return Err(fail(
+                        None,
+                        line,
+                        format!(
+                            "the consistency proof from checkpoint {} to {} does not verify",
+                            previous.size, checkpoint.size
+                        ),
+                    ));
                 }
             }
-            (None, Some(_)) => return Err(fail(None, line, "the first checkpoint carries a consistency proof from nowhere")),
-            (Some(previous), None) => return Err(fail(None, line, format!("the consistency proof from checkpoint {} is missing", previous.size))),
+            (None, Some(_)) => {
+                return Err(fail(
+                    None,
+                    line,
+                    "the first checkpoint carries a consistency proof from nowhere",
+                ))
+            }
+            (Some(previous), None) => {
+                return Err(fail(
+                    None,
+                    line,
+                    format!(
+                        "the consistency proof from checkpoint {} is missing",
+                        previous.size
+                    ),
+                ))
+            }
         }
         self.witnesses(line, &verified.note, checkpoint.size)?;
         self.checkpoints += 1;
@@ -390,7 +510,14 @@ impl Auditor<'_> {
                 continue;
             }
             if note.cosigned_at(key).is_none() {
-                return Err(fail(None, line, format!("the cosignature by witness {} on checkpoint {size} does not verify", key.name)));
+                return Err(fail(
+                    None,
+                    line,
+                    format!(
+                        "the cosignature by witness {} on checkpoint {size} does not verify",
+                        key.name
+                    ),
+                ));
             }
             let best = self.witnessed.entry(key.name.clone()).or_default();
             *best = (*best).max(size);
@@ -401,21 +528,43 @@ impl Auditor<'_> {
     fn finish(self, last_line: u64) -> Result<AuditReport, AuditFailure> {
         let size = self.frontier.size();
         if size != self.header.size {
-            return Err(mismatch(None, last_line, "the export holds another number of entries than its header says", self.header.size, size));
+            return Err(mismatch(
+                None,
+                last_line,
+                "the export holds another number of entries than its header says",
+                self.header.size,
+                size,
+            ));
         }
         match &self.last_checkpoint {
             Some(last) if last.size == size => {}
             _ if size == 0 => {}
-            _ => return Err(fail(None, last_line, "the export does not end with the checkpoint of its whole tree (truncated?)")),
+            _ => {
+                return Err(fail(
+                    None,
+                    last_line,
+                    "the export does not end with the checkpoint of its whole tree (truncated?)",
+                ))
+            }
         }
         if let Some(trusted) = &self.trusted {
             if trusted.size > size {
-                return Err(mismatch(None, last_line, "the export is shorter than the trusted checkpoint: the log lost entries", trusted.size, size));
+                return Err(mismatch(
+                    None,
+                    last_line,
+                    "the export is shorter than the trusted checkpoint: the log lost entries",
+                    trusted.size,
+                    size,
+                ));
             }
         }
         for key in &self.options.witness_keys {
             if !self.witnessed.contains_key(&key.name) {
-                return Err(fail(None, last_line, format!("witness {} cosigned no checkpoint of this log", key.name)));
+                return Err(fail(
+                    None,
+                    last_line,
+                    format!("witness {} cosigned no checkpoint of this log", key.name),
+                ));
             }
         }
         Ok(AuditReport {
@@ -441,7 +590,10 @@ fn first_bad_signature(
                 .iter()
                 .filter_map(|p| parsed[p.parsed].as_ref().ok())
                 .collect();
-            let keys: Option<Vec<_>> = batch.iter().map(|p| signing::verifying_key(&p.key)).collect();
+            let keys: Option<Vec<_>> = batch
+                .iter()
+                .map(|p| signing::verifying_key(&p.key))
+                .collect();
             let messages: Vec<Vec<u8>> = entries.iter().map(|e| e.signed.message()).collect();
             if let Some(keys) = &keys {
                 let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();

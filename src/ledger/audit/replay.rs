@@ -128,7 +128,11 @@ impl Replay {
             scratch.put_products(&records)?;
         }
         if self.event_ids.len() > self.budget {
-            let ids: Vec<Vec<u8>> = self.event_ids.drain().map(|id| id.as_bytes().to_vec()).collect();
+            let ids: Vec<Vec<u8>> = self
+                .event_ids
+                .drain()
+                .map(|id| id.as_bytes().to_vec())
+                .collect();
             scratch.put_event_ids(&ids)?;
         }
         Ok(())
