@@ -2,8 +2,11 @@
 //! so that they can be read as ratios to the machine's own limits:
 //! (a) Ed25519 verification on all cores with batch verification, (b) ingest through
 //! `POST /v1/events/batch`, (c) ingest through single `POST /v1/events` from many clients,
-//! (d) the disk's fsync rate. Events are signed before any clock starts.
+//! (d) the disk's fsync rate, (e) `audit verify` of the log just written, (f) proof latency on
+//! logs of 1,000 and 1,000,000 entries ([`super::bench_audit`]). Events are signed before any
+//! clock starts.
 
+use super::bench_audit;
 use super::client::Client;
 use super::load;
 use super::serve::{run_server, ServeArgs};
@@ -51,7 +54,17 @@ pub struct BenchArgs {
     /// How long to measure fsync for (d), in seconds.
     #[arg(long, default_value_t = 3)]
     fsync_seconds: u64,
+    /// Entries of the large synthetic log for (f); the small one has 1,000.
+    #[arg(long, default_value_t = 1_000_000)]
+    proof_entries: u64,
+    /// Proofs of each kind timed for (f).
+    #[arg(long, default_value_t = 2_000)]
+    proof_samples: u64,
 }
+
+/// The core issue's batch-ingest figure on this machine (docs/benchmarks.md, before the Merkle
+/// tree and checkpoints were written with every batch): the baseline of `writer_ratio`.
+const CORE_BATCH_INGEST_PER_S: f64 = 46_700.0;
 
 /// The figures, as printed by `--json`.
 #[derive(serde::Serialize)]
@@ -62,6 +75,14 @@ struct Figures {
     fsync_per_s: f64,
     batch_ratio: f64,
     single_ratio: f64,
+    audit_per_s: f64,
+    audit_entries: u64,
+    audit_ratio: f64,
+    writer_ratio: f64,
+    proofs_small: bench_audit::ProofTimes,
+    proofs_large: bench_audit::ProofTimes,
+    inclusion_ratio: f64,
+    consistency_ratio: f64,
     cores: usize,
     batch_events: usize,
     single_events: usize,
@@ -91,6 +112,15 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     let singles = setup.sign_batches(args.batch_events, args.single_events, 1)?;
     let single_ingest_per_s = ingest_singles(&server, singles, args.clients)?;
+    eprintln!("(e) audit verify of the export of the log just written…");
+    let (audit_per_s, audit_entries) = bench_audit::audit_rate(&server.url, dir.path())?;
+    eprintln!(
+        "(f) proofs on synthetic logs of 1,000 and {} entries…",
+        args.proof_entries
+    );
+    let proofs_small = bench_audit::proof_times(dir.path(), 1_000, args.proof_samples)?;
+    let proofs_large =
+        bench_audit::proof_times(dir.path(), args.proof_entries, args.proof_samples)?;
 
     let figures = Figures {
         verify_per_s,
@@ -99,6 +129,14 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fsync_per_s,
         batch_ratio: batch_ingest_per_s / verify_per_s,
         single_ratio: single_ingest_per_s / fsync_per_s,
+        audit_per_s,
+        audit_entries,
+        audit_ratio: audit_per_s / verify_per_s,
+        writer_ratio: batch_ingest_per_s / CORE_BATCH_INGEST_PER_S,
+        inclusion_ratio: proofs_large.inclusion_us / proofs_small.inclusion_us,
+        consistency_ratio: proofs_large.consistency_us / proofs_small.consistency_us,
+        proofs_small,
+        proofs_large,
         cores,
         batch_events: args.batch_events,
         single_events: args.single_events,
@@ -127,6 +165,28 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "    single_ratio (c)/(d) {:>9.3}  goal >= 2",
             figures.single_ratio
+        );
+        println!(
+            "(e) audit_per_s         {:>10.0}  entries/s verified by `audit verify` ({} entries)",
+            figures.audit_per_s, figures.audit_entries
+        );
+        println!(
+            "    audit_ratio  (e)/(a) {:>9.3}  goal >= 0.8",
+            figures.audit_ratio
+        );
+        println!(
+            "    writer_ratio (b)/{CORE_BATCH_INGEST_PER_S:.0} {:>7.3}  goal >= 0.8 (batch ingest with the tree vs the core issue's figure)",
+            figures.writer_ratio
+        );
+        for proofs in [&figures.proofs_small, &figures.proofs_large] {
+            println!(
+                "(f) proofs at {:>9} entries: inclusion {:>7.1} µs, consistency {:>7.1} µs",
+                proofs.entries, proofs.inclusion_us, proofs.consistency_us
+            );
+        }
+        println!(
+            "    inclusion_ratio {:>14.2}  consistency_ratio {:.2}  goal <= 2",
+            figures.inclusion_ratio, figures.consistency_ratio
         );
     }
     Ok(())

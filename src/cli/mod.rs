@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod bench_audit;
 mod client;
 mod import;
 mod load;

@@ -71,7 +71,11 @@ pub async fn entry(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let seq: i64 = path.parse().ok().filter(|seq| *seq >= 0).ok_or_else(|| {
+    // Plain decimal only: one seq, one spelling (no sign, no leading zeros).
+    let canonical = !path.is_empty()
+        && path.bytes().all(|b| b.is_ascii_digit())
+        && (path.len() == 1 || !path.starts_with('0'));
+    let seq: i64 = path.parse().ok().filter(|_| canonical).ok_or_else(|| {
         Problem::bad_request("invalid-seq", format!("`{path}` is not a sequence number."))
     })?;
     let bytes = state.ledger.entry_bytes(seq).await?;

@@ -362,16 +362,12 @@ impl Ledger {
                         format!("the cosignature by `{}` does not verify", line.name),
                     )));
                 }
-                tree::put_cosignature(
-                    conn,
-                    &CosignatureRow {
-                        size: size as i64,
-                        witness: line.name.clone(),
-                        line: line.line(),
-                        received_at: chrono::Utc::now().naive_utc(),
-                    },
-                )?;
-                accepted.push(line.name.clone());
+                accepted.push(CosignatureRow {
+                    size: size as i64,
+                    witness: line.name.clone(),
+                    line: line.line(),
+                    received_at: chrono::Utc::now().naive_utc(),
+                });
             }
             if accepted.is_empty() {
                 return Ok(Err(invalid(
@@ -379,7 +375,12 @@ impl Ledger {
                     "the note carries no cosignature besides the log's own signature",
                 )));
             }
-            Ok(Ok(accepted))
+            // Stored only once every line checked out: a refused note leaves nothing behind.
+            tree::put_cosignatures(conn, &accepted)?;
+            let mut names: Vec<String> = accepted.into_iter().map(|row| row.witness).collect();
+            names.sort();
+            names.dedup();
+            Ok(Ok(names))
         })
         .await?
     }

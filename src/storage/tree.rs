@@ -197,20 +197,25 @@ pub fn cosignatures_for(
     })
 }
 
-/// Stores a witness's cosignature, replacing its earlier line on the same checkpoint.
-pub fn put_cosignature(conn: &mut DbConnection, row: &CosignatureRow) -> Result<(), StorageError> {
+/// Stores witnesses' cosignatures in one transaction, each replacing that witness's earlier
+/// line on the same checkpoint.
+pub fn put_cosignatures(
+    conn: &mut DbConnection,
+    rows: &[CosignatureRow],
+) -> Result<(), StorageError> {
     conn.transaction(|conn| {
-        diesel::delete(
-            cosignatures::table
-                .filter(cosignatures::size.eq(row.size))
-                .filter(cosignatures::witness.eq(&row.witness)),
-        )
-        .execute(conn)?;
-        insert_rows!(conn, cosignatures::table, std::slice::from_ref(row))?;
+        for row in rows {
+            diesel::delete(
+                cosignatures::table
+                    .filter(cosignatures::size.eq(row.size))
+                    .filter(cosignatures::witness.eq(&row.witness)),
+            )
+            .execute(conn)?;
+            insert_rows!(conn, cosignatures::table, std::slice::from_ref(row))?;
+        }
         Ok(())
     })
 }
-
 /// The origin and public key this log's checkpoints are signed with, once claimed.
 pub fn log_identity(conn: &mut DbConnection) -> Result<Option<(String, Vec<u8>)>, StorageError> {
     use super::schema::log_identity;

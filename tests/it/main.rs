@@ -6,12 +6,15 @@
 mod db;
 mod support;
 
+mod audit;
+mod audit_cli;
 mod chain;
 mod conflicts;
 mod http_api;
 mod layers;
 mod lifecycle;
 mod limits;
+mod log_api;
 mod process;
 mod rejections;
 mod replays;
@@ -19,4 +22,5 @@ mod roles;
 mod standards;
 mod state_machine;
 mod storage;
+mod tamper;
 mod vectors;

@@ -21,10 +21,10 @@ use uuid::Uuid;
 const BIN: &str = env!("CARGO_BIN_EXE_ewaste-ledger");
 
 /// A `serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    data_dir: PathBuf,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    pub(crate) data_dir: PathBuf,
 }
 
 impl Drop for Server {
@@ -34,7 +34,7 @@ impl Drop for Server {
     }
 }
 
-fn database_url(target: &DatabaseTarget) -> String {
+pub(crate) fn database_url(target: &DatabaseTarget) -> String {
     match target {
         DatabaseTarget::Sqlite(path) => DatabaseTarget::sqlite_url(path),
         DatabaseTarget::Postgres(url) => url.clone(),
@@ -48,7 +48,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
@@ -56,7 +56,7 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn start(data_dir: &Path, database_url: &str) -> Server {
+pub(crate) fn start(data_dir: &Path, database_url: &str) -> Server {
     let port = free_port();
     let child = Command::new(BIN)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -84,7 +84,7 @@ fn start(data_dir: &Path, database_url: &str) -> Server {
     panic!("serve did not become healthy at {}", server.url);
 }
 
-fn post(url: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn post(url: &str, body: &Value) -> (u16, Value) {
     let mut response = agent().post(url).send_json(body).expect("request sent");
     let status = response.status().as_u16();
     (
@@ -93,7 +93,7 @@ fn post(url: &str, body: &Value) -> (u16, Value) {
     )
 }
 
-fn cli(args: &[&str]) -> Output {
+pub(crate) fn cli(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("the CLI runs")
 }
 
@@ -127,7 +127,7 @@ fn admin_event(server: &Server, kind: Kind, data: Value) {
 }
 
 /// Registers a city and a manufacturer with the server's bootstrap admin key.
-fn setup(server: &Server) -> (SigningKey, Uuid) {
+pub(crate) fn setup(server: &Server) -> (SigningKey, Uuid) {
     let maker = SigningKey::from_bytes(&[77; 32]);
     let maker_id = Uuid::new_v4();
     admin_event(
@@ -144,7 +144,7 @@ fn setup(server: &Server) -> (SigningKey, Uuid) {
     (maker, maker_id)
 }
 
-fn registered(maker: &SigningKey, maker_id: Uuid, serial: &str) -> Value {
+pub(crate) fn registered(maker: &SigningKey, maker_id: Uuid, serial: &str) -> Value {
     let gtin = Gtin14::parse("09506000134352").expect("gtin");
     let product = identifiers::product_id(&gtin, &Serial::parse(serial).expect("serial"));
     Draft {

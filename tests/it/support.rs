@@ -208,8 +208,8 @@ impl Env {
                "roles": [role], "public_key": actor.public_key(), "city": CITY})
     }
 
-    /// Sends a request; returns the status, the JSON body (Null when not JSON) and content type.
-    pub async fn call(&self, request: TestRequest) -> (StatusCode, Value, String) {
+    /// Sends a request; returns the status, the body's exact bytes and the content type.
+    pub async fn call_raw(&self, request: TestRequest) -> (StatusCode, Vec<u8>, String) {
         let response = (self.svc)(request).await;
         let status = response.status();
         let content_type = response
@@ -219,6 +219,12 @@ impl Env {
             .unwrap_or_default()
             .to_string();
         let body = test::read_body(response).await;
+        (status, body.to_vec(), content_type)
+    }
+
+    /// Sends a request; returns the status, the JSON body (Null when not JSON) and content type.
+    pub async fn call(&self, request: TestRequest) -> (StatusCode, Value, String) {
+        let (status, body, content_type) = self.call_raw(request).await;
         (
             status,
             serde_json::from_slice(&body).unwrap_or(Value::Null),

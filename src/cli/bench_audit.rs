@@ -1,0 +1,151 @@
+//! The audit side of `bench`: (e) how fast `audit verify` checks an export of the log the
+//! bench just ingested, and (f) how long inclusion and consistency proofs take on a log of
+//! 1,000 entries and on one of 1,000,000 (they should cost O(log n) row reads either way).
+
+use crate::domain::hash::{leaf_hash, Hash32};
+use crate::domain::merkle::Frontier;
+use crate::ledger::audit::{audit, AuditOptions};
+use crate::ledger::tree::{self, LogIdentity};
+use crate::ledger::{Ledger, LedgerSettings};
+use crate::storage::append::{self, BatchWrite, LogHead};
+use crate::storage::rows::EntryRow;
+use crate::storage::DatabaseTarget;
+use anyhow::Context;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// (e) Downloads the export of the server at `url` and audits it; entries per second.
+pub fn audit_rate(url: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
+    let key =
+        super::audit::read_verifier_key(super::audit::fetch_text(url, "/v1/log/key")?.trim())?;
+    let path = dir.join("bench-export.ndjson");
+    let mut body = super::audit::fetch(url, "/v1/log/export")?;
+    let mut file = std::fs::File::create(&path)?;
+    std::io::copy(&mut body.with_config().limit(u64::MAX).reader(), &mut file)?;
+    drop(file);
+    let started = Instant::now();
+    let report = audit(
+        BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?),
+        &AuditOptions::new(key),
+        &(),
+    )
+    .context("the bench's own log did not verify")?;
+    Ok((
+        report.size as f64 / started.elapsed().as_secs_f64(),
+        report.size,
+    ))
+}
+
+/// Mean time of one inclusion and one consistency proof, served by the ledger.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct ProofTimes {
+    pub entries: u64,
+    pub inclusion_us: f64,
+    pub consistency_us: f64,
+}
+
+/// (f) Builds a log of `entries` synthetic entries (tree and checkpoint as the writer stores
+/// them, without signed events: proofs never look inside entries) and times `samples` proofs
+/// of each kind, spread over the whole log.
+pub fn proof_times(dir: &Path, entries: u64, samples: u64) -> anyhow::Result<ProofTimes> {
+    let target = DatabaseTarget::Sqlite(dir.join(format!("proofs-{entries}.sqlite")));
+    let log = LogIdentity {
+        origin: "bench.example/log".into(),
+        key: crate::keys::generate(),
+        origin_explicit: true,
+    };
+    build_synthetic_log(&target, &log, entries)?;
+    let ledger = Ledger::open(&target, &LedgerSettings::default(), log)?;
+    actix_web::rt::System::new().block_on(async {
+        // Warm the cache the way a running server's would be.
+        for i in 0..samples.min(100) {
+            ledger
+                .inclusion_proof(spread(i, samples, entries), entries)
+                .await?;
+        }
+        let started = Instant::now();
+        for i in 0..samples {
+            ledger
+                .inclusion_proof(spread(i, samples, entries), entries)
+                .await?;
+        }
+        let inclusion = per_call(started.elapsed(), samples);
+        let started = Instant::now();
+        for i in 0..samples {
+            let from = spread(i, samples, entries).max(1);
+            ledger.consistency_proof(from, entries).await?;
+        }
+        let consistency = per_call(started.elapsed(), samples);
+        Ok(ProofTimes {
+            entries,
+            inclusion_us: inclusion,
+            consistency_us: consistency,
+        })
+    })
+}
+
+/// The i-th of `samples` positions spread over `[0, entries)`, not aligned to powers of two.
+fn spread(i: u64, samples: u64, entries: u64) -> u64 {
+    (i * 7919 + i * entries / samples.max(1)) % entries
+}
+
+fn per_call(elapsed: Duration, calls: u64) -> f64 {
+    elapsed.as_secs_f64() * 1e6 / calls.max(1) as f64
+}
+
+fn build_synthetic_log(
+    target: &DatabaseTarget,
+    log: &LogIdentity,
+    entries: u64,
+) -> anyhow::Result<()> {
+    let mut conn = target.connect()?;
+    crate::storage::connection::run_migrations(&mut conn)?;
+    let mut frontier = Frontier::empty();
+    let mut head = Hash32::ZERO;
+    let now = chrono::Utc::now().naive_utc();
+    let mut seq = 0u64;
+    while seq < entries {
+        let end = (seq + 20_000).min(entries);
+        let rows: Vec<EntryRow> = (seq..end)
+            .map(|n| {
+                let bytes = format!("{{\"synthetic\":{n}}}").into_bytes();
+                let leaf = leaf_hash(&bytes);
+                EntryRow {
+                    seq: n as i64,
+                    leaf_hash: leaf.0.to_vec(),
+                    event_id: uuid::Uuid::from_u64_pair(0, n).as_bytes().to_vec(),
+                    event_hash: leaf.0.to_vec(),
+                    kind: "synthetic".into(),
+                    actor_id: String::new(),
+                    product_id: None,
+                    recorded_at: now,
+                    bytes,
+                }
+            })
+            .collect();
+        let leaves: Vec<Hash32> = rows
+            .iter()
+            .filter_map(|r| Hash32::from_slice(&r.leaf_hash))
+            .collect();
+        head = leaves.last().copied().unwrap_or(head);
+        let nodes = tree::extend(&mut frontier, leaves);
+        let log_head = LogHead {
+            size: end as i64,
+            head,
+            last_recorded_at: Some(now),
+        };
+        let batch = BatchWrite {
+            entries: rows,
+            ..BatchWrite::default()
+        };
+        append::in_transaction(&mut conn, |conn| {
+            append::write_batch(conn, &batch, &log_head)?;
+            crate::storage::tree::write_nodes(conn, &nodes)
+        })?;
+        seq = end;
+    }
+    let checkpoint = log.checkpoint_row(entries, frontier.root(), now)?;
+    crate::storage::tree::write_checkpoint(&mut conn, &checkpoint)?;
+    Ok(())
+}
