@@ -291,7 +291,7 @@ db_test!(
         let envelope = env.signed_registration("RCPT").await;
         let (status, receipt) = env.post(&envelope).await;
         assert_eq!(status, StatusCode::CREATED, "{receipt}");
-        assert_one_checkpoint(&env, &[receipt.clone()]).await;
+        assert_one_checkpoint(&env, std::slice::from_ref(&receipt)).await;
         let seq = receipt["seq"].as_u64().unwrap();
         let note = receipt["checkpoint"].as_str().unwrap();
         let checkpoint = checkpoint_of(note);
@@ -348,7 +348,7 @@ db_test!(
         let mut receipts: Vec<Value> = Vec::new();
         for serial in ["P01", "P02"] {
             let receipt = single(&env, serial).await;
-            assert_one_checkpoint(&env, &[receipt.clone()]).await;
+            assert_one_checkpoint(&env, std::slice::from_ref(&receipt)).await;
             receipts.push(receipt);
         }
         let (status, batch) = env.batch(&registrations(&env, "PA", 5).await, true).await;
@@ -364,7 +364,7 @@ db_test!(
                 json!({}),
             )
             .await;
-        assert_one_checkpoint(&env, &[sold.clone()]).await;
+        assert_one_checkpoint(&env, std::slice::from_ref(&sold)).await;
         receipts.push(sold);
         // A partly refused batch: the refused item leaves no entry and no gap.
         let mut items = registrations(&env, "PB", 6).await;
