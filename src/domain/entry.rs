@@ -72,47 +72,68 @@ pub struct ParsedEntry {
     pub leaf_hash: Hash32,
 }
 
-/// Parses entry bytes and checks that they are exactly the bytes the ledger would have written
-/// for their contents (canonical JSON, version 1, canonical timestamp), so one entry has one
-/// spelling and its leaf hash one value. The error says what is wrong, for the audit report.
+/// Parses entry bytes for a verifier. The event is taken as the exact bytes between
+/// `{"event":` and the entry's own `,"prev":"` (the last one: an event's `prev` comes before
+/// it), so it is parsed once and its signature is checked over precisely what the entry
+/// holds; any other spelling of a signed event breaks its signature. The rest of the entry
+/// must be exactly what the ledger writes (checked by writing it again). The error says what
+/// is wrong, for the audit report.
 pub fn parse_entry(bytes: &[u8]) -> Result<ParsedEntry, String> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    struct Raw {
-        event: serde_json::Value,
+    struct Tail {
         prev: String,
         recorded_at: String,
         seq: i64,
         sig: String,
         v: u32,
     }
-    let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("not an entry: {e}"))?;
-    if raw.v != ENTRY_VERSION {
-        return Err(format!("entry version {} is not {ENTRY_VERSION}", raw.v));
+    const HEAD: &[u8] = b"{\"event\":";
+    const PREV: &[u8] = b",\"prev\":\"";
+    let malformed = |why: &str| format!("the entry is not in the ledger's format: {why}");
+    let event_bytes = bytes
+        .strip_prefix(HEAD)
+        .ok_or_else(|| malformed("it does not start with the event"))?;
+    let split = event_bytes
+        .windows(PREV.len())
+        .rposition(|window| window == PREV)
+        .ok_or_else(|| malformed("there is no prev after the event"))?;
+    let (event_bytes, tail_bytes) = event_bytes.split_at(split);
+    let mut tail_object = b"{".to_vec();
+    tail_object.extend_from_slice(&tail_bytes[1..]);
+    let tail: Tail = serde_json::from_slice(&tail_object).map_err(|e| malformed(&e.to_string()))?;
+    if tail.v != ENTRY_VERSION {
+        return Err(format!("entry version {} is not {ENTRY_VERSION}", tail.v));
     }
-    let prev = Hash32::from_hex(&raw.prev).ok_or("prev is not a lowercase hex SHA-256")?;
-    let recorded_at = super::event::parse_timestamp("recorded_at", &raw.recorded_at)
+    let prev = Hash32::from_hex(&tail.prev).ok_or("prev is not a lowercase hex SHA-256")?;
+    let recorded_at = super::event::parse_timestamp("recorded_at", &tail.recorded_at)
         .map_err(|e| e.to_string())?;
-    let envelope = serde_json::json!({ "event": raw.event, "sig": raw.sig });
-    let signed = super::event::parse_signed_event(&envelope).map_err(|e| e.to_string())?;
-    let entry = Entry::new(
-        &signed.canonical,
-        &EntryHeader {
-            seq: raw.seq,
-            prev,
-            recorded_at: &raw.recorded_at,
-            sig: &signed.signature_b64,
-        },
-    );
-    if entry.bytes != bytes {
-        return Err("the bytes are not the canonical (RFC 8785) form of the entry".into());
+    let signature = super::event::parse_signature(&tail.sig).map_err(|e| e.to_string())?;
+    let header = EntryHeader {
+        seq: tail.seq,
+        prev,
+        recorded_at: &tail.recorded_at,
+        sig: &tail.sig,
+    };
+    if entry_bytes(event_bytes, &header) != bytes {
+        return Err(malformed(
+            "the members after the event are not written as the ledger writes them",
+        ));
     }
+    let value: serde_json::Value =
+        serde_json::from_slice(event_bytes).map_err(|e| malformed(&e.to_string()))?;
+    let event = super::event::parse_event(&value).map_err(|e| e.to_string())?;
     Ok(ParsedEntry {
-        seq: raw.seq,
+        seq: tail.seq,
         prev,
         recorded_at,
-        signed,
-        leaf_hash: entry.leaf_hash,
+        signed: super::event::SignedEvent {
+            event,
+            canonical: event_bytes.to_vec(),
+            signature,
+            signature_b64: tail.sig,
+        },
+        leaf_hash: super::hash::leaf_hash(bytes),
     })
 }
 
@@ -141,5 +162,49 @@ mod tests {
             entry_bytes(&canonical, &header),
             canonicalize(&whole).expect("entry is canonicalisable")
         );
+    }
+
+    #[test]
+    fn parse_entry_round_trips_and_refuses_other_spellings() {
+        use crate::domain::draft::Draft;
+        use crate::domain::kinds::Kind;
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+        let draft = Draft {
+            id: uuid::Uuid::from_u128(1),
+            kind: Kind::PlacedOnMarket,
+            actor: uuid::Uuid::from_u128(2),
+            occurred_at: "2026-11-28T10:00:00.000Z".into(),
+            city: Some("DEBER".into()),
+            product: Some(uuid::Uuid::from_u128(3)),
+            // The event's own `prev` must not be taken for the entry's.
+            prev: Some(Hash32::sha256(b"head")),
+            data: json!({}),
+        };
+        let envelope = draft.sign(&key).unwrap();
+        let signed = crate::domain::event::parse_signed_event(&envelope).unwrap();
+        let header = EntryHeader {
+            seq: 7,
+            prev: Hash32::sha256(b"previous"),
+            recorded_at: "2026-11-28T10:00:01.000Z",
+            sig: &signed.signature_b64,
+        };
+        let entry = Entry::new(&signed.canonical, &header);
+        let parsed = parse_entry(&entry.bytes).unwrap();
+        assert_eq!(
+            (parsed.seq, parsed.prev, parsed.leaf_hash),
+            (7, header.prev, entry.leaf_hash)
+        );
+        assert_eq!(parsed.signed.canonical, signed.canonical);
+        assert_eq!(parsed.signed.event, signed.event);
+        let text = String::from_utf8(entry.bytes).unwrap();
+        for other in [
+            text.replace("\"v\":1}", "\"v\":2}"),
+            text.replace("\"seq\":7", "\"seq\": 7"),
+            text.replace("\"seq\":7", "\"seq\":07"),
+            text.replacen("{\"event\":", "{ \"event\":", 1),
+            text.replace(",\"v\":1}", ",\"v\":1,\"x\":0}"),
+        ] {
+            assert!(parse_entry(other.as_bytes()).is_err(), "{other}");
+        }
     }
 }

@@ -209,7 +209,7 @@ pub fn format_timestamp(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-fn parse_signature(text: &str) -> Result<Signature, Rejection> {
+pub fn parse_signature(text: &str) -> Result<Signature, Rejection> {
     let engine = base64::engine::general_purpose::STANDARD;
     let bytes = engine
         .decode(text)
