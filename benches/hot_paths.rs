@@ -1,11 +1,15 @@
-//! Criterion benchmarks of the functions on the write path: parsing and canonicalising a
-//! submission, verifying its signature (alone and in a batch of 64), and building an entry.
-//! Run with `cargo bench`; `ewaste-ledger bench` measures the whole service.
+//! Criterion benchmarks of the functions on the write and audit paths: parsing and
+//! canonicalising a submission, verifying its signature (alone and in a batch of 64), building
+//! an entry, parsing it back for an audit, and the Merkle tree (appending a leaf, verifying
+//! proofs). Run with `cargo bench`; `ewaste-ledger bench` measures the whole service.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::SigningKey;
 use ewaste_ledger::domain::draft::Draft;
-use ewaste_ledger::domain::entry::{Entry, EntryHeader};
+use ewaste_ledger::domain::entry::{parse_entry, Entry, EntryHeader};
+use ewaste_ledger::domain::hash::leaf_hash;
+use ewaste_ledger::domain::merkle::{self, Frontier, NodeId};
+use std::collections::HashMap;
 use ewaste_ledger::domain::event::parse_signed_event;
 use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::jcs::canonicalize;
@@ -76,5 +80,54 @@ fn write_path(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, write_path);
+fn audit_path(c: &mut Criterion) {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let signed = parse_signed_event(&envelope(&key, 1)).expect("valid");
+    let entry = Entry::new(
+        &signed.canonical,
+        &EntryHeader {
+            seq: 123_456,
+            prev: Hash32::ZERO,
+            recorded_at: "2026-03-01T10:00:01.000Z",
+            sig: &signed.signature_b64,
+        },
+    );
+    c.bench_function("parse_entry", |b| {
+        b.iter(|| parse_entry(&entry.bytes).expect("valid"))
+    });
+
+    // A tree of 2^20 + 12345 leaves, every node stored, as the writer stores them.
+    let size = (1u64 << 20) + 12_345;
+    let mut stored = HashMap::new();
+    let mut frontier = Frontier::empty();
+    for seq in 0..size {
+        let leaf = leaf_hash(&seq.to_be_bytes());
+        stored.insert(NodeId::leaf(seq), leaf);
+        frontier.push(leaf, |id, hash| {
+            stored.insert(id, hash);
+        });
+    }
+    let root = frontier.root();
+    c.bench_function("merkle_frontier_push", |b| {
+        let mut frontier = frontier.clone();
+        b.iter(|| frontier.push(Hash32::ZERO, |_, _| {}))
+    });
+    let seq = 777_777;
+    let path = merkle::inclusion_plan(seq, size)
+        .map(|plan| plan.assemble(&stored).expect("stored"))
+        .expect("in range");
+    c.bench_function("merkle_verify_inclusion_1m", |b| {
+        b.iter(|| merkle::verify_inclusion(seq, size, &stored[&NodeId::leaf(seq)], &path, &root))
+    });
+    let from = 654_321;
+    let old = merkle::root_from(from, &stored).expect("stored");
+    let proof = merkle::consistency_plan(from, size)
+        .map(|plan| plan.assemble(&stored).expect("stored"))
+        .expect("in range");
+    c.bench_function("merkle_verify_consistency_1m", |b| {
+        b.iter(|| merkle::verify_consistency(from, size, &old, &root, &proof))
+    });
+}
+
+criterion_group!(benches, write_path, audit_path);
 criterion_main!(benches);

@@ -67,6 +67,9 @@ pub struct VerifyArgs {
     /// Products and event ids kept in memory before spilling to a scratch file.
     #[arg(long, default_value_t = 200_000)]
     memory_budget: usize,
+    /// Entries per pipeline chunk (tuning; memory grows with it).
+    #[arg(long, default_value_t = 2048)]
+    chunk_entries: usize,
 }
 
 /// A verifier key given as text or as a file holding it.
@@ -182,11 +185,12 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         );
     }
     options.memory_budget = args.memory_budget;
+    options.chunk_entries = args.chunk_entries;
     let bar = Bar(indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries {per_sec} {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     ));
-    let input: Box<dyn Read> = match (&args.export, &args.server) {
+    let input: Box<dyn Read + Send> = match (&args.export, &args.server) {
         (Some(path), _) => Box::new(
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
         ),

@@ -54,7 +54,7 @@ impl AuditOptions {
             witness_keys: Vec::new(),
             trusted_checkpoint: None,
             memory_budget: 200_000,
-            chunk_entries: 4096,
+            chunk_entries: 2048,
             scratch_dir: None,
             clock_skew: crate::ledger::LedgerSettings::default().clock_skew,
         }
@@ -181,7 +181,7 @@ fn earliest(bad_signature: Option<AuditFailure>, other: AuditFailure) -> AuditFa
 
 /// Audits an export read from `input`.
 pub fn audit(
-    input: impl BufRead,
+    input: impl BufRead + Send,
     options: &AuditOptions,
     progress: &dyn Progress,
 ) -> Result<AuditReport, AuditError> {
@@ -240,21 +240,22 @@ pub fn audit(
         line: 1,
         size: options.chunk_entries.max(1),
     };
-    // The pipeline's two waiting stages: parsed (to replay) and replayed (to verify).
+    // The pipeline: while chunk `k` is replayed and chunk `k+2` read (in order, one thread),
+    // chunk `k+1` is parsed and the signatures of chunk `k-1` are verified (all threads).
+    let mut raw = chunks.next()?;
     let mut parsed: Option<ParsedChunk> = None;
     let mut replayed: Option<(ParsedChunk, Vec<PendingSignature>)> = None;
-    loop {
-        let raw = chunks.next()?;
-        if raw.is_none() && parsed.is_none() && replayed.is_none() {
-            break;
-        }
-        let (replay_outcome, (next_parsed, bad_signature)) = rayon::join(
-            || parsed.as_ref().map(|chunk| auditor.replay_chunk(chunk)),
+    while raw.is_some() || parsed.is_some() || replayed.is_some() {
+        let ((replay_outcome, next_raw), (next_parsed, bad_signature)) = rayon::join(
+            || {
+                let outcome = parsed.as_ref().map(|chunk| auditor.replay_chunk(chunk));
+                (outcome, chunks.next())
+            },
             || {
                 let verified = replayed
                     .as_ref()
                     .and_then(|(chunk, pending)| first_bad_signature(&chunk.parsed, pending));
-                (raw.map(parse_chunk), verified)
+                (raw.take().map(parse_chunk), verified)
             },
         );
         // The verified chunk precedes the replayed one: its failures come first.
@@ -274,6 +275,7 @@ pub fn audit(
             _ => None,
         };
         parsed = next_parsed;
+        raw = next_raw?;
     }
     auditor.finish(chunks.line).map_err(failed)
 }
