@@ -7,15 +7,15 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ed25519_dalek::SigningKey;
 use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::entry::{parse_entry, Entry, EntryHeader};
-use ewaste_ledger::domain::hash::leaf_hash;
-use ewaste_ledger::domain::merkle::{self, Frontier, NodeId};
-use std::collections::HashMap;
 use ewaste_ledger::domain::event::parse_signed_event;
+use ewaste_ledger::domain::hash::leaf_hash;
 use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::jcs::canonicalize;
 use ewaste_ledger::domain::kinds::Kind;
+use ewaste_ledger::domain::merkle::{self, Frontier, NodeId};
 use ewaste_ledger::domain::signing::{verify_batch, verify_event};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 fn envelope(key: &SigningKey, n: u32) -> Value {
