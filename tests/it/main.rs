@@ -15,6 +15,7 @@ mod layers;
 mod lifecycle;
 mod limits;
 mod log_api;
+mod log_identity;
 mod process;
 mod rejections;
 mod replays;
