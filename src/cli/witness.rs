@@ -59,7 +59,7 @@ pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
     })?;
     let held_path = args.state.join(LAST_CHECKPOINT);
     if let Some(held) = read_held(&held_path, &log_key)? {
-        check_consistency(&args.server, &held, &latest)?;
+        check_consistency(&args.server, &held, &latest, &held_path)?;
     }
 
     let cosignature = note::cosign(
@@ -129,12 +129,14 @@ fn check_consistency(
     server: &str,
     held: &VerifiedCheckpoint,
     latest: &VerifiedCheckpoint,
+    held_path: &Path,
 ) -> anyhow::Result<()> {
     let (old, new) = (&held.checkpoint, &latest.checkpoint);
     let refuse = |why: String| -> anyhow::Error {
         CliError::Verification(format!(
-            "refusing to cosign: {why}. The log may have been forked or rewritten; keep {} as evidence",
-            "the held checkpoint"
+            "refusing to cosign: {why}. The log may have been forked or rewritten; keep {} as \
+             evidence",
+            held_path.display()
         ))
         .into()
     };
