@@ -17,5 +17,6 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod keys;
+pub mod labels;
 pub mod ledger;
 pub mod storage;

@@ -75,6 +75,31 @@ pub enum ProductCommand {
 }
 
 impl ProductFields {
+    /// The label of a labelled product under the resolver `base`; the id is derived from GTIN
+    /// and serial, so labels can be printed before the products are registered.
+    pub(super) fn label(&self, base: &str) -> Result<crate::labels::Label, String> {
+        let (Some(gtin), Some(serial)) = (&self.gtin, &self.serial) else {
+            return Err(
+                "a label needs gtin and serial (an unlabelled item gets its label \
+                        from the server once registered)"
+                    .into(),
+            );
+        };
+        let gtin = Gtin14::parse(gtin).map_err(|e| e.to_string())?;
+        let serial_value = Serial::parse(serial).map_err(|e| e.to_string())?;
+        let id = identifiers::product_id(&gtin, &serial_value);
+        Ok(crate::labels::Label {
+            uri: format!(
+                "{base}{}",
+                identifiers::digital_link_path(&gtin, &serial_value)
+            ),
+            brand: self.brand.clone(),
+            model: self.model.clone(),
+            serial: Some(serial.clone()),
+            short_id: id.simple().to_string()[..8].to_string(),
+        })
+    }
+
     /// The product id (derived from GTIN and serial when labelled) and the `registered` data.
     fn to_data(&self, intake: bool) -> Result<(Uuid, Value), String> {
         let mut data = json!({ "unu_key": self.unu_key, "weight_g": self.weight_g });
@@ -150,7 +175,7 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
 }
 
 /// One CSV row, by header name.
-fn row_fields(
+pub(super) fn row_fields(
     headers: &csv::StringRecord,
     record: &csv::StringRecord,
 ) -> Result<(ProductFields, Option<String>), String> {

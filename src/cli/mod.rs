@@ -6,6 +6,7 @@ mod bench;
 mod bench_audit;
 mod client;
 mod import;
+mod label;
 mod load;
 mod record;
 mod registry;
@@ -98,6 +99,8 @@ pub enum Command {
     Product(import::ProductCommand),
     /// Record a lifecycle event for a product.
     Event(Box<record::EventArgs>),
+    /// Write a product's label (SVG, PNG) or A4 label sheets for a CSV (PDF, SVG).
+    Label(label::LabelArgs),
     /// Export, verify and prove the log; witness it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::City(command) => registry::city(command),
         Command::Product(command) => import::product(command),
         Command::Event(args) => record::event(*args),
+        Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
         Command::Bench(args) => bench::bench(args),
     }

@@ -3,6 +3,7 @@
 
 mod body;
 mod events;
+mod labels;
 mod log;
 pub mod problem;
 mod products;
@@ -64,6 +65,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 "/v1/products/{id}/events",
                 web::get().to(products::product_events),
             )
+            .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
+            .route("/v1/products/{id}/label.png", web::get().to(labels::png))
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))

@@ -11,6 +11,8 @@ mod audit_cli;
 mod chain;
 mod conflicts;
 mod http_api;
+mod label_cli;
+mod labels;
 mod layers;
 mod lifecycle;
 mod limits;
