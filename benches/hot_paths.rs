@@ -129,5 +129,21 @@ fn audit_path(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, write_path, audit_path);
+fn labels(c: &mut Criterion) {
+    let label = ewaste_ledger::labels::Label {
+        uri: "https://ledger.example.org/01/09506000134352/21/FP5-0001".into(),
+        brand: Some("Fairphone".into()),
+        model: Some("FP5".into()),
+        serial: Some("FP5-0001".into()),
+        short_id: "3a517dc7".into(),
+    };
+    c.bench_function("label_svg", |b| {
+        b.iter(|| ewaste_ledger::labels::label_svg(&label).expect("label"))
+    });
+    c.bench_function("label_png", |b| {
+        b.iter(|| ewaste_ledger::labels::label_png(&label).expect("label"))
+    });
+}
+
+criterion_group!(benches, write_path, audit_path, labels);
 criterion_main!(benches);

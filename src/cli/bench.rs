@@ -3,10 +3,11 @@
 //! (a) Ed25519 verification on all cores with batch verification, (b) ingest through
 //! `POST /v1/events/batch`, (c) ingest through single `POST /v1/events` from many clients,
 //! (d) the disk's fsync rate, (e) `audit verify` of the log just written, (f) proof latency on
-//! logs of 1,000 and 1,000,000 entries ([`super::bench_audit`]). Events are signed before any
-//! clock starts.
+//! logs of 1,000 and 1,000,000 entries ([`super::bench_audit`]), (g) labels rendered per second
+//! ([`super::bench_labels`]). Events are signed before any clock starts.
 
 use super::bench_audit;
+use super::bench_labels;
 use super::client::Client;
 use super::load;
 use super::serve::{run_server, ServeArgs};
@@ -60,6 +61,9 @@ pub struct BenchArgs {
     /// Proofs of each kind timed for (f).
     #[arg(long, default_value_t = 2_000)]
     proof_samples: u64,
+    /// Labels rendered for (g), per format.
+    #[arg(long, default_value_t = 5_000)]
+    labels: usize,
 }
 
 /// The core issue's `batch_ratio` (batch ingest over the verify rate of the same run), before
@@ -85,6 +89,8 @@ struct Figures {
     proofs_large: bench_audit::ProofTimes,
     inclusion_ratio: f64,
     consistency_ratio: f64,
+    label_svg_per_s: f64,
+    label_png_per_s: f64,
     cores: usize,
     batch_events: usize,
     single_events: usize,
@@ -123,6 +129,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let proofs_small = bench_audit::proof_times(dir.path(), 1_000, args.proof_samples)?;
     let proofs_large =
         bench_audit::proof_times(dir.path(), args.proof_entries, args.proof_samples)?;
+    eprintln!("(g) {} labels as SVG and as PNG…", args.labels);
+    let (label_svg_per_s, label_png_per_s) = bench_labels::label_rates(args.labels)?;
 
     let figures = Figures {
         verify_per_s,
@@ -139,6 +147,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         consistency_ratio: proofs_large.consistency_us / proofs_small.consistency_us,
         proofs_small,
         proofs_large,
+        label_svg_per_s,
+        label_png_per_s,
         cores,
         batch_events: args.batch_events,
         single_events: args.single_events,
@@ -189,6 +199,10 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "    inclusion_ratio {:>14.2}  consistency_ratio {:.2}  goal <= 2",
             figures.inclusion_ratio, figures.consistency_ratio
+        );
+        println!(
+            "(g) labels per second    {:>9.0} SVG, {:.0} PNG ({cores} cores)",
+            figures.label_svg_per_s, figures.label_png_per_s
         );
     }
     Ok(())

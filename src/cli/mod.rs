@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod bench_audit;
+mod bench_labels;
 mod client;
 mod import;
 mod label;
