@@ -5,6 +5,7 @@ mod body;
 mod events;
 mod labels;
 mod log;
+mod passport;
 pub mod problem;
 mod products;
 mod registry;
@@ -67,6 +68,11 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
             .route("/v1/products/{id}/label.png", web::get().to(labels::png))
+            .route(
+                "/01/{gtin}/21/{serial}",
+                web::get().to(passport::digital_link),
+            )
+            .route("/p/{id}", web::get().to(passport::by_id))
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))

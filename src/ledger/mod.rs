@@ -7,6 +7,7 @@ pub mod batch_state;
 mod batcher;
 pub mod keys;
 pub mod log;
+pub mod passport;
 pub mod read;
 pub mod tree;
 mod verify;

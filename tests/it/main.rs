@@ -18,6 +18,7 @@ mod lifecycle;
 mod limits;
 mod log_api;
 mod log_identity;
+mod passport;
 mod process;
 mod rejections;
 mod replays;

@@ -1,0 +1,307 @@
+//! The label resolver (PRODUCT.md §5): `GET /01/{gtin}/21/{serial}` and `GET /p/{id}`. A
+//! browser gets the product passport, server-rendered from compiled templates (no scripts, no
+//! other hosts, everything escaped); `Accept: application/json` gets the product and its
+//! history as JSON.
+
+use super::problem::Problem;
+use super::views;
+use super::AppState;
+use crate::domain::identifiers::ProductRef;
+use crate::domain::kinds::{Kind, ProductState};
+use crate::domain::reference;
+use crate::ledger::passport::{ChainCheck, Passport};
+use crate::ledger::LedgerError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde_json::{json, Value};
+
+#[derive(Template)]
+#[template(path = "passport.html")]
+struct PassportPage {
+    title: String,
+    category: String,
+    state: String,
+    terminal: bool,
+    chain_ok: bool,
+    chain_text: String,
+    eu6: String,
+    weight: String,
+    custodian: Option<String>,
+    gtin: Option<String>,
+    serial: Option<String>,
+    manufactured_on: Option<String>,
+    id: String,
+    hazards: Vec<(String, String)>,
+    events: Vec<EventRow>,
+    uri: String,
+    json_link: String,
+}
+
+struct EventRow {
+    kind: String,
+    when: String,
+    place: String,
+    who: String,
+    details: Vec<String>,
+    seq: i64,
+}
+
+#[derive(Template)]
+#[template(path = "missing.html")]
+struct MissingPage {
+    title: String,
+    message: String,
+    hint: String,
+}
+
+/// `GET /01/{gtin}/21/{serial}`: the label's own path, parsed as printed (percent-encoded).
+pub async fn digital_link(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    resolve(&state, &request, request.uri().path()).await
+}
+
+/// `GET /p/{id}`.
+pub async fn by_id(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    resolve(&state, &request, request.uri().path()).await
+}
+
+fn wants_json(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"))
+}
+
+async fn resolve(
+    state: &AppState,
+    request: &HttpRequest,
+    path: &str,
+) -> Result<HttpResponse, Problem> {
+    let json = wants_json(request);
+    let id = match ProductRef::parse(path) {
+        Ok(product) => product.product_id(),
+        Err(error) if json => {
+            return Err(Problem::bad_request(
+                "invalid-product-id",
+                format!("`{path}` is not a product label: {error}"),
+            ))
+        }
+        Err(error) => {
+            return missing(
+                StatusCode::BAD_REQUEST,
+                "Not a product label",
+                format!("`{path}` is not a product label: {error}."),
+            )
+        }
+    };
+    let passport = match state.ledger.passport(id).await {
+        Ok(passport) => passport,
+        Err(LedgerError::NotFound { .. }) if !json => {
+            return missing(
+                StatusCode::NOT_FOUND,
+                "Unknown product",
+                format!("No product with id {id} is registered in this ledger."),
+            )
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if json {
+        return Ok(HttpResponse::Ok().json(json!({
+            "product": views::product(&state.public_url, &passport.product),
+            "events": passport.events.iter().map(views::logged_event).collect::<Vec<_>>(),
+        })));
+    }
+    let page = page(&state.public_url, &passport);
+    let html = page
+        .render()
+        .map_err(|e| Problem::from(LedgerError::Internal(format!("passport template: {e}"))))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpResponse, Problem> {
+    let page = MissingPage {
+        title: title.into(),
+        message,
+        hint: "A label URI looks like …/01/{14-digit GTIN}/21/{serial} or …/p/{id}. Check that \
+               the whole code was scanned, or ask the product's manufacturer or collector."
+            .into(),
+    };
+    let html = page
+        .render()
+        .map_err(|e| Problem::from(LedgerError::Internal(format!("missing template: {e}"))))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+fn page(public_url: &str, passport: &Passport) -> PassportPage {
+    let product = &passport.product;
+    let unu = reference::unu_key(&product.unu_key);
+    let eu6 = unu
+        .and_then(|k| reference::weee_category(k.eu6_category))
+        .map(|c| format!("{}: {}", c.category, c.name))
+        .unwrap_or_else(|| "unknown".into());
+    let actor_name = |id: &str| {
+        uuid::Uuid::parse_str(id)
+            .ok()
+            .and_then(|id| passport.actors.get(&id))
+            .map(|a| format!("{} ({})", a.org, a.name))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let title = match (&product.brand, &product.model) {
+        (None, None) => format!("Product {}", &product.id.simple().to_string()[..8]),
+        (brand, model) => [brand, model]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let (chain_ok, chain_text) = match &passport.chain {
+        ChainCheck::Verified {
+            events,
+            checkpoint_size,
+        } => (
+            true,
+            format!(
+                "Chain verified: {events} signed events linked by hash, the latest proven in the \
+                 log's signed checkpoint of {checkpoint_size} entries."
+            ),
+        ),
+        ChainCheck::Broken(why) => (false, format!("Chain does not verify: {why}.")),
+    };
+    PassportPage {
+        title,
+        category: unu
+            .map(|k| format!("{} · {}", k.key, k.description))
+            .unwrap_or_else(|| product.unu_key.clone()),
+        state: state_label(product.state).into(),
+        terminal: product.state.is_terminal(),
+        chain_ok,
+        chain_text,
+        eu6,
+        weight: match product.measured_weight_g {
+            Some(measured) => format!("{} g declared, {measured} g measured", product.weight_g),
+            None => format!("{} g", product.weight_g),
+        },
+        custodian: product.custodian.map(|c| actor_name(&c.to_string())),
+        gtin: product.gtin.clone(),
+        serial: product.serial.clone(),
+        manufactured_on: product.manufactured_on.clone(),
+        id: product.id.to_string(),
+        hazards: product
+            .hazards
+            .iter()
+            .map(|h| (h.clone(), removal(h).into()))
+            .collect(),
+        events: passport
+            .events
+            .iter()
+            .map(|entry| {
+                let event = &entry.event;
+                let text = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or_default();
+                EventRow {
+                    kind: Kind::parse(text("kind")).map_or("event", kind_label).into(),
+                    when: text("occurred_at").replace('T', " ").replace(".000Z", "Z"),
+                    place: passport
+                        .cities
+                        .get(text("city"))
+                        .map(|c| format!("{} ({})", c.name, c.locode))
+                        .unwrap_or_else(|| text("city").to_string()),
+                    who: actor_name(text("actor")),
+                    details: details(event.get("data"), &actor_name),
+                    seq: entry.seq,
+                }
+            })
+            .collect(),
+        uri: views::product_uri(public_url, product),
+        json_link: format!("/v1/products/{}/events", product.id),
+    }
+}
+
+fn state_label(state: ProductState) -> &'static str {
+    match state {
+        ProductState::Manufactured => "Manufactured, not yet sold",
+        ProductState::InUse => "In use",
+        ProductState::Collected => "Collected as waste",
+        ProductState::ReuseReady => "Prepared for re-use",
+        ProductState::Recycled => "Recycled",
+        ProductState::Disposed => "Disposed of",
+        ProductState::Exported => "Exported for treatment",
+    }
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Registered => "Registered",
+        Kind::PlacedOnMarket => "Sold (placed on the market)",
+        Kind::Resold => "Resold",
+        Kind::Repaired => "Repaired",
+        Kind::Collected => "Collected",
+        Kind::HandedOver => "Handed over",
+        Kind::PreparedForReuse => "Prepared for re-use",
+        Kind::Depolluted => "Depolluted",
+        Kind::Recycled => "Recycled",
+        Kind::Disposed => "Disposed of",
+        Kind::Exported => "Exported",
+        _ => "Registry event",
+    }
+}
+
+/// What a recycler must do with a hazardous component (WEEE Directive Annex VII).
+fn removal(hazard: &str) -> &'static str {
+    match hazard.split(':').next().unwrap_or_default() {
+        "battery" => "remove the battery before shredding and send it to battery recycling",
+        "mercury" => "remove mercury-containing parts (lamps, switches) intact",
+        "refrigerant" => "recover the refrigerant and oil before dismantling",
+        "crt" => "remove the cathode-ray tube and its fluorescent coating",
+        "pcb" => "remove printed circuit boards larger than 10 cm²",
+        "toner" => "remove toner cartridges",
+        "lcd" => "remove liquid-crystal displays larger than 100 cm²",
+        _ => "remove before mechanical treatment (selective treatment, WEEE Annex VII)",
+    }
+}
+
+/// The event's data as short readable lines.
+fn details(data: Option<&Value>, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
+    let Some(Value::Object(data)) = data else {
+        return Vec::new();
+    };
+    data.iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "gtin" | "serial" | "brand" | "model"))
+        .map(|(name, value)| {
+            let shown = match (name.as_str(), value) {
+                ("to", Value::String(id)) => actor_name(id),
+                (_, Value::String(text)) => text.clone(),
+                (_, Value::Array(items)) => items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Object(part) => part
+                            .values()
+                            .map(|v| {
+                                v.as_str()
+                                    .map(String::from)
+                                    .unwrap_or_else(|| v.to_string())
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (_, other) => other.to_string(),
+            };
+            format!("{}: {shown}", name.replace('_', " "))
+        })
+        .collect()
+}

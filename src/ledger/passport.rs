@@ -1,0 +1,124 @@
+//! A product's passport: the product, its events, who recorded them where, and whether its
+//! chain verifies here and now (PRODUCT.md §5, the label resolver).
+
+use super::read::LoggedEvent;
+use super::{Ledger, LedgerError};
+use crate::domain::checkpoint::verify_checkpoint;
+use crate::domain::hash::{leaf_hash, Hash32};
+use crate::domain::merkle;
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Everything a passport page shows.
+pub struct Passport {
+    pub product: ProductRecord,
+    pub events: Vec<LoggedEvent>,
+    pub actors: HashMap<Uuid, ActorRecord>,
+    pub cities: HashMap<String, CityRecord>,
+    pub chain: ChainCheck,
+}
+
+/// The outcome of checking the product's chain against the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every entry hashes to its leaf, every `prev` names the product's previous entry, and the
+    /// latest entry is proven included in the log's signed checkpoint of this size.
+    Verified { events: usize, checkpoint_size: u64 },
+    /// What does not hold.
+    Broken(String),
+}
+
+/// The product chain's links: leaf hashes recomputed from the bytes, each event's `prev` the
+/// product's previous leaf, the last one the product's head.
+fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), String> {
+    let mut previous: Option<Hash32> = None;
+    for entry in events {
+        if leaf_hash(&entry.bytes) != entry.leaf_hash {
+            return Err(format!(
+                "entry {} does not hash to its leaf hash",
+                entry.seq
+            ));
+        }
+        let prev = entry
+            .event
+            .get("prev")
+            .and_then(|p| p.as_str())
+            .and_then(Hash32::from_hex);
+        if prev != previous {
+            return Err(format!(
+                "entry {} does not name the product's previous entry as its prev",
+                entry.seq
+            ));
+        }
+        previous = Some(entry.leaf_hash);
+    }
+    if previous != Some(product.head) {
+        return Err("the product's head is not its latest entry".into());
+    }
+    Ok(())
+}
+
+impl Ledger {
+    pub async fn passport(&self, id: Uuid) -> Result<Passport, LedgerError> {
+        let product = self.product(id).await?;
+        let events = self.product_events(id).await?;
+        let actors = self
+            .actors()
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let cities = self
+            .cities()
+            .await?
+            .into_iter()
+            .map(|c| (c.locode.clone(), c))
+            .collect();
+        let chain = match check_links(&product, &events) {
+            Err(why) => ChainCheck::Broken(why),
+            Ok(()) => self.check_inclusion(&product, events.len()).await?,
+        };
+        Ok(Passport {
+            product,
+            events,
+            actors,
+            cities,
+            chain,
+        })
+    }
+
+    /// Proves the product's latest entry is in the latest signed checkpoint.
+    async fn check_inclusion(
+        &self,
+        product: &ProductRecord,
+        events: usize,
+    ) -> Result<ChainCheck, LedgerError> {
+        let note = self.checkpoint(false).await?;
+        let checkpoint = match verify_checkpoint(&note, self.log_key()) {
+            Ok(verified) => verified.checkpoint,
+            Err(e) => return Ok(ChainCheck::Broken(format!("the log's checkpoint: {e}"))),
+        };
+        let seq = product.head_seq() as u64;
+        let proof = self.inclusion_proof(seq, checkpoint.size).await?;
+        let included = proof.leaf_hash == product.head
+            && merkle::verify_inclusion(
+                seq,
+                checkpoint.size,
+                &proof.leaf_hash,
+                &proof.path,
+                &checkpoint.root,
+            );
+        Ok(if included {
+            ChainCheck::Verified {
+                events,
+                checkpoint_size: checkpoint.size,
+            }
+        } else {
+            ChainCheck::Broken(format!(
+                "entry {seq} is not proven included in the checkpoint of size {}",
+                checkpoint.size
+            ))
+        })
+    }
+}
