@@ -4,10 +4,12 @@
 //! `POST /v1/events/batch`, (c) ingest through single `POST /v1/events` from many clients,
 //! (d) the disk's fsync rate, (e) `audit verify` of the log just written, (f) proof latency on
 //! logs of 1,000 and 1,000,000 entries ([`super::bench_audit`]), (g) labels rendered per second
-//! ([`super::bench_labels`]). Events are signed before any clock starts.
+//! ([`super::bench_labels`]), (h) the passport page of a product with 50 events
+//! ([`super::bench_pages`]). Events are signed before any clock starts.
 
 use super::bench_audit;
 use super::bench_labels;
+use super::bench_pages;
 use super::client::Client;
 use super::load;
 use super::serve::{run_server, ServeArgs};
@@ -91,6 +93,7 @@ struct Figures {
     consistency_ratio: f64,
     label_svg_per_s: f64,
     label_png_per_s: f64,
+    passport_ms: f64,
     cores: usize,
     batch_events: usize,
     single_events: usize,
@@ -131,6 +134,12 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         bench_audit::proof_times(dir.path(), args.proof_entries, args.proof_samples)?;
     eprintln!("(g) {} labels as SVG and as PNG…", args.labels);
     let (label_svg_per_s, label_png_per_s) = bench_labels::label_rates(args.labels)?;
+    eprintln!(
+        "(h) passport page of a product with {} events…",
+        bench_pages::PASSPORT_EVENTS
+    );
+    let maker = Client::with_key(&server.url, setup.maker.clone());
+    let passport_ms = bench_pages::passport_render_ms(&maker, setup.maker_id, 200)?;
 
     let figures = Figures {
         verify_per_s,
@@ -149,6 +158,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         proofs_large,
         label_svg_per_s,
         label_png_per_s,
+        passport_ms,
         cores,
         batch_events: args.batch_events,
         single_events: args.single_events,
@@ -203,6 +213,11 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "(g) labels per second    {:>9.0} SVG, {:.0} PNG ({cores} cores)",
             figures.label_svg_per_s, figures.label_png_per_s
+        );
+        println!(
+            "(h) passport_ms         {:>10.2}  ms per passport page, {} events, over HTTP",
+            figures.passport_ms,
+            bench_pages::PASSPORT_EVENTS
         );
     }
     Ok(())
@@ -307,7 +322,7 @@ impl Setup {
         let maker_id = Uuid::new_v4();
         admin.registry_event(
             Kind::ActorRegistered,
-            json!({"actor": maker_id, "org": "Bench Devices", "name": "line 1", "roles": ["manufacturer"],
+            json!({"actor": maker_id, "org": "Bench Devices", "name": "line 1", "roles": ["manufacturer", "retailer"],
                    "public_key": crate::keys::public_key_base64(&maker)}),
         )?;
         Ok(Setup { maker, maker_id })

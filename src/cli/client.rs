@@ -59,6 +59,11 @@ impl Client {
         }
     }
 
+    /// The server's base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
         self.answer(self.agent.get(&url).call(), &format!("GET {url}"))

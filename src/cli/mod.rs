@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod bench_audit;
 mod bench_labels;
+mod bench_pages;
 mod client;
 mod import;
 mod label;
