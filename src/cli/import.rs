@@ -96,7 +96,7 @@ impl ProductFields {
             brand: self.brand.clone(),
             model: self.model.clone(),
             serial: Some(serial.clone()),
-            short_id: id.simple().to_string()[..8].to_string(),
+            short_id: crate::labels::short_id(&id),
         })
     }
 

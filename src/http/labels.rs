@@ -16,7 +16,7 @@ pub fn label_for(public_url: &str, product: &ProductRecord) -> Label {
         brand: product.brand.clone(),
         model: product.model.clone(),
         serial: product.serial.clone(),
-        short_id: product.id.simple().to_string()[..8].to_string(),
+        short_id: labels::short_id(&product.id),
     }
 }
 

@@ -158,7 +158,7 @@ fn page(public_url: &str, passport: &Passport) -> PassportPage {
             .unwrap_or_else(|| id.to_string())
     };
     let title = match (&product.brand, &product.model) {
-        (None, None) => format!("Product {}", &product.id.simple().to_string()[..8]),
+        (None, None) => format!("Product {}", crate::labels::short_id(&product.id)),
         (brand, model) => [brand, model]
             .into_iter()
             .flatten()

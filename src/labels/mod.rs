@@ -14,6 +14,11 @@ pub use svg::label_svg;
 
 use qrcode::{EcLevel, QrCode};
 
+/// The first 8 hex digits of a product's UUID: what people read out and type.
+pub fn short_id(id: &uuid::Uuid) -> String {
+    id.simple().to_string()[..8].to_string()
+}
+
 /// Modules of blank margin around a QR code, as ISO/IEC 18004 requires.
 pub const QUIET_ZONE: usize = 4;
 
