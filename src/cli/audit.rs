@@ -124,7 +124,11 @@ pub fn fetch_json(server: &str, path: &str) -> anyhow::Result<Value> {
 
 pub fn run(command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Export { server, out } => export(&server, &out),
+        AuditCommand::Export { server, out } => {
+            let bytes = export(&server, &out)?;
+            eprintln!("export written to {} ({bytes} bytes)", out.display());
+            Ok(())
+        }
         AuditCommand::Verify(args) => verify(args),
         AuditCommand::Prove { server, event } => {
             let bundle = fetch_json(&server, &format!("/v1/log/proof/event/{event}"))?;
@@ -147,7 +151,8 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
-fn export(server: &str, out: &Path) -> anyhow::Result<()> {
+/// Downloads the server's export to `out`; returns its size in bytes.
+pub fn export(server: &str, out: &Path) -> anyhow::Result<u64> {
     let mut body = fetch(server, "/v1/log/export")?;
     let partial = out.with_extension("partial");
     let mut file = std::fs::File::create(&partial)
@@ -157,8 +162,7 @@ fn export(server: &str, out: &Path) -> anyhow::Result<()> {
     file.sync_all()?;
     // Only a complete download gets the requested name.
     std::fs::rename(&partial, out)?;
-    eprintln!("export written to {} ({bytes} bytes)", out.display());
-    Ok(())
+    Ok(bytes)
 }
 
 /// A progress bar on long runs (hidden when stderr is not a terminal).

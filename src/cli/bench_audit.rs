@@ -20,10 +20,7 @@ pub fn audit_rate(url: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
     let key =
         super::audit::read_verifier_key(super::audit::fetch_text(url, "/v1/log/key")?.trim())?;
     let path = dir.join("bench-export.ndjson");
-    let mut body = super::audit::fetch(url, "/v1/log/export")?;
-    let mut file = std::fs::File::create(&path)?;
-    std::io::copy(&mut body.with_config().limit(u64::MAX).reader(), &mut file)?;
-    drop(file);
+    super::audit::export(url, &path)?;
     let started = Instant::now();
     let report = audit(
         BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?),

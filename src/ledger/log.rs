@@ -61,7 +61,7 @@ fn root(size: u64, stored: &HashMap<merkle::NodeId, Hash32>) -> Result<Hash32, S
 
 /// The size of the latest signed tree: proofs are served for signed trees only.
 fn signed_size(conn: &mut DbConnection) -> Result<u64, StorageError> {
-    Ok(tree::latest_checkpoint(conn)?.map_or(0, |row| row.size as u64))
+    Ok(tree::latest_checkpoint_size(conn)? as u64)
 }
 
 fn inclusion(

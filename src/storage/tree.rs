@@ -131,6 +131,14 @@ pub fn latest_checkpoint(conn: &mut DbConnection) -> Result<Option<CheckpointRow
         .optional()?)
 }
 
+/// The size of the largest signed tree (0 before the first checkpoint).
+pub fn latest_checkpoint_size(conn: &mut DbConnection) -> Result<i64, StorageError> {
+    let size: Option<i64> = checkpoints::table
+        .select(diesel::dsl::max(checkpoints::size))
+        .first(conn)?;
+    Ok(size.unwrap_or(0))
+}
+
 /// The latest checkpoint that at least one witness cosigned.
 pub fn latest_cosigned_checkpoint(
     conn: &mut DbConnection,
