@@ -1,14 +1,18 @@
 //! The HTTP API (PRODUCT.md §7), actix-web only. Routes are registered in one place,
 //! [`routes`]; handlers are thin and call the ledger.
 
+mod assets;
 mod body;
 mod events;
+mod forms;
 mod labels;
 mod log;
+mod pages;
 mod passport;
 pub mod problem;
 mod products;
 mod registry;
+mod station;
 mod views;
 
 use crate::ledger::Ledger;
@@ -73,6 +77,9 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::get().to(passport::digital_link),
             )
             .route("/p/{id}", web::get().to(passport::by_id))
+            .route("/scan", web::get().to(station::page))
+            .route("/scan/key.svg", web::get().to(station::key_qr))
+            .route("/assets/{name}", web::get().to(assets::asset))
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))

@@ -1,8 +1,11 @@
 //! The label resolver (PRODUCT.md §5): `GET /01/{gtin}/21/{serial}` and `GET /p/{id}`. A
-//! browser gets the product passport, server-rendered from compiled templates (no scripts, no
-//! other hosts, everything escaped); `Accept: application/json` gets the product and its
-//! history as JSON.
+//! browser gets the product passport, server-rendered from compiled templates (readable without
+//! scripts, nothing from other hosts, everything escaped); `Accept: application/json` gets the
+//! product and its history as JSON. The one script a passport loads, `/assets/passport.js`,
+//! offers an enrolled device the next events the state machine allows.
 
+use super::forms::{kind_label, next_kinds, EventForms, KindChoice};
+use super::pages::html;
 use super::problem::Problem;
 use super::views;
 use super::AppState;
@@ -36,6 +39,12 @@ struct PassportPage {
     events: Vec<EventRow>,
     uri: String,
     json_link: String,
+    /// What the recording panel needs: the product's head (the next `prev`), its custodian,
+    /// and the kinds its state allows next.
+    head: String,
+    custodian_id: String,
+    next_kinds: Vec<KindChoice>,
+    forms: EventForms,
 }
 
 struct EventRow {
@@ -118,13 +127,8 @@ async fn resolve(
             "events": passport.events.iter().map(views::logged_event).collect::<Vec<_>>(),
         })));
     }
-    let page = page(&state.public_url, &passport);
-    let html = page
-        .render()
-        .map_err(|e| Problem::from(LedgerError::Internal(format!("passport template: {e}"))))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    let forms = EventForms::new(&state.ledger.actors().await?);
+    html(StatusCode::OK, &page(&state.public_url, &passport, forms))
 }
 
 fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpResponse, Problem> {
@@ -135,15 +139,10 @@ fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpRespo
                the whole code was scanned, or ask the product's manufacturer or collector."
             .into(),
     };
-    let html = page
-        .render()
-        .map_err(|e| Problem::from(LedgerError::Internal(format!("missing template: {e}"))))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    html(status, &page)
 }
 
-fn page(public_url: &str, passport: &Passport) -> PassportPage {
+fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPage {
     let product = &passport.product;
     let unu = reference::unu_key(&product.unu_key);
     let eu6 = unu
@@ -225,6 +224,11 @@ fn page(public_url: &str, passport: &Passport) -> PassportPage {
             .collect(),
         uri: views::product_uri(public_url, product),
         json_link: format!("/v1/products/{}/events", product.id),
+        head: product.head.to_hex(),
+        custodian_id: product.custodian.map(|c| c.to_string()).unwrap_or_default(),
+        // Empty for a terminal product: nothing can follow.
+        next_kinds: next_kinds(product.state),
+        forms,
     }
 }
 
@@ -237,23 +241,6 @@ fn state_label(state: ProductState) -> &'static str {
         ProductState::Recycled => "Recycled",
         ProductState::Disposed => "Disposed of",
         ProductState::Exported => "Exported for treatment",
-    }
-}
-
-fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Registered => "Registered",
-        Kind::PlacedOnMarket => "Sold (placed on the market)",
-        Kind::Resold => "Resold",
-        Kind::Repaired => "Repaired",
-        Kind::Collected => "Collected",
-        Kind::HandedOver => "Handed over",
-        Kind::PreparedForReuse => "Prepared for re-use",
-        Kind::Depolluted => "Depolluted",
-        Kind::Recycled => "Recycled",
-        Kind::Disposed => "Disposed of",
-        Kind::Exported => "Exported",
-        _ => "Registry event",
     }
 }
 

@@ -10,7 +10,7 @@ mod svg;
 pub use self::png::label_png;
 pub use pdf::sheet_pdf;
 pub use sheet::{sheet_svg, SheetLayout};
-pub use svg::label_svg;
+pub use svg::{label_svg, qr_svg};
 
 use qrcode::{EcLevel, QrCode};
 

@@ -32,6 +32,17 @@ pub fn label_svg(label: &Label) -> Result<String, LabelError> {
     Ok(svg)
 }
 
+/// A bare QR code of `text` with its quiet zone, for showing on screen (a station's key).
+pub fn qr_svg(text: &str) -> Result<String, LabelError> {
+    let matrix = QrMatrix::encode(text)?;
+    let side = matrix.width + 2 * QUIET_ZONE;
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
+         shape-rendering=\"crispEdges\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>{}</svg>",
+        qr_path(&matrix, QUIET_ZONE, QUIET_ZONE)
+    ))
+}
+
 /// The dark modules as one path, offset by `(x0, y0)` modules.
 pub(super) fn qr_path(matrix: &QrMatrix, x0: usize, y0: usize) -> String {
     let mut d = String::new();
@@ -89,5 +100,11 @@ mod tests {
             assert!(svg.contains("FP5 &lt;b&gt;&amp;&quot;x&quot;"));
             assert!(!svg.contains("<b>"));
         }
+    }
+
+    #[test]
+    fn a_bare_qr_svg_decodes_to_its_text() {
+        let key = "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=";
+        assert_eq!(decode_svg(&qr_svg(key).unwrap()), key);
     }
 }

@@ -1,0 +1,267 @@
+// The browser side of the ledger's formats (PRODUCT.md §2, §4.1), shared by the scan station
+// and the passport's recording panel: product ids from label URIs, canonical JSON, events
+// signed with the device's own Ed25519 key, and delivery with the stale-`prev` retry.
+
+export const SIGNING_PREFIX = "ewaste-ledger/event/v1\n";
+// UUIDv5 of the URL namespace and `urn:ewaste-ledger:product` (PRODUCT.md §2).
+const PRODUCT_NAMESPACE = "b939036b-9578-5bf3-9402-78c4cec36272";
+// What an event signed without knowing the product's head names as `prev`: the ledger answers
+// it with a stale-prev conflict that names the real head, and `deliver` retries with that.
+const UNKNOWN_PREV = "0".repeat(64);
+
+/** Raised when the ledger cannot be reached (no network, or the server is failing). */
+export class Offline extends Error {}
+
+// ---- canonical JSON (RFC 8785) ---------------------------------------------------------
+
+/** RFC 8785 for what events hold (strings, integers, booleans, arrays, objects): members
+ *  sorted by UTF-16 code units, which is what Array.prototype.sort compares, and strings and
+ *  numbers written as ECMAScript's JSON.stringify writes them, which JCS adopts. */
+export function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const members = Object.keys(value).sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
+    return `{${members.join(",")}}`;
+  }
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    throw new Error(`${value} is not a whole number: events carry integer grams only`);
+  }
+  return JSON.stringify(value);
+}
+
+// ---- bytes ---------------------------------------------------------------------------
+
+export function toBase64(bytes) {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  const standard = text.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(standard), (c) => c.charCodeAt(0));
+}
+
+function hex(bytes) {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// ---- product ids from labels (PRODUCT.md §2, §5) ---------------------------------------
+
+const GS1_CHARSET_82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
+
+async function uuidV5(namespace, name) {
+  const ns = Uint8Array.from(namespace.replace(/-/g, "").match(/../g), (h) => parseInt(h, 16));
+  const input = new Uint8Array([...ns, ...new TextEncoder().encode(name)]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", input)).slice(0, 16);
+  digest[6] = (digest[6] & 0x0f) | 0x50;
+  digest[8] = (digest[8] & 0x3f) | 0x80;
+  const h = hex(digest);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function gtin14(digits) {
+  if (!/^(\d{8}|\d{12}|\d{13}|\d{14})$/.test(digits)) {
+    throw new Error(`GTIN "${digits}" must have 8, 12, 13 or 14 digits`);
+  }
+  const padded = digits.padStart(14, "0");
+  const sum = [...padded.slice(0, 13)]
+    .reduce((total, d, i) => total + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  if ((10 - (sum % 10)) % 10 !== Number(padded[13])) {
+    throw new Error(`GTIN ${padded} has a wrong check digit`);
+  }
+  return padded;
+}
+
+function canonicalSerial(encoded) {
+  let serial;
+  try {
+    serial = decodeURIComponent(encoded);
+  } catch {
+    throw new Error(`serial "${encoded}" has a broken percent-encoding`);
+  }
+  if (!GS1_CHARSET_82.test(serial)) {
+    throw new Error(`serial "${serial}" must be 1 to 20 characters of the GS1 character set 82`);
+  }
+  return [...serial].map((c) => (/[A-Za-z0-9\-._~]/.test(c)
+    ? c : `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+}
+
+/** The product a scanned or typed label names: a Digital Link URI (or its path), a `/p/{id}`
+ *  URI, or a bare UUID. Works offline. Throws an Error saying what is wrong with the text. */
+export async function productFromLabel(text) {
+  const scanned = text.trim();
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (uuid.test(scanned)) return scanned.toLowerCase();
+  let path = scanned;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(scanned)) {
+    try {
+      path = new URL(scanned).pathname;
+    } catch {
+      throw new Error(`"${scanned}" is not a URI`);
+    }
+  }
+  const link = /\/01\/([^/]+)\/21\/([^/?#]+)\/?$/.exec(path);
+  if (link) {
+    return uuidV5(PRODUCT_NAMESPACE, `/01/${gtin14(link[1])}/21/${canonicalSerial(link[2])}`);
+  }
+  const own = /\/p\/([^/?#]+)\/?$/.exec(path);
+  if (own && uuid.test(own[1])) return own[1].toLowerCase();
+  throw new Error(`"${scanned}" is not a product label (…/01/{GTIN}/21/{serial} or …/p/{id})`);
+}
+
+// ---- the device's key, in IndexedDB ----------------------------------------------------
+
+const DATABASE = "ewaste-ledger-station";
+
+function openDatabase() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DATABASE, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore("device");
+      request.result.createObjectStore("scans", { keyPath: "id" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** One IndexedDB request in its own transaction, as a promise. */
+async function request(storeName, mode, make) {
+  const db = await openDatabase();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(storeName, mode);
+      const pending = make(transaction.objectStore(storeName));
+      transaction.oncomplete = () => resolve(pending.result);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error ?? new Error("storage aborted"));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Durable storage: the device record and the station's scans survive reloads and restarts. */
+export const storage = {
+  get: (store, key) => request(store, "readonly", (s) => s.get(key)),
+  all: (store) => request(store, "readonly", (s) => s.getAll()),
+  put: (store, value, key) => request(store, "readwrite", (s) => (key === undefined ? s.put(value) : s.put(value, key))),
+  remove: (store, key) => request(store, "readwrite", (s) => s.delete(key)),
+};
+
+/** The enrolled device `{privateKey, publicKey, actor?, city?}`, or null. */
+export async function loadDevice() {
+  return (await storage.get("device", "self")) ?? null;
+}
+
+export async function saveDevice(device) {
+  await storage.put("device", device, "self");
+}
+
+/** A new key made in this browser. The private key is not extractable: it can sign here and
+ *  nowhere else, and no script can read it out. */
+export async function createDevice() {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const device = { privateKey: pair.privateKey, publicKey: toBase64(raw) };
+  await saveDevice(device);
+  return device;
+}
+
+/** A device from a PKCS#8 Ed25519 key file (PEM or DER), kept as a non-extractable key. */
+export async function importDevice(fileBytes) {
+  const text = new TextDecoder().decode(fileBytes);
+  const pem = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(text);
+  const der = pem ? fromBase64(pem[1].replace(/\s+/g, "")) : fileBytes;
+  let extractable;
+  try {
+    extractable = await crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, true, ["sign"]);
+  } catch {
+    throw new Error("This file is not a PKCS#8 Ed25519 private key (PEM \"PRIVATE KEY\" or DER).");
+  }
+  // The JWK form carries the public half (`x`); the copy kept is not extractable.
+  const jwk = await crypto.subtle.exportKey("jwk", extractable);
+  const privateKey = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["sign"]);
+  const device = { privateKey, publicKey: toBase64(fromBase64(jwk.x)) };
+  await saveDevice(device);
+  return device;
+}
+
+// ---- talking to the ledger -------------------------------------------------------------
+
+async function call(path, options) {
+  let response;
+  try {
+    response = await fetch(path, { cache: "no-store", ...options });
+  } catch {
+    throw new Offline("no connection to the ledger");
+  }
+  if (response.status >= 500) throw new Offline(`the ledger answered ${response.status}`);
+  const body = await response.json().catch(() => ({}));
+  return { status: response.status, ok: response.ok, body };
+}
+
+/** The active actor registered with this public key, or null. */
+export async function findActor(publicKey) {
+  const answer = await call("/v1/actors");
+  if (!answer.ok) throw new Error(answer.body.detail ?? `reading actors failed: ${answer.status}`);
+  return answer.body.find((actor) => actor.public_key === publicKey && !actor.revoked) ?? null;
+}
+
+/** `GET /v1/products/{id}`: `{status, ok, body}`. */
+export function readProduct(id) {
+  return call(`/v1/products/${id}`);
+}
+
+function now() {
+  // RFC 3339 UTC to the second, as the ledger's own tools write it.
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** A new product event, stamped now; `prev` is the product's head when known. */
+export function newEvent({ kind, actor, city, product, prev, data }) {
+  return {
+    id: crypto.randomUUID(),
+    kind,
+    actor,
+    occurred_at: now(),
+    city,
+    product,
+    prev: prev ?? UNKNOWN_PREV,
+    data,
+  };
+}
+
+/** `{event, sig}`: Ed25519 over the prefix and the event's canonical bytes (PRODUCT.md §4.1). */
+export async function sign(device, event) {
+  const bytes = new TextEncoder().encode(SIGNING_PREFIX + canonicalJson(event));
+  const sig = await crypto.subtle.sign({ name: "Ed25519" }, device.privateKey, bytes);
+  return { event, sig: toBase64(new Uint8Array(sig)) };
+}
+
+function problemCode(body) {
+  return String(body.type ?? "").split(":").pop();
+}
+
+/** Sends a signed event. When someone else recorded first (a stale `prev`), the event is
+ *  re-signed once with the head the conflict names, keeping its id and `occurred_at`;
+ *  `keep(envelope)` stores the re-signed form before it is sent, so a lost answer can be
+ *  resent safely. Returns `{accepted: true, receipt}` or `{accepted: false, reason}`;
+ *  throws Offline when the ledger cannot be reached (the caller keeps the event queued). */
+export async function deliver(device, envelope, keep = async () => {}) {
+  const post = (body) => call("/v1/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  let answer = await post(envelope);
+  if (answer.status === 409 && problemCode(answer.body) === "stale-prev" && answer.body.head) {
+    const resigned = await sign(device, { ...envelope.event, prev: answer.body.head });
+    await keep(resigned);
+    answer = await post(resigned);
+  }
+  if (answer.ok) return { accepted: true, receipt: answer.body };
+  return { accepted: false, reason: answer.body.detail ?? `the ledger answered ${answer.status}` };
+}

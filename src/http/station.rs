@@ -1,0 +1,67 @@
+//! `GET /scan`: the scan station page, and `GET /scan/key.svg`: a station's public key as a
+//! QR code for the admin who registers it. The station's work happens in the browser
+//! (`assets/station.js`): its key never leaves the device.
+
+use super::forms::{product_kinds, EventForms, KindChoice};
+use super::pages::html;
+use super::problem::Problem;
+use super::AppState;
+use crate::labels;
+use crate::ledger::LedgerError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use base64::Engine;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanPage {
+    kinds: Vec<KindChoice>,
+    forms: EventForms,
+    /// `(locode, "name (locode)")` of every registered city.
+    cities: Vec<(String, String)>,
+}
+
+/// `GET /scan`.
+pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let actors = state.ledger.actors().await?;
+    let cities = state
+        .ledger
+        .cities()
+        .await?
+        .into_iter()
+        .map(|city| {
+            let shown = format!("{} ({})", city.name, city.locode);
+            (city.locode, shown)
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &ScanPage {
+            kinds: product_kinds(),
+            forms: EventForms::new(&actors),
+            cities,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct KeyQuery {
+    public_key: String,
+}
+
+/// `GET /scan/key.svg?public_key=…`: only a well-formed Ed25519 public key is drawn, so the
+/// endpoint cannot be used to put arbitrary text on this server's pages.
+pub async fn key_qr(query: web::Query<KeyQuery>) -> Result<HttpResponse, Problem> {
+    let decoded = base64::engine::general_purpose::STANDARD.decode(&query.public_key);
+    if !matches!(&decoded, Ok(bytes) if bytes.len() == 32) {
+        return Err(Problem::bad_request(
+            "invalid-public-key",
+            "`public_key` must be the base64 of a 32-byte Ed25519 public key.",
+        ));
+    }
+    let svg = labels::qr_svg(&query.public_key)
+        .map_err(|e| Problem::from(LedgerError::Internal(e.to_string())))?;
+    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
