@@ -75,7 +75,12 @@ impl EventForms {
         EventForms {
             recovery: operations(OperationKind::Recovery),
             disposal: operations(OperationKind::Disposal),
-            channels: &["municipal", "retail_take_back", "producer_take_back", "other"],
+            channels: &[
+                "municipal",
+                "retail_take_back",
+                "producer_take_back",
+                "other",
+            ],
             recipients: actors
                 .iter()
                 .filter(|actor| {

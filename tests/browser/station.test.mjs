@@ -18,10 +18,11 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = process.env.EWASTE_BIN ?? join(ROOT, "target/debug/ewaste-ledger");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const PG_BASE = process.env.EWASTE_TEST_DATABASE_URL;

@@ -25,6 +25,7 @@ mod replays;
 mod roles;
 mod standards;
 mod state_machine;
+mod station;
 mod storage;
 mod tamper;
 mod vectors;

@@ -2,6 +2,7 @@
 //! scripts, nothing from other hosts), JSON on request, helpful errors, and the chain check.
 
 use crate::db::{db_test, TestDb};
+use crate::station::html_page;
 use crate::support::{assert_problem, labelled, registered_data, setup, Env};
 use crate::tamper;
 use actix_web::http::StatusCode;
@@ -75,6 +76,31 @@ db_test! {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["product"]["id"], json!(id));
         assert_eq!(body["events"].as_array().map(Vec::len), Some(6));
+    }
+
+    /// A product that can go on offers its next kinds, with who may sign them, to the page's
+    /// one script; the custodian and head it needs are on the panel. A terminal product offers
+    /// nothing and loads no script.
+    async fn the_passport_offers_the_next_steps(db: TestDb) {
+        let env = setup(db).await;
+        let collector = env.actor(Role::Collector);
+        let id = env.collected_by("NEXT-1", &collector).await;
+        let (status, html) = html_page(&env, "/01/09506000134352/21/NEXT-1").await;
+        assert_eq!(status, StatusCode::OK);
+        let head = env.head(id).await.to_hex();
+        assert!(html.contains(&format!("data-product=\"{id}\" data-head=\"{head}\" data-custodian=\"{}\"", collector.id)), "{html}");
+        let offered: Vec<&str> = html
+            .split("<button type=\"button\" data-kind=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().expect("kind"))
+            .collect();
+        assert_eq!(offered, ["handed_over", "prepared_for_reuse", "depolluted", "recycled", "disposed", "exported"]);
+        assert!(html.contains("data-kind=\"depolluted\" data-roles=\"recycler\" data-custody=\"true\" hidden>Depolluted</button>"));
+        assert!(html.contains("<script type=\"module\" src=\"/assets/passport.js\"></script>"));
+
+        let recycled = recycled(&env, "NEXT-2").await;
+        let (_, html) = html_page(&env, &format!("/p/{recycled}")).await;
+        assert!(!html.contains("id=\"record\"") && !html.contains("<script"), "nothing to record");
     }
 
     /// Everything a page shows is escaped.

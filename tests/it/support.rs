@@ -208,18 +208,26 @@ impl Env {
                "roles": [role], "public_key": actor.public_key(), "city": CITY})
     }
 
+    /// Sends a request; returns the status, the body's exact bytes and every header.
+    pub async fn call_with_headers(
+        &self,
+        request: TestRequest,
+    ) -> (StatusCode, Vec<u8>, actix_web::http::header::HeaderMap) {
+        let response = (self.svc)(request).await;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = test::read_body(response).await;
+        (status, body.to_vec(), headers)
+    }
+
     /// Sends a request; returns the status, the body's exact bytes and the content type.
     pub async fn call_raw(&self, request: TestRequest) -> (StatusCode, Vec<u8>, String) {
-        let response = (self.svc)(request).await;
-        let status = response.status();
-        let content_type = response
-            .headers()
+        let (status, body, headers) = self.call_with_headers(request).await;
+        let content_type = headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let body = test::read_body(response).await;
-        (status, body.to_vec(), content_type)
+        (status, body, content_type)
     }
 
     /// Sends a request; returns the status, the JSON body (Null when not JSON) and content type.
