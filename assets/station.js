@@ -24,7 +24,9 @@ async function enrol(make) {
     device = await make();
     await showDevice();
   } catch (error) {
-    $("enrol-error").textContent = error.message;
+    $("enrol-error").textContent = error.name === "NotSupportedError"
+      ? "This browser cannot make Ed25519 keys with Web Crypto. Use a current Chrome, Edge, Firefox or Safari."
+      : error.message;
   }
 }
 
@@ -223,5 +225,14 @@ window.addEventListener("offline", showNetwork);
 setInterval(() => { if (device?.actor && navigator.onLine) send(); }, 15000);
 
 showNetwork();
-device = await loadDevice();
-await showDevice();
+if (window.isSecureContext) {
+  device = await loadDevice();
+  await showDevice();
+} else {
+  // Web Crypto and IndexedDB keys exist only in secure contexts.
+  $("enrol").hidden = false;
+  $("create-key").disabled = true;
+  $("import-key").disabled = true;
+  $("enrol-error").textContent =
+    "The scan station signs with the browser's Web Crypto, which works only over HTTPS or on localhost. Open this page at the ledger's https:// address.";
+}
