@@ -21,3 +21,4 @@ pub mod rejection;
 pub mod rules;
 pub mod serial;
 pub mod signing;
+pub mod stats;

@@ -61,6 +61,17 @@ pub struct ProductRecord {
     pub entry_seqs: Vec<i64>,
     /// Leaf hash of the product's latest entry: what the next event's `prev` must name.
     pub head: Hash32,
+    /// Where and when it was first sold (`placed_on_market`), and last collected: the
+    /// statistics attribute sales to the first and treatment to the second (PRODUCT.md §6).
+    pub sold: Option<Milestone>,
+    pub collected: Option<Milestone>,
+}
+
+/// A city and the UTC date of an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Milestone {
+    pub city: String,
+    pub on: chrono::NaiveDate,
 }
 
 impl ProductRecord {

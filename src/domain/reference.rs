@@ -10,6 +10,17 @@ const UNU_KEYS_CSV: &str = include_str!("../../reference/unu-keys.csv");
 const WEEE_CATEGORIES_CSV: &str = include_str!("../../reference/weee-categories.csv");
 const BASEL_OPERATIONS_CSV: &str = include_str!("../../reference/basel-operations.csv");
 
+/// The versions of the tables a statistic was computed with: each file's name and the first
+/// 12 hex digits of its SHA-256, so that a reader can tell exactly which definitions applied.
+pub fn table_versions() -> [(&'static str, String); 2] {
+    let digest =
+        |text: &str| super::hash::Hash32::sha256(text.as_bytes()).to_hex()[..12].to_string();
+    [
+        ("unu-keys.csv", digest(UNU_KEYS_CSV)),
+        ("weee-categories.csv", digest(WEEE_CATEGORIES_CSV)),
+    ]
+}
+
 /// One UNU-KEY product category (54 keys; `reference/unu-keys.csv`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnuKey {

@@ -8,7 +8,7 @@ use super::gtin::Gtin14;
 use super::hash::Hash32;
 use super::identifiers;
 use super::kinds::{Kind, ProductState, Role};
-use super::records::{ActorRecord, CityRecord, ProductRecord};
+use super::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
 use super::rejection::Rejection;
 use super::serial::Serial;
 use chrono::{DateTime, Duration, Utc};
@@ -175,11 +175,17 @@ fn product_change(
 
     let mut next = current.clone();
     next.state = next_state;
+    let here = Milestone {
+        city: city.as_str().to_string(),
+        on: event.occurred_at.date_naive(),
+    };
     match &event.data {
+        EventData::PlacedOnMarket => next.sold = Some(here),
         EventData::Resold => next.custodian = None,
         EventData::Collected(data) => {
             next.custodian = Some(actor.id);
             next.measured_weight_g = data.weight_g;
+            next.collected = Some(here);
         }
         EventData::HandedOver(data) => {
             next.custodian = Some(handover_target(view, actor, &data.to)?)
@@ -244,6 +250,8 @@ fn registered_product(
         hazards: data.hazards.clone().unwrap_or_default(),
         entry_seqs: Vec::new(),
         head: Hash32::ZERO,
+        sold: None,
+        collected: None,
     })
 }
 

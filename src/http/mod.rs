@@ -13,6 +13,7 @@ pub mod problem;
 mod products;
 mod registry;
 mod station;
+mod stats;
 mod views;
 
 use crate::ledger::Ledger;
@@ -83,6 +84,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))
+            .route("/v1/stats", web::get().to(stats::all))
+            .route("/v1/stats/{locode}", web::get().to(stats::city))
             .route("/v1/log/checkpoint", web::get().to(log::checkpoint))
             .route("/v1/log/key", web::get().to(log::key))
             .route("/v1/log/entries", web::get().to(log::entries))

@@ -15,6 +15,7 @@ use crate::domain::merkle::Frontier;
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
+use crate::domain::stats::facts::{add_all, facts_of, ProductFacts};
 use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
@@ -199,6 +200,7 @@ pub fn append_batch(
             let nodes = tree::extend(&mut tree, leaves);
             let row = log.checkpoint_row(tree.size(), tree.root(), now.naive_utc())?;
             append::write_batch(conn, &take_batch_write(&mut state), &state.head)?;
+            crate::storage::stats::add_facts(conn, &std::mem::take(&mut state.stat_facts))?;
             crate::storage::tree::write_nodes(conn, &nodes)?;
             crate::storage::tree::write_checkpoint(conn, &row)?;
             Arc::from(row.note)
@@ -379,6 +381,15 @@ fn append_one(
             sig: &signed.signature_b64,
         },
     );
+    let facts = match &change {
+        Change::Product(after) => {
+            let before = state.products.get(&after.id).map(ProductFacts::of);
+            facts_of(event, before.as_ref(), Some(&ProductFacts::of(after)))
+        }
+        Change::LogOnly => facts_of(event, None, None),
+        Change::Actor(_) | Change::City(_) => Vec::new(),
+    };
+    add_all(&mut state.stat_facts, facts);
     match change {
         Change::Actor(actor) => state.put_actor(actor, seq),
         Change::City(city) => state.put_city(city, seq),

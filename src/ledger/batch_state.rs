@@ -6,6 +6,7 @@ use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
 use crate::domain::rules::LedgerView;
+use crate::domain::stats::facts::Facts;
 use crate::storage::append::LogHead;
 use crate::storage::rows::EntryRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -36,6 +37,8 @@ pub struct BatchState {
     pub changed_products: BTreeSet<Uuid>,
     /// Products registered by this batch: inserted, with nothing to replace.
     pub new_products: BTreeSet<Uuid>,
+    /// What the batch adds to the statistics, written in its transaction.
+    pub stat_facts: Facts,
 }
 
 impl BatchState {
@@ -51,6 +54,7 @@ impl BatchState {
             changed_actors: BTreeMap::new(),
             changed_cities: BTreeMap::new(),
             changed_products: BTreeSet::new(),
+            stat_facts: Facts::new(),
             new_products: BTreeSet::new(),
         }
     }

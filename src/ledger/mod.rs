@@ -9,6 +9,7 @@ pub mod keys;
 pub mod log;
 pub mod passport;
 pub mod read;
+pub mod stats;
 pub mod tree;
 mod verify;
 
@@ -121,6 +122,7 @@ impl Ledger {
         let mut conn = target.connect()?;
         storage::connection::run_migrations(&mut conn)?;
         let log = tree::prepare(&mut conn, log)?;
+        stats::prepare(&mut conn)?;
         drop(conn);
         let verifier_key = log
             .verifier_key()

@@ -26,12 +26,13 @@ pub mod read;
 pub mod rows;
 pub mod schema;
 pub mod scratch;
+pub mod stats;
 pub mod tree;
 
 pub use connection::{DatabaseTarget, DbConnection, Pool};
 
 /// Rows per INSERT and keys per `IN (...)`: well under SQLite's 32,766 bound variables and
-/// PostgreSQL's 65,535 for our widest table (16 columns).
+/// PostgreSQL's 65,535 for our widest table (products, 16 columns).
 const CHUNK: usize = 1000;
 
 /// Runs a query per chunk of `keys` (an `IN (...)` list is bounded) and gathers the rows.

@@ -4,7 +4,7 @@ use super::schema::{actors, cities, entries, products};
 use super::StorageError;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::{ProductState, Role};
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -67,6 +67,8 @@ pub struct ProductRow {
     /// Comma-separated seqs, oldest first.
     pub entry_seqs: String,
     pub head: Vec<u8>,
+    /// `{"sold": {"city", "on"}, "collected": {...}}`, members present when known.
+    pub milestones: Option<String>,
 }
 
 fn corrupt(what: impl Into<String>) -> StorageError {
@@ -178,10 +180,17 @@ impl ProductRow {
                 .collect::<Vec<_>>()
                 .join(","),
             head: record.head.0.to_vec(),
+            milestones: milestones_json(record.sold.as_ref(), record.collected.as_ref()),
         }
     }
 
     pub fn into_record(self) -> Result<ProductRecord, StorageError> {
+        let stored: Option<serde_json::Value> = self
+            .milestones
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("stored milestones are not JSON"))?;
         Ok(ProductRecord {
             id: uuid(&self.id)?,
             state: ProductState::parse(&self.state)
@@ -207,8 +216,42 @@ impl ProductRow {
                 })
                 .collect::<Result<_, _>>()?,
             head: hash(&self.head)?,
+            sold: milestone(stored.as_ref(), "sold")?,
+            collected: milestone(stored.as_ref(), "collected")?,
         })
     }
+}
+
+/// The stored form of a product's milestones; `None` when there are none.
+pub fn milestones_json(sold: Option<&Milestone>, collected: Option<&Milestone>) -> Option<String> {
+    let mut members = serde_json::Map::new();
+    for (name, milestone) in [("sold", sold), ("collected", collected)] {
+        if let Some(m) = milestone {
+            members.insert(
+                name.into(),
+                serde_json::json!({"city": m.city, "on": m.on.to_string()}),
+            );
+        }
+    }
+    (!members.is_empty()).then(|| serde_json::Value::Object(members).to_string())
+}
+
+fn milestone(
+    stored: Option<&serde_json::Value>,
+    name: &str,
+) -> Result<Option<Milestone>, StorageError> {
+    let Some(member) = stored.and_then(|s| s.get(name)) else {
+        return Ok(None);
+    };
+    let (Some(city), Some(on)) = (member["city"].as_str(), member["on"].as_str()) else {
+        return Err(corrupt(format!("stored milestone `{name}` is malformed")));
+    };
+    Ok(Some(Milestone {
+        city: city.to_string(),
+        on: on
+            .parse()
+            .map_err(|_| corrupt(format!("stored date `{on}` is not YYYY-MM-DD")))?,
+    }))
 }
 
 impl EntryRow {

@@ -65,6 +65,7 @@ diesel::table! {
         hazards -> Text,
         entry_seqs -> Text,
         head -> Binary,
+        milestones -> Nullable<Text>,
     }
 }
 
@@ -98,5 +99,26 @@ diesel::table! {
         id -> Integer,
         origin -> Text,
         public_key -> Binary,
+    }
+}
+
+diesel::table! {
+    stat_facts (fact_key) {
+        fact_key -> Text,
+        locode -> Text,
+        year -> Integer,
+        unu_key -> Text,
+        metric -> Text,
+        detail -> Text,
+        mass_g -> BigInt,
+        units -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_state (id) {
+        id -> Integer,
+        definitions -> Text,
+        rebuilt_at_size -> BigInt,
     }
 }

@@ -26,6 +26,7 @@ mod roles;
 mod standards;
 mod state_machine;
 mod station;
+mod stats;
 mod storage;
 mod tamper;
 mod vectors;

@@ -143,6 +143,7 @@ proptest! {
                 id: product_id, state: ProductState::Manufactured, custodian: None, gtin: None, serial: None,
                 unu_key: "0303".into(), weight_g: 1_000, measured_weight_g: None, removed_g: 0, brand: None,
                 model: None, manufactured_on: None, hazards: vec![], entry_seqs: vec![1], head: Hash32::sha256(b"0"),
+                sold: None, collected: None,
             },
         };
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).single().expect("a valid time");

@@ -100,6 +100,8 @@ type Caller = Box<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = ServiceResp
 /// The app as the server builds it, over a fresh database, plus the fixture actors.
 pub struct Env {
     svc: Caller,
+    /// The ledger behind the app, for what the HTTP API does not offer (a statistics rebuild).
+    pub ledger: Ledger,
     pub admin: Actor,
     pub actors: Vec<Actor>,
     pub db: TestDb,
@@ -132,7 +134,7 @@ pub async fn empty(db: TestDb) -> Env {
 pub async fn empty_with(db: TestDb, limits: Limits) -> Env {
     let ledger = open_ledger(&db);
     let state = AppState {
-        ledger,
+        ledger: ledger.clone(),
         public_url: "http://ledger.test".into(),
         limits,
     };
@@ -143,6 +145,7 @@ pub async fn empty_with(db: TestDb, limits: Limits) -> Env {
     });
     Env {
         svc,
+        ledger,
         admin: Actor::new(1, Role::Admin),
         actors: ROLES
             .iter()
@@ -375,6 +378,28 @@ impl Env {
         assert!(
             body["seq"].is_i64() && body["leaf_hash"].is_string(),
             "{body}"
+        );
+        body
+    }
+
+    /// Posts an event that must be accepted, recorded as happening at `occurred_at` in `city`.
+    pub async fn ok_at(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        product: Uuid,
+        (city, occurred_at): (&str, &str),
+        data: Value,
+    ) -> Value {
+        let mut draft = self.draft(actor, kind, Some(product), data).await;
+        draft.city = Some(city.into());
+        draft.occurred_at = occurred_at.into();
+        let (status, body) = self.post(&draft.sign(&actor.key).expect("sign")).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{kind} by {}: {body}",
+            actor.role
         );
         body
     }

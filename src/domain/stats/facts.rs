@@ -1,0 +1,237 @@
+//! What each accepted event adds to the statistics (PRODUCT.md §6): amounts keyed by city,
+//! year, UNU-KEY, metric and a detail (material, R/D-code, destination, component, lifespan).
+//! The writer adds them in the append transaction; a rebuild adds them again from the log.
+
+use crate::domain::data::EventData;
+use crate::domain::event::Event;
+use crate::domain::kinds::ProductState;
+use crate::domain::records::{Milestone, ProductRecord};
+use crate::domain::reference;
+use chrono::Datelike;
+use std::collections::BTreeMap;
+
+crate::domain::kinds::named_enum!(
+    /// What a fact counts.
+    Metric {
+        Pom => "pom",
+        PomBaseline => "pom_baseline",
+        Collected => "collected",
+        Recycled => "recycled",
+        Fraction => "fraction",
+        PreparedForReuse => "prepared_for_reuse",
+        Reused => "reused",
+        Disposed => "disposed",
+        Exported => "exported",
+        Depolluted => "depolluted",
+        Lifespan => "lifespan",
+    }
+);
+
+/// Where a fact is counted. `detail` is the material (fraction), R- or D-code (recycled,
+/// disposed), `country/basel entry` (exported), component (depolluted), whole months from
+/// first sale to collection (lifespan), or empty.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FactKey {
+    pub locode: String,
+    pub year: i32,
+    pub unu_key: String,
+    pub metric: Metric,
+    pub detail: String,
+}
+
+/// Grams and units (a fraction or a removed component counts mass only, a lifespan units only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Amount {
+    pub mass_g: i64,
+    pub units: i64,
+}
+
+impl std::ops::AddAssign for Amount {
+    fn add_assign(&mut self, other: Amount) {
+        self.mass_g += other.mass_g;
+        self.units += other.units;
+    }
+}
+
+/// Facts summed by key.
+pub type Facts = BTreeMap<FactKey, Amount>;
+
+/// What the statistics need to know about a product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductFacts {
+    pub unu_key: String,
+    pub state: ProductState,
+    pub declared_g: u64,
+    pub measured_g: Option<u64>,
+    pub sold: Option<Milestone>,
+    pub collected: Option<Milestone>,
+}
+
+impl ProductFacts {
+    pub fn of(record: &ProductRecord) -> ProductFacts {
+        ProductFacts {
+            unu_key: record.unu_key.clone(),
+            state: record.state,
+            declared_g: record.weight_g,
+            measured_g: record.measured_weight_g,
+            sold: record.sold.clone(),
+            collected: record.collected.clone(),
+        }
+    }
+
+    /// The measured weight at collection when recorded, else the declared weight, else the
+    /// UNU-KEY's default unit weight (PRODUCT.md §6).
+    pub fn mass_g(&self) -> i64 {
+        let known = self.measured_g.unwrap_or(self.declared_g);
+        let grams = if known > 0 {
+            known
+        } else {
+            reference::unu_key(&self.unu_key).map_or(0, |k| k.avg_weight_g)
+        };
+        i64::try_from(grams).unwrap_or(i64::MAX)
+    }
+}
+
+/// Whole months from `from` to `to` (not negative).
+pub fn months_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> i64 {
+    let months = (to.year() - from.year()) as i64 * 12 + to.month() as i64 - from.month() as i64;
+    let months = if to.day() < from.day() {
+        months - 1
+    } else {
+        months
+    };
+    months.max(0)
+}
+
+fn grams(mass: u64) -> i64 {
+    i64::try_from(mass).unwrap_or(i64::MAX)
+}
+
+/// The facts an accepted event adds. `before` and `after` are the product around a product
+/// event (`before` is `None` for a registration); registry events pass `None` for both.
+pub fn facts_of(
+    event: &Event,
+    before: Option<&ProductFacts>,
+    after: Option<&ProductFacts>,
+) -> Vec<(FactKey, Amount)> {
+    let year = event.occurred_at.year();
+    if let EventData::PomBaseline(data) = &event.data {
+        let key = FactKey {
+            locode: data.locode.clone(),
+            year: i32::from(data.year),
+            unu_key: data.unu_key.clone(),
+            metric: Metric::PomBaseline,
+            detail: String::new(),
+        };
+        return vec![(
+            key,
+            Amount {
+                mass_g: grams(data.mass_g),
+                units: 0,
+            },
+        )];
+    }
+    let (Some(before), Some(after), Some(city)) = (before, after, event.city.as_ref()) else {
+        return Vec::new();
+    };
+    // Sales count where they happen; waste counts where it was collected (PRODUCT.md §6).
+    let here = city.as_str();
+    let collected_in = before.collected.as_ref().map_or(here, |m| m.city.as_str());
+    let fact = |locode: &str, metric: Metric, detail: &str, mass_g: i64, units: i64| {
+        let key = FactKey {
+            locode: locode.to_string(),
+            year,
+            unu_key: before.unu_key.clone(),
+            metric,
+            detail: detail.to_string(),
+        };
+        (key, Amount { mass_g, units })
+    };
+    let unit = before.mass_g();
+    match &event.data {
+        EventData::PlacedOnMarket => vec![fact(here, Metric::Pom, "", unit, 1)],
+        EventData::Resold if before.state == ProductState::InUse => {
+            vec![fact(here, Metric::Reused, "", unit, 1)]
+        }
+        EventData::Collected(_) => {
+            let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), 1)];
+            if let (Some(sold), Some(collected)) = (&before.sold, &after.collected) {
+                let months = months_between(sold.on, collected.on).to_string();
+                facts.push(fact(here, Metric::Lifespan, &months, 0, 1));
+            }
+            facts
+        }
+        EventData::PreparedForReuse(data) => {
+            let mass = data.weight_g.map_or(unit, grams);
+            vec![fact(collected_in, Metric::PreparedForReuse, "", mass, 1)]
+        }
+        EventData::Depolluted(data) => data
+            .components
+            .iter()
+            .map(|c| {
+                fact(
+                    collected_in,
+                    Metric::Depolluted,
+                    &c.component,
+                    grams(c.mass_g),
+                    0,
+                )
+            })
+            .collect(),
+        EventData::Recycled(data) => {
+            let mut facts = vec![fact(
+                collected_in,
+                Metric::Recycled,
+                &data.operation,
+                unit,
+                1,
+            )];
+            facts.extend(data.fractions.iter().map(|f| {
+                fact(
+                    collected_in,
+                    Metric::Fraction,
+                    &f.material,
+                    grams(f.mass_g),
+                    0,
+                )
+            }));
+            facts
+        }
+        EventData::Disposed(data) => {
+            vec![fact(
+                collected_in,
+                Metric::Disposed,
+                &data.operation,
+                unit,
+                1,
+            )]
+        }
+        EventData::Exported(data) => {
+            let destination = format!("{}/{}", data.country, data.basel_entry);
+            vec![fact(collected_in, Metric::Exported, &destination, unit, 1)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Adds `facts` to `totals`.
+pub fn add_all(totals: &mut Facts, facts: impl IntoIterator<Item = (FactKey, Amount)>) {
+    for (key, amount) in facts {
+        *totals.entry(key).or_default() += amount;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn months_count_whole_months() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(months_between(d(2020, 1, 15), d(2020, 2, 14)), 0);
+        assert_eq!(months_between(d(2020, 1, 15), d(2020, 2, 15)), 1);
+        assert_eq!(months_between(d(2020, 11, 30), d(2023, 2, 1)), 26);
+        assert_eq!(months_between(d(2023, 1, 1), d(2020, 1, 1)), 0);
+    }
+}

@@ -1,0 +1,9 @@
+//! Circular-economy statistics per city and year (PRODUCT.md §6), pure: the facts each event
+//! adds, the fold that recomputes them from the log, the KPIs computed from them, the
+//! sales-lifespan model and the CSV form.
+
+pub mod csv;
+pub mod facts;
+pub mod fold;
+pub mod kpis;
+pub mod weibull;

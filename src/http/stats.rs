@@ -1,0 +1,64 @@
+//! `GET /v1/stats/{locode}?year=` (JSON, or CSV as `{locode}.csv`) and `GET /v1/stats?year=`
+//! (every city side by side): the KPIs of PRODUCT.md §6 from the stored facts.
+
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::identifiers::Locode;
+use crate::domain::stats::csv::statistics_csv;
+use actix_web::{web, HttpResponse};
+use chrono::Datelike;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+/// The year asked for, by default the current one (UTC).
+fn year(query: &YearQuery) -> Result<i32, Problem> {
+    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
+    if !(1950..=2200).contains(&year) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("`year` must be between 1950 and 2200, not {year}."),
+        ));
+    }
+    Ok(year)
+}
+
+/// `GET /v1/stats/{locode}` and `GET /v1/stats/{locode}.csv`.
+pub async fn city(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, Problem> {
+    let (code, csv) = match path.strip_suffix(".csv") {
+        Some(code) => (code, true),
+        None => (path.as_str(), false),
+    };
+    let locode = Locode::parse(code).map_err(|e| {
+        Problem::bad_request(
+            "invalid-locode",
+            format!("`{code}` is not a UN/LOCODE: {e}"),
+        )
+    })?;
+    let stats = state
+        .ledger
+        .city_statistics(locode.as_str().to_string(), year(&query)?)
+        .await?;
+    Ok(if csv {
+        HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(statistics_csv(&stats))
+    } else {
+        HttpResponse::Ok().json(stats)
+    })
+}
+
+/// `GET /v1/stats`.
+pub async fn all(
+    state: web::Data<AppState>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok().json(state.ledger.all_statistics(year(&query)?).await?))
+}

@@ -1,0 +1,130 @@
+//! The statistics' read side (PRODUCT.md §6–7) and their rebuild from the log. The writer keeps
+//! the facts current in every append transaction (appender.rs); this module reads them and
+//! recomputes them from the log alone when asked, or at start when the stored facts were
+//! computed with other definitions (or before there were statistics).
+
+use super::{Ledger, LedgerError};
+use crate::domain::entry::parse_entry;
+use crate::domain::stats::facts::Facts;
+use crate::domain::stats::fold::StatsFold;
+use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS};
+use crate::storage::{append, read, stats, DbConnection, StorageError};
+use serde_json::{json, Value};
+
+/// Entries read per query during a rebuild.
+const REBUILD_PAGE: i64 = 5_000;
+
+/// What a rebuild did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Log entries replayed.
+    pub entries: i64,
+    /// Facts (stored rows) computed.
+    pub facts: usize,
+    /// Whether the stored facts differed from the rebuilt ones.
+    pub changed: bool,
+}
+
+/// Recomputes every fact and every product's milestones from the log, inside one transaction
+/// that holds the log head, so no append interleaves.
+pub(crate) fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
+    append::in_transaction(conn, |conn| {
+        let head = append::lock_head(conn)?;
+        let mut fold = StatsFold::default();
+        let mut start = 0;
+        while start < head.size {
+            let rows = read::entries_range(conn, start, REBUILD_PAGE)?;
+            if rows.is_empty() {
+                return Err(StorageError::Corrupt(format!("entry {start} is missing")));
+            }
+            for row in &rows {
+                let parsed = parse_entry(&row.bytes)
+                    .map_err(|why| StorageError::Corrupt(format!("entry {}: {why}", row.seq)))?;
+                fold.apply(&parsed.signed.event);
+            }
+            start += rows.len() as i64;
+        }
+        let changed = stats::all_facts(conn)? != fold.facts;
+        if changed {
+            for (id, product) in fold.milestones() {
+                stats::set_milestones(conn, id, product.sold.as_ref(), product.collected.as_ref())?;
+            }
+        }
+        stats::replace_all(conn, &fold.facts, KPI_DEFINITIONS, head.size)?;
+        Ok(RebuildReport {
+            entries: head.size,
+            facts: fold.facts.len(),
+            changed,
+        })
+    })
+}
+
+/// At start: rebuilds the facts when they were computed with other definitions or never.
+pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
+    if stats::definitions(conn)?.as_deref() != Some(KPI_DEFINITIONS) {
+        let report = rebuild(conn)?;
+        tracing::warn!(
+            entries = report.entries,
+            facts = report.facts,
+            "statistics rebuilt from the log"
+        );
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The statistics of one city in `year`.
+    pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
+        let wanted = locode.clone();
+        let (city, facts) = self
+            .with_conn(move |conn| {
+                let city = read::all_cities(conn)?
+                    .into_iter()
+                    .find(|c| c.locode == locode);
+                let facts = match &city {
+                    Some(city) => stats::city_facts(conn, &city.locode)?,
+                    None => Facts::new(),
+                };
+                Ok((city, facts))
+            })
+            .await?;
+        let city = city.ok_or(LedgerError::NotFound {
+            what: "City",
+            id: wanted,
+        })?;
+        Ok(city_statistics(&info(&city), year, &facts))
+    }
+
+    /// Every registered city's statistics in `year`, side by side.
+    pub async fn all_statistics(&self, year: i32) -> Result<Value, LedgerError> {
+        let (cities, facts) = self
+            .with_conn(|conn| Ok((read::all_cities(conn)?, stats::all_facts(conn)?)))
+            .await?;
+        let answers: Vec<Value> = cities
+            .iter()
+            .map(|city| {
+                let own = facts.iter().filter(|(key, _)| key.locode == city.locode);
+                city_statistics(&info(city), year, own)
+            })
+            .collect();
+        Ok(json!({"year": year, "cities": answers}))
+    }
+
+    /// Recomputes the statistics from the log (`stats rebuild`).
+    pub async fn rebuild_statistics(&self) -> Result<RebuildReport, LedgerError> {
+        Ok(self.with_conn(rebuild).await?)
+    }
+
+    /// Every stored fact (for comparing the incremental facts with a rebuild).
+    pub async fn statistics_facts(&self) -> Result<Facts, LedgerError> {
+        Ok(self.with_conn(stats::all_facts).await?)
+    }
+}
+
+fn info(city: &crate::domain::records::CityRecord) -> CityInfo<'_> {
+    CityInfo {
+        locode: &city.locode,
+        name: &city.name,
+        population: (city.population > 0).then_some(city.population),
+    }
+}
