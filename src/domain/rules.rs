@@ -31,7 +31,7 @@ pub trait LedgerView {
 pub enum Change {
     Actor(ActorRecord),
     City(CityRecord),
-    Product(ProductRecord),
+    Product(Box<ProductRecord>),
     /// The event is recorded in the log but changes no current state (historical baselines).
     LogOnly,
 }
@@ -72,7 +72,7 @@ pub fn decide(
     }
     check_role(actor, event)?;
     if event.kind.is_product_kind() {
-        product_change(view, actor, event).map(Change::Product)
+        product_change(view, actor, event).map(|product| Change::Product(Box::new(product)))
     } else {
         registry_change(view, event)
     }

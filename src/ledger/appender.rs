@@ -396,7 +396,7 @@ fn append_one(
         Change::Product(mut product) => {
             product.entry_seqs.push(seq);
             product.head = entry.leaf_hash;
-            state.put_product(product);
+            state.put_product(*product);
         }
         Change::LogOnly => {}
     }

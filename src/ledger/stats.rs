@@ -112,12 +112,12 @@ impl Ledger {
 
     /// Recomputes the statistics from the log (`stats rebuild`).
     pub async fn rebuild_statistics(&self) -> Result<RebuildReport, LedgerError> {
-        Ok(self.with_conn(rebuild).await?)
+        self.with_conn(rebuild).await
     }
 
     /// Every stored fact (for comparing the incremental facts with a rebuild).
     pub async fn statistics_facts(&self) -> Result<Facts, LedgerError> {
-        Ok(self.with_conn(stats::all_facts).await?)
+        self.with_conn(stats::all_facts).await
     }
 }
 

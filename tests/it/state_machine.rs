@@ -187,7 +187,7 @@ proptest! {
                     };
                     prop_assert_eq!(next.state, state, "{} by {:?}", kind, signer_roles);
                     prop_assert_eq!(next.custodian, custodian, "{} by {:?}", kind, signer_roles);
-                    view.product = next;
+                    view.product = *next;
                     view.product.head = Hash32::sha256(&(n as u64).to_be_bytes());
                 }
                 (Err(rejection), Err(code)) => prop_assert_eq!(rejection.code(), code, "{} by {:?} in {}", kind, signer_roles, state),

@@ -105,7 +105,7 @@ impl Replay {
             Change::Product(mut product) => {
                 product.entry_seqs.push(seq);
                 product.head = leaf;
-                self.products.insert(product.id, product);
+                self.products.insert(product.id, *product);
             }
             Change::LogOnly => {}
         }
