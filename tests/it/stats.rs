@@ -8,6 +8,8 @@ use crate::support::{assert_problem, labelled, setup, Env, GTIN};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use ewaste_ledger::domain::kinds::{Kind, Role};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
 const PHONE: &str = "0306"; // EU-6 category 6; Weibull α 1.56, β 6.26 years
@@ -368,5 +370,66 @@ db_test! {
         assert!(!report.changed, "the rebuild found different facts: {report:?}");
         assert_eq!(ledger.statistics_facts().await.expect("facts"), before);
         assert_eq!(report.facts, before.len());
+    }
+
+    /// Random lifecycles (kinds, signers, years, cities and masses drawn by proptest), accepted
+    /// or refused as the rules decide: the incremental facts always equal a rebuild.
+    async fn random_histories_keep_incremental_equal_to_rebuild(db: TestDb) {
+        let env = setup(db).await;
+        let admin = env.actor(Role::Admin);
+        env.ok(&admin, Kind::CityRegistered, None, json!({"locode": "FRPAR", "name": "Paris",
+            "country": "FR", "population": 2_100_000, "population_year": 2024})).await;
+        let mut runner = TestRunner::deterministic();
+        let step = (0..6usize, 0..KINDS.len(), 2019..2027i32, 1..13u32, proptest::bool::ANY, 1..60_000u64);
+        let steps = proptest::collection::vec(step, 120..121)
+            .new_tree(&mut runner)
+            .expect("a sample")
+            .current();
+        let keys = [PHONE, FRIDGE, "0303", "0501"];
+        let mut products = Vec::new();
+        for n in 0..6 {
+            products.push(product(&env, &format!("R{n}"), keys[n % keys.len()], 150 + 997 * n as u64).await);
+        }
+        let mut accepted = 0;
+        for (p, k, year, month, paris, grams) in steps {
+            let kind = KINDS[k];
+            let id = products[p];
+            let custodian = env.product(id).await.and_then(|v| v["custodian"].as_str().map(String::from));
+            let signer = match custodian {
+                Some(holder) if kind.needs_custody() => env.actors.iter().find(|a| a.id.to_string() == holder).cloned(),
+                _ => env.actors.iter().find(|a| kind.allowed_roles().contains(&a.role)).cloned(),
+            }
+            .expect("a signer");
+            let mut draft = env.draft(&signer, kind, Some(id), data(kind, grams, &env)).await;
+            draft.city = Some(if paris { "FRPAR" } else { "DEBER" }.into());
+            draft.occurred_at = format!("{year}-{month:02}-15T12:00:00Z");
+            let (status, _) = env.post(&draft.sign(&signer.key).expect("sign")).await;
+            accepted += usize::from(status == StatusCode::CREATED);
+        }
+        assert!(accepted > 20, "only {accepted} of 120 random events were accepted");
+        let before = env.ledger.statistics_facts().await.expect("facts");
+        let report = env.ledger.rebuild_statistics().await.expect("rebuild");
+        assert!(!report.changed, "incremental facts differ from the rebuild after {accepted} events");
+        assert_eq!(env.ledger.statistics_facts().await.expect("facts"), before);
+    }
+}
+
+const KINDS: [Kind; 10] = [
+    Kind::PlacedOnMarket, Kind::Resold, Kind::Repaired, Kind::Collected, Kind::HandedOver,
+    Kind::PreparedForReuse, Kind::Depolluted, Kind::Recycled, Kind::Disposed, Kind::Exported,
+];
+
+/// Plausible data of `kind`, masses from `grams`.
+fn data(kind: Kind, grams: u64, env: &Env) -> Value {
+    match kind {
+        Kind::Collected => if grams % 2 == 0 { json!({"weight_g": grams}) } else { json!({}) },
+        Kind::HandedOver => json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id}),
+        Kind::PreparedForReuse => json!({"grade": "B"}),
+        Kind::Depolluted => json!({"components": [{"component": "battery:li-ion", "mass_g": grams % 50}]}),
+        Kind::Recycled => json!({"operation": if grams % 3 == 0 { "R1" } else { "R4" },
+            "fractions": [{"material": "copper", "mass_g": grams % 40}, {"material": "plastics", "mass_g": grams % 70}]}),
+        Kind::Disposed => json!({"operation": "D10"}),
+        Kind::Exported => json!({"country": "GH", "basel_entry": "Y49", "notification": "N-1", "operation": "R4"}),
+        _ => json!({}),
     }
 }
