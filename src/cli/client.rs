@@ -126,7 +126,7 @@ pub fn now() -> String {
 }
 
 /// A problem's detail (or the whole body when it is not a problem).
-fn describe(body: &Value) -> String {
+pub(super) fn describe(body: &Value) -> String {
     match (body["detail"].as_str(), body["type"].as_str()) {
         (Some(detail), Some(kind)) => format!("{detail} ({kind})"),
         _ => body.to_string(),

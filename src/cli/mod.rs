@@ -13,6 +13,7 @@ mod load;
 mod record;
 mod registry;
 mod serve;
+mod stats;
 mod witness;
 
 use clap::{Args, Parser, Subcommand};
@@ -106,6 +107,9 @@ pub enum Command {
     /// Export, verify and prove the log; witness it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// City statistics (KPIs) as JSON or CSV; rebuild them from the log; import a historical
+    /// sales baseline.
+    Stats(stats::StatsArgs),
     /// Measure signature verification, ingestion and fsync rates on this machine.
     Bench(bench::BenchArgs),
 }
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(args) => record::event(*args),
         Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
+        Command::Stats(args) => stats::stats(args),
         Command::Bench(args) => bench::bench(args),
     }
 }

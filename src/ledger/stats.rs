@@ -27,7 +27,7 @@ pub struct RebuildReport {
 
 /// Recomputes every fact and every product's milestones from the log, inside one transaction
 /// that holds the log head, so no append interleaves.
-pub(crate) fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
+pub fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
     append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
         let mut fold = StatsFold::default();

@@ -27,6 +27,7 @@ mod standards;
 mod state_machine;
 mod station;
 mod stats;
+mod stats_cli;
 mod storage;
 mod tamper;
 mod vectors;

@@ -415,21 +415,41 @@ db_test! {
 }
 
 const KINDS: [Kind; 10] = [
-    Kind::PlacedOnMarket, Kind::Resold, Kind::Repaired, Kind::Collected, Kind::HandedOver,
-    Kind::PreparedForReuse, Kind::Depolluted, Kind::Recycled, Kind::Disposed, Kind::Exported,
+    Kind::PlacedOnMarket,
+    Kind::Resold,
+    Kind::Repaired,
+    Kind::Collected,
+    Kind::HandedOver,
+    Kind::PreparedForReuse,
+    Kind::Depolluted,
+    Kind::Recycled,
+    Kind::Disposed,
+    Kind::Exported,
 ];
 
 /// Plausible data of `kind`, masses from `grams`.
 fn data(kind: Kind, grams: u64, env: &Env) -> Value {
     match kind {
-        Kind::Collected => if grams % 2 == 0 { json!({"weight_g": grams}) } else { json!({}) },
-        Kind::HandedOver => json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id}),
+        Kind::Collected => {
+            if grams % 2 == 0 {
+                json!({"weight_g": grams})
+            } else {
+                json!({})
+            }
+        }
+        Kind::HandedOver => {
+            json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id})
+        }
         Kind::PreparedForReuse => json!({"grade": "B"}),
-        Kind::Depolluted => json!({"components": [{"component": "battery:li-ion", "mass_g": grams % 50}]}),
+        Kind::Depolluted => {
+            json!({"components": [{"component": "battery:li-ion", "mass_g": grams % 50}]})
+        }
         Kind::Recycled => json!({"operation": if grams % 3 == 0 { "R1" } else { "R4" },
             "fractions": [{"material": "copper", "mass_g": grams % 40}, {"material": "plastics", "mass_g": grams % 70}]}),
         Kind::Disposed => json!({"operation": "D10"}),
-        Kind::Exported => json!({"country": "GH", "basel_entry": "Y49", "notification": "N-1", "operation": "R4"}),
+        Kind::Exported => {
+            json!({"country": "GH", "basel_entry": "Y49", "notification": "N-1", "operation": "R4"})
+        }
         _ => json!({}),
     }
 }

@@ -1,0 +1,210 @@
+//! `stats --city LOCODE --year N [--format json|csv]`, `stats rebuild` and
+//! `stats import-baseline FILE.csv`.
+
+use super::audit::fetch_text;
+use super::client::{now, Client};
+use super::{CliError, ClientArgs};
+use crate::domain::draft::Draft;
+use crate::domain::kinds::Kind;
+use crate::domain::reference;
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct StatsArgs {
+    #[command(subcommand)]
+    command: Option<StatsCommand>,
+    /// Base URL of the ledger's HTTP API.
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// The city (UN/LOCODE); all cities side by side when omitted (JSON only).
+    #[arg(long)]
+    city: Option<String>,
+    /// The year (default: the current one).
+    #[arg(long)]
+    year: Option<i32>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+enum StatsCommand {
+    /// Recompute the statistics from the log, directly on the database (stop nothing: the
+    /// rebuild holds the log head while it runs), and say whether they differed.
+    Rebuild {
+        /// Directory of the SQLite database.
+        #[arg(long, env = "EWASTE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// `postgres://…` or `sqlite://PATH`; default: SQLite in the data directory.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Record historical sales for the years before the ledger: a CSV with columns city, year,
+    /// unu_key, kg; signed by an admin key as `pom_baseline` events, all or nothing.
+    ImportBaseline {
+        #[command(flatten)]
+        client: ClientArgs,
+        file: PathBuf,
+    },
+}
+
+pub fn stats(args: StatsArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(StatsCommand::Rebuild {
+            data_dir,
+            database_url,
+        }) => rebuild(data_dir, database_url.as_deref()),
+        Some(StatsCommand::ImportBaseline { client, file }) => import_baseline(&client, &file),
+        None => show(&args),
+    }
+}
+
+fn show(args: &StatsArgs) -> anyhow::Result<()> {
+    let year = args.year.map(|y| format!("?year={y}")).unwrap_or_default();
+    let path = match (&args.city, args.format) {
+        (Some(city), Format::Json) => format!("/v1/stats/{city}{year}"),
+        (Some(city), Format::Csv) => format!("/v1/stats/{city}.csv{year}"),
+        (None, Format::Json) => format!("/v1/stats{year}"),
+        (None, Format::Csv) => {
+            return Err(CliError::Usage("--format csv needs --city".into()).into())
+        }
+    };
+    let text = fetch_text(&args.server, &path)?;
+    match args.format {
+        Format::Json => {
+            let value: Value = serde_json::from_str(&text)?;
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Csv => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn rebuild(data_dir: PathBuf, database_url: Option<&str>) -> anyhow::Result<()> {
+    let config = crate::config::ServerConfig::new(
+        "127.0.0.1:8080".parse()?,
+        data_dir,
+        database_url,
+        None,
+        None,
+    )?;
+    let mut conn = config.database.connect()?;
+    crate::storage::connection::run_migrations(&mut conn)?;
+    let report = crate::ledger::stats::rebuild(&mut conn)?;
+    println!(
+        "rebuilt {} statistics facts from {} log entries; the stored facts {}",
+        report.facts,
+        report.entries,
+        if report.changed {
+            "differed and were replaced"
+        } else {
+            "were equal"
+        }
+    );
+    Ok(())
+}
+
+/// Reads the baseline CSV completely, reporting every bad row by line, before sending.
+fn baseline_rows(text: &str) -> Result<Vec<Value>, Vec<String>> {
+    let mut lines = text.lines().enumerate();
+    let header: Vec<&str> = lines
+        .next()
+        .map(|(_, h)| h.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    if header != ["city", "year", "unu_key", "kg"] {
+        return Err(vec![format!(
+            "line 1: the header must be `city,year,unu_key,kg`, not `{}`",
+            header.join(",")
+        )]);
+    }
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
+    for (index, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
+        let line_no = index + 1;
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [city, year, unu_key, kg] = fields[..] else {
+            errors.push(format!(
+                "line {line_no}: expected 4 fields, found {}",
+                fields.len()
+            ));
+            continue;
+        };
+        let year: Option<u16> = year.parse().ok().filter(|y| (1950..=2200).contains(y));
+        let grams = kg
+            .parse::<f64>()
+            .ok()
+            .filter(|kg| kg.is_finite() && *kg >= 0.0)
+            .map(|kg| (kg * 1000.0).round() as u64);
+        match (year, grams, reference::unu_key(unu_key)) {
+            (None, _, _) => errors.push(format!(
+                "line {line_no}: year `{}` is not a year",
+                fields[1]
+            )),
+            (_, None, _) => errors.push(format!(
+                "line {line_no}: kg `{kg}` is not a non-negative number"
+            )),
+            (_, _, None) => errors.push(format!("line {line_no}: unknown UNU-KEY `{unu_key}`")),
+            (Some(year), Some(mass_g), Some(_)) => rows
+                .push(json!({"locode": city, "year": year, "unu_key": unu_key, "mass_g": mass_g})),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+fn import_baseline(args: &ClientArgs, file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let rows = baseline_rows(&text).map_err(|errors| CliError::Usage(errors.join("\n")))?;
+    let client = Client::new(args)?;
+    let actor = client.whoami()?;
+    let events = rows
+        .into_iter()
+        .map(|data| {
+            Draft::registry(Uuid::new_v4(), Kind::PomBaseline, actor, &now(), data)
+                .sign(&client.key)
+                .context("the event cannot be canonicalised")
+        })
+        .collect::<anyhow::Result<Vec<Value>>>()?;
+    let count = events.len();
+    let answers = client.post("/v1/events/batch?atomic=true", &Value::Array(events))?;
+    if let Some(problem) = answers
+        .as_array()
+        .and_then(|a| a.iter().find(|answer| answer.get("seq").is_none()))
+    {
+        return Err(CliError::Refused(super::client::describe(problem)).into());
+    }
+    println!("recorded {count} baseline rows");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::baseline_rows;
+
+    #[test]
+    fn bad_baseline_rows_are_reported_by_line() {
+        let errors = baseline_rows("city,year,unu_key,kg\nDEBER,2019,0306,12.5\nDEBER,19,0306,1\nDEBER,2019,9999,1\nDEBER,2019,0306,-1\nDEBER,2019\n")
+            .unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[0].starts_with("line 3: year"));
+        assert!(errors[1].starts_with("line 4: unknown UNU-KEY"));
+        assert!(errors[2].starts_with("line 5: kg"));
+        assert!(errors[3].starts_with("line 6: expected 4 fields"));
+        let rows = baseline_rows("city,year,unu_key,kg\nDEBER,2019,0306,12.5\n").unwrap();
+        assert_eq!(rows[0]["mass_g"], 12_500);
+        assert!(baseline_rows("town,year,unu_key,kg\n").is_err());
+    }
+}
