@@ -3,6 +3,8 @@
 
 mod assets;
 mod body;
+mod charts;
+mod dashboard;
 mod events;
 mod forms;
 mod labels;
@@ -84,6 +86,13 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/v1/actors", web::get().to(registry::actors))
             .route("/v1/actors/{id}", web::get().to(registry::actor))
             .route("/v1/cities", web::get().to(registry::cities))
+            .route("/cities", web::get().to(dashboard::cities))
+            .route("/cities.csv", web::get().to(dashboard::cities_csv))
+            .route("/cities/{locode}", web::get().to(dashboard::city))
+            .route(
+                "/cities/{locode}/{chart}",
+                web::get().to(dashboard::chart_csv),
+            )
             .route("/v1/stats", web::get().to(stats::all))
             .route("/v1/stats/{locode}", web::get().to(stats::city))
             .route("/v1/log/checkpoint", web::get().to(log::checkpoint))

@@ -5,6 +5,7 @@
 
 use super::{Ledger, LedgerError};
 use crate::domain::entry::parse_entry;
+use crate::domain::records::CityRecord;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::fold::StatsFold;
 use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS};
@@ -73,8 +74,8 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
 }
 
 impl Ledger {
-    /// The statistics of one city in `year`.
-    pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
+    /// A registered city and its facts of every year.
+    pub async fn city_facts(&self, locode: String) -> Result<(CityRecord, Facts), LedgerError> {
         let wanted = locode.clone();
         let (city, facts) = self
             .with_conn(move |conn| {
@@ -92,6 +93,12 @@ impl Ledger {
             what: "City",
             id: wanted,
         })?;
+        Ok((city, facts))
+    }
+
+    /// The statistics of one city in `year`.
+    pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
+        let (city, facts) = self.city_facts(locode).await?;
         Ok(city_statistics(&info(&city), year, &facts))
     }
 
@@ -121,7 +128,8 @@ impl Ledger {
     }
 }
 
-fn info(city: &crate::domain::records::CityRecord) -> CityInfo<'_> {
+/// A city as the KPI computation takes it (no population: no per-capita figures).
+pub fn info(city: &CityRecord) -> CityInfo<'_> {
     CityInfo {
         locode: &city.locode,
         name: &city.name,

@@ -3,6 +3,7 @@
 //! `name::postgres` in a fresh schema of `EWASTE_TEST_DATABASE_URL` (skipped when unset, a
 //! failure when `CI` is set).
 
+mod dashboard;
 mod db;
 mod support;
 

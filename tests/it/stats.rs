@@ -50,7 +50,7 @@ async fn product(env: &Env, serial: &str, unu_key: &str, weight_g: u64) -> uuid:
 /// | P6 phone 200 g | sold FRPAR 2025-02-01; collected DEBER 2025-04-01; exported to NG (A1181, R4) 2025-05-01 |
 ///
 /// plus an admin's historical baseline: 1,000 kg of phones sold in DEBER in 2022.
-async fn scenario(env: &Env) {
+pub(crate) async fn scenario(env: &Env) {
     let admin = env.actor(Role::Admin);
     env.ok(
         &admin,
