@@ -7,6 +7,7 @@ mod bench_audit;
 mod bench_labels;
 mod bench_pages;
 mod client;
+mod demo;
 mod import;
 mod label;
 mod load;
@@ -107,6 +108,9 @@ pub enum Command {
     /// Export, verify and prove the log; witness it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Fill a running ledger with a realistic, deterministic history (cities, actors, years
+    /// of products), signed by each actor's own key, through the public API.
+    Demo(demo::DemoArgs),
     /// City statistics (KPIs) as JSON or CSV; rebuild them from the log; import a historical
     /// sales baseline.
     Stats(stats::StatsArgs),
@@ -132,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Event(args) => record::event(*args),
         Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
+        Command::Demo(args) => demo::demo(args),
         Command::Stats(args) => stats::stats(args),
         Command::Bench(args) => bench::bench(args),
     }

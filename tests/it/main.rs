@@ -5,6 +5,7 @@
 
 mod dashboard;
 mod db;
+mod demo;
 mod support;
 
 mod audit;
