@@ -281,10 +281,13 @@ fn start_server(dir: &std::path::Path, database_url: Option<String>) -> anyhow::
         database_url,
         public_url: None,
         origin: None,
+        demo: false,
     };
     let config = args.config()?;
     std::thread::spawn(move || {
-        if let Err(error) = actix_web::rt::System::new().block_on(run_server(config, listener)) {
+        if let Err(error) =
+            actix_web::rt::System::new().block_on(run_server(config, listener, None))
+        {
             eprintln!("bench server failed: {error:#}");
         }
     });

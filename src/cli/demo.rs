@@ -26,6 +26,12 @@ const BATCH: usize = 5_000;
 pub struct DemoArgs {
     #[command(flatten)]
     pub client: ClientArgs,
+    #[command(flatten)]
+    pub settings: DemoSettings,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoSettings {
     /// The seed: the same seed gives the same history.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -37,6 +43,16 @@ pub struct DemoArgs {
     pub years: i32,
 }
 
+impl Default for DemoSettings {
+    fn default() -> DemoSettings {
+        DemoSettings {
+            seed: 2026,
+            units: 300,
+            years: 8,
+        }
+    }
+}
+
 /// What a demo run recorded.
 pub struct DemoReport {
     pub events: usize,
@@ -46,7 +62,7 @@ pub struct DemoReport {
 
 pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let client = Client::new(&args.client)?;
-    let report = run(&client, &args)?;
+    let report = run(&client, &args.settings)?;
     println!(
         "demo recorded {} events for {} products in {:.1} s ({:.0} events/s); open {}/cities",
         report.events,
@@ -59,7 +75,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// Plans and records the demo with `client` (an admin's key).
-pub fn run(client: &Client, args: &DemoArgs) -> anyhow::Result<DemoReport> {
+pub fn run(client: &Client, args: &DemoSettings) -> anyhow::Result<DemoReport> {
     let started = Instant::now();
     let plan = plan(&Settings {
         seed: args.seed,
@@ -77,7 +93,10 @@ pub fn run(client: &Client, args: &DemoArgs) -> anyhow::Result<DemoReport> {
 }
 
 fn event_id(seed: u64, what: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("ewaste-ledger demo {seed} {what}").as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("ewaste-ledger demo {seed} {what}").as_bytes(),
+    )
 }
 
 /// Posts `envelopes` in batches; answers each receipt in order, or fails on the first refusal.
@@ -106,15 +125,23 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
     let at = format_timestamp(plan.registry_at);
     let mut drafts = Vec::new();
     for city in &plan.cities {
-        drafts.push((Kind::CityRegistered, format!("city {}", city.locode), json!({
+        drafts.push((
+            Kind::CityRegistered,
+            format!("city {}", city.locode),
+            json!({
             "locode": city.locode, "name": city.name, "country": city.country,
-            "population": city.population, "population_year": 2024})));
+            "population": city.population, "population_year": 2024}),
+        ));
     }
     for actor in &plan.actors {
-        drafts.push((Kind::ActorRegistered, format!("actor {}", actor.id), json!({
+        drafts.push((
+            Kind::ActorRegistered,
+            format!("actor {}", actor.id),
+            json!({
             "actor": actor.id, "org": actor.org, "name": actor.name,
             "roles": actor.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-            "public_key": crate::keys::public_key_base64(&actor.key), "city": actor.city})));
+            "public_key": crate::keys::public_key_base64(&actor.key), "city": actor.city}),
+        ));
     }
     for (n, baseline) in plan.baselines.iter().enumerate() {
         drafts.push((Kind::PomBaseline, format!("baseline {n}"), baseline.clone()));
@@ -133,10 +160,19 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
 /// Every product's life, one round of events at a time.
 fn products(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
     let mut heads: HashMap<Uuid, Hash32> = HashMap::new();
-    let rounds = plan.products.iter().map(|p| p.steps.len()).max().unwrap_or(0);
+    let rounds = plan
+        .products
+        .iter()
+        .map(|p| p.steps.len())
+        .max()
+        .unwrap_or(0);
     let mut recorded = 0;
     for round in 0..rounds {
-        let due: Vec<_> = plan.products.iter().filter(|p| p.steps.len() > round).collect();
+        let due: Vec<_> = plan
+            .products
+            .iter()
+            .filter(|p| p.steps.len() > round)
+            .collect();
         let envelopes = due
             .par_iter()
             .map(|product| {
@@ -152,7 +188,9 @@ fn products(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
                 draft.city = Some(step.city.to_string());
                 draft.product = Some(product.id);
                 draft.prev = heads.get(&product.id).copied();
-                draft.sign(&actor.key).context("a demo event cannot be canonicalised")
+                draft
+                    .sign(&actor.key)
+                    .context("a demo event cannot be canonicalised")
             })
             .collect::<anyhow::Result<Vec<Value>>>()?;
         let receipts = post_all(client, &envelopes)?;

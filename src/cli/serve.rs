@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// The log's checkpoint origin (default: the public URL's host and path + `/log`).
     #[arg(long, env = "EWASTE_ORIGIN")]
     pub origin: Option<String>,
+    /// On a new ledger, record the demo history (`ewaste-ledger demo`) once the server listens.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl ServeArgs {
@@ -84,15 +87,52 @@ pub fn init(args: ServeArgs) -> anyhow::Result<()> {
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     let listener = std::net::TcpListener::bind(config.bind)?;
-    actix_web::rt::System::new().block_on(run_server(config, listener))
+    let demo = args.demo.then(|| config.data_dir.join("admin-key.pem"));
+    actix_web::rt::System::new().block_on(run_server(config, listener, demo))
 }
 
-/// Opens the ledger and serves HTTP on `listener` until the process is stopped.
+/// Records the demo through this server's own API once it answers, on a thread of its own.
+fn start_demo(url: String, admin_key: PathBuf) {
+    std::thread::spawn(move || {
+        let ready = (0..300).any(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            super::audit::fetch_text(&url, "/healthz").is_ok()
+        });
+        let outcome = ready
+            .then(|| crate::keys::read_pem(&admin_key))
+            .ok_or_else(|| anyhow::anyhow!("the server did not answer"))
+            .and_then(|key| {
+                let client = super::client::Client::with_key(&url, key?);
+                super::demo::run(&client, &super::demo::DemoSettings::default())
+            });
+        match outcome {
+            Ok(report) => eprintln!(
+                "  demo: recorded {} events for {} products in {:.1} s; see {url}/cities",
+                report.events, report.products, report.seconds
+            ),
+            Err(error) => eprintln!("  demo failed: {error:#}"),
+        }
+    });
+}
+
+/// Opens the ledger and serves HTTP on `listener` until the process is stopped. With
+/// `demo_admin_key`, a new ledger (only its genesis) is filled with the demo history.
 pub async fn run_server(
     config: ServerConfig,
     listener: std::net::TcpListener,
+    demo_admin_key: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let ledger = open(&config).await?;
+    if let Some(admin_key) = demo_admin_key {
+        let size = ledger.head().await?.size;
+        if size <= 1 {
+            start_demo(format!("http://{}", listener.local_addr()?), admin_key);
+        } else {
+            eprintln!(
+                "  --demo: the ledger already holds {size} entries; the demo only fills a new one"
+            );
+        }
+    }
     let state = AppState {
         ledger,
         public_url: config.public_url.clone(),

@@ -7,7 +7,13 @@ use crate::process::{agent, cli, database_url, start};
 use serde_json::Value;
 
 fn get(url: &str) -> Value {
-    agent().get(url).call().expect("GET").body_mut().read_json().expect("json")
+    agent()
+        .get(url)
+        .call()
+        .expect("GET")
+        .body_mut()
+        .read_json()
+        .expect("json")
 }
 
 db_test! {
