@@ -21,7 +21,10 @@ pub const PALETTE: [RGBColor; 6] = [
     RGBColor(95, 99, 104),
 ];
 
-const SIZE: (u32, u32) = (640, 360);
+/// Drawn at about a phone's width, so that the text stays readable when the chart is scaled
+/// to the screen.
+const SIZE: (u32, u32) = (480, 320);
+const FONT: (&str, u32) = ("sans-serif", 15);
 
 fn failed(error: impl std::fmt::Display) -> String {
     format!("the chart could not be drawn: {error}")
@@ -48,8 +51,8 @@ pub fn line_chart(y_label: &str, lines: &[Line]) -> Result<String, String> {
             * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(64)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
             .build_cartesian_2d(first..last, 0.0..top)
             .map_err(failed)?;
         chart
@@ -57,6 +60,8 @@ pub fn line_chart(y_label: &str, lines: &[Line]) -> Result<String, String> {
             .x_labels((last - first + 1).min(12) as usize)
             .x_label_formatter(&|year| year.to_string())
             .y_desc(y_label)
+            .label_style(FONT)
+            .axis_desc_style(FONT)
             .light_line_style(RGBColor(240, 240, 240))
             .draw()
             .map_err(failed)?;
@@ -73,6 +78,7 @@ pub fn line_chart(y_label: &str, lines: &[Line]) -> Result<String, String> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .label_font(FONT)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(218, 220, 224))
             .draw()
@@ -86,7 +92,7 @@ pub fn line_chart(y_label: &str, lines: &[Line]) -> Result<String, String> {
 pub fn bar_chart(x_label: &str, bars: &[(String, f64, Option<f64>)]) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let height = (60 + 34 * bars.len().max(1)) as u32;
+        let height = (60 + 38 * bars.len().max(1)) as u32;
         let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let top = bars
@@ -99,7 +105,7 @@ pub fn bar_chart(x_label: &str, bars: &[(String, f64, Option<f64>)]) -> Result<S
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(32)
-            .y_label_area_size(150)
+            .y_label_area_size(175)
             .build_cartesian_2d(0.0..top, 0..count)
             .map_err(failed)?;
         let names: Vec<String> = bars.iter().map(|(name, _, _)| name.clone()).collect();
@@ -113,6 +119,8 @@ pub fn bar_chart(x_label: &str, bars: &[(String, f64, Option<f64>)]) -> Result<S
                 names.get(at).cloned().unwrap_or_default()
             })
             .x_desc(x_label)
+            .label_style(FONT)
+            .axis_desc_style(FONT)
             .light_line_style(RGBColor(240, 240, 240))
             .draw()
             .map_err(failed)?;

@@ -129,6 +129,7 @@ fn chosen_year(query: &YearQuery, facts: &Facts) -> Result<i32, Problem> {
 fn charts(city: &CityRecord, facts: &Facts, year: i32) -> Result<(Value, Vec<Chart>), Problem> {
     let first = facts
         .keys()
+        .filter(|k| k.metric != Metric::PomBaseline)
         .map(|k| k.year)
         .min()
         .unwrap_or(year)

@@ -14,62 +14,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import {
+  cli, launchBrowser, PHONE, postgresSchema, SCREENSHOTS, SKIP_POSTGRES, startServer, watchErrors,
+} from "./support.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = process.env.EWASTE_BIN ?? join(ROOT, "target/debug/ewaste-ledger");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const PG_BASE = process.env.EWASTE_TEST_DATABASE_URL;
-const SCREENSHOTS = process.env.EWASTE_SCREENSHOTS;
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const GTIN = "09506000134352";
 const SERIALS = ["BT-1", "BT-2", "BT-3", "BT-4", "BT-5", "BT-6"];
-
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function cli(...args) {
-  return execFileSync(BIN, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-/** A fresh PostgreSQL schema, as the Rust tests make theirs. */
-function postgresSchema() {
-  const schema = `browser_${process.pid}_${Date.now()}`;
-  execFileSync("psql", [PG_BASE, "-qAtc", `CREATE SCHEMA ${schema}`]);
-  const separator = PG_BASE.includes("?") ? "&" : "?";
-  return {
-    url: `${PG_BASE}${separator}options=-csearch_path%3D${schema}`,
-    drop: () => execFileSync("psql", [PG_BASE, "-qAtc", `SET client_min_messages = warning; DROP SCHEMA ${schema} CASCADE`]),
-  };
-}
-
-async function startServer(dir, databaseUrl) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const args = ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", join(dir, "data"), "--public-url", url];
-  if (databaseUrl) args.push("--database-url", databaseUrl);
-  const child = spawn(BIN, args, { stdio: "ignore" });
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error(`serve did not become healthy at ${url}`);
-}
 
 /** Berlin, a manufacturer that also retails (its key made by `keygen`), six labelled phones. */
 function populate(dir, url) {
@@ -103,22 +56,15 @@ async function expectScans(page, status, count) {
 async function walkThrough(backend, databaseUrl) {
   const dir = mkdtempSync(join(tmpdir(), `ewaste-browser-${backend}-`));
   const server = await startServer(dir, databaseUrl);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
+  const browser = await launchBrowser();
   try {
     const { url } = server;
     const { admin, maker } = populate(dir, url);
     const station = await browser.newContext({ ...PHONE, baseURL: url });
     let page = await station.newPage();
     const errors = [];
-    page.on("pageerror", (error) => errors.push(error.message));
     // Failed requests while offline are expected; anything else logged as an error is not.
-    page.on("console", (message) => {
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(message.text());
-    });
+    watchErrors(page, errors);
 
     // Enrolment: the key is made in the browser; the page shows its public half.
     await page.goto("/scan");
@@ -170,7 +116,7 @@ async function walkThrough(backend, databaseUrl) {
     await new Promise((r) => setTimeout(r, 1100)); // so that a re-stamped event would show
     await station.setOffline(false);
     page = await station.newPage();
-    page.on("pageerror", (error) => errors.push(error.message));
+    watchErrors(page, errors);
     await page.goto("/scan");
     await expectScans(page, "accepted", 5);
     assert.equal(await page.locator('#results li[data-status="queued"]').count(), 0);
@@ -214,7 +160,7 @@ async function walkThrough(backend, databaseUrl) {
     // A second device imports the shop's key file and sells a phone from its passport.
     const shop = await browser.newContext({ ...PHONE, baseURL: url });
     const shopPage = await shop.newPage();
-    shopPage.on("pageerror", (error) => errors.push(error.message));
+    watchErrors(shopPage, errors);
     await shopPage.goto("/scan");
     await shopPage.locator("#import-key").setInputFiles(maker);
     await shopPage.locator("#station").waitFor();
@@ -253,10 +199,7 @@ async function walkThrough(backend, databaseUrl) {
 
 test("scan station and passport on SQLite", () => walkThrough("sqlite", null));
 
-// In CI PostgreSQL is never skipped, as in the Rust tests.
-const skipPostgres = !PG_BASE && !process.env.CI && "EWASTE_TEST_DATABASE_URL is not set";
-
-test("scan station and passport on PostgreSQL", { skip: skipPostgres }, async () => {
+test("scan station and passport on PostgreSQL", { skip: SKIP_POSTGRES }, async () => {
   const schema = postgresSchema();
   try {
     await walkThrough("postgres", schema.url);
