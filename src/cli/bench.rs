@@ -10,6 +10,7 @@
 use super::bench_audit;
 use super::bench_labels;
 use super::bench_pages;
+use super::bench_stats;
 use super::client::Client;
 use super::load;
 use super::serve::{run_server, ServeArgs};
@@ -66,6 +67,12 @@ pub struct BenchArgs {
     /// Labels rendered for (g), per format.
     #[arg(long, default_value_t = 5_000)]
     labels: usize,
+    /// Demo units per city and year of the small ledger of (i) (about 10,000 events).
+    #[arg(long, default_value_t = 78)]
+    stats_units_small: usize,
+    /// Demo units per city and year of the large ledger of (i) (about 1,000,000 events).
+    #[arg(long, default_value_t = 7_800)]
+    stats_units_large: usize,
 }
 
 /// The core issue's `batch_ratio` (batch ingest over the verify rate of the same run), before
@@ -94,6 +101,9 @@ struct Figures {
     label_svg_per_s: f64,
     label_png_per_s: f64,
     passport_ms: f64,
+    stats_small: bench_stats::StatsTimes,
+    stats_large: bench_stats::StatsTimes,
+    stats_ratio: f64,
     cores: usize,
     batch_events: usize,
     single_events: usize,
@@ -140,6 +150,16 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     let maker = Client::with_key(&server.url, setup.maker.clone());
     let passport_ms = bench_pages::passport_render_ms(&maker, setup.maker_id, 200)?;
+    let mut stats = Vec::new();
+    for (name, units) in [("small", args.stats_units_small), ("large", args.stats_units_large)] {
+        eprintln!("(i) the demo at {units} units per city and year into a fresh ledger ({name}), then GET /v1/stats…");
+        let dir = dir.path().join(format!("stats-{name}"));
+        let server = start_server(&dir, None)?;
+        let admin = dir.join("data/admin-key.pem");
+        stats.push(bench_stats::stats_times(&server.url, &admin, units, 200)?);
+    }
+    let stats_large = stats.pop().context("the large statistics run")?;
+    let stats_small = stats.pop().context("the small statistics run")?;
 
     let figures = Figures {
         verify_per_s,
@@ -159,6 +179,9 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         label_svg_per_s,
         label_png_per_s,
         passport_ms,
+        stats_ratio: stats_large.stats_ms / stats_small.stats_ms,
+        stats_small,
+        stats_large,
         cores,
         batch_events: args.batch_events,
         single_events: args.single_events,
@@ -218,6 +241,16 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
             "(h) passport_ms         {:>10.2}  ms per passport page, {} events, over HTTP",
             figures.passport_ms,
             bench_pages::PASSPORT_EVENTS
+        );
+        for run in [&figures.stats_small, &figures.stats_large] {
+            println!(
+                "(i) stats at {:>9} events: {:>7.2} ms per GET /v1/stats/DEBER; demo {:.0} events/s",
+                run.events, run.stats_ms, run.demo_events_per_s
+            );
+        }
+        println!(
+            "    stats_ratio {:>18.2}  goal <= 2 (large over small)",
+            figures.stats_ratio
         );
     }
     Ok(())

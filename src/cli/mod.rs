@@ -6,6 +6,7 @@ mod bench;
 mod bench_audit;
 mod bench_labels;
 mod bench_pages;
+mod bench_stats;
 mod client;
 mod demo;
 mod import;
