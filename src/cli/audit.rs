@@ -61,6 +61,10 @@ pub struct VerifyArgs {
     /// A witness whose cosignature must be on the log (repeatable; text or file).
     #[arg(long)]
     witness_key: Vec<String>,
+    /// Compare this server's statistics with those recomputed from the entries (default: the
+    /// --server being verified).
+    #[arg(long)]
+    statistics_from: Option<String>,
     /// A checkpoint note you already hold: the log must extend it.
     #[arg(long)]
     checkpoint: Option<PathBuf>,
@@ -207,6 +211,11 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     bar.0.finish_and_clear();
     match outcome {
         Ok(report) => {
+            let statistics = match args.statistics_from.as_ref().or(args.server.as_ref()) {
+                Some(server) => super::audit_stats::compare(server, &report)?,
+                None => "statistics not compared: give --statistics-from URL to compare a server's"
+                    .into(),
+            };
             println!(
                 "OK: {} entries, {} checkpoints, root {}",
                 report.size, report.checkpoints, report.root
@@ -214,6 +223,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             for (witness, size) in &report.witnessed {
                 println!("  witness {witness} cosigned the tree up to {size} entries");
             }
+            println!("  {statistics}");
             Ok(())
         }
         Err(AuditError::Failed(failure)) => {

@@ -151,7 +151,10 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let maker = Client::with_key(&server.url, setup.maker.clone());
     let passport_ms = bench_pages::passport_render_ms(&maker, setup.maker_id, 200)?;
     let mut stats = Vec::new();
-    for (name, units) in [("small", args.stats_units_small), ("large", args.stats_units_large)] {
+    for (name, units) in [
+        ("small", args.stats_units_small),
+        ("large", args.stats_units_large),
+    ] {
         eprintln!("(i) the demo at {units} units per city and year into a fresh ledger ({name}), then GET /v1/stats…");
         let dir = dir.path().join(format!("stats-{name}"));
         let server = start_server(&dir, None)?;

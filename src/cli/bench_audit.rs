@@ -144,5 +144,13 @@ fn build_synthetic_log(
     }
     let checkpoint = log.checkpoint_row(entries, frontier.root(), now)?;
     crate::storage::tree::write_checkpoint(&mut conn, &checkpoint)?;
+    // The synthetic entries hold no events: mark the (empty) statistics as current, so that
+    // opening the ledger does not try to rebuild them from entries that are not events.
+    crate::storage::stats::replace_all(
+        &mut conn,
+        &Default::default(),
+        crate::domain::stats::kpis::KPI_DEFINITIONS,
+        entries as i64,
+    )?;
     Ok(())
 }

@@ -18,7 +18,12 @@ pub struct StatsTimes {
 
 /// Fills a fresh ledger served at `url` (admin key `admin`) with the demo at `units` per
 /// city and year, then times `samples` statistics requests for Berlin's last full year.
-pub fn stats_times(url: &str, admin: &std::path::Path, units: usize, samples: usize) -> anyhow::Result<StatsTimes> {
+pub fn stats_times(
+    url: &str,
+    admin: &std::path::Path,
+    units: usize,
+    samples: usize,
+) -> anyhow::Result<StatsTimes> {
     let client = Client::with_key(url, crate::keys::read_pem(admin)?);
     let report = run(
         &client,

@@ -15,7 +15,7 @@ use crate::domain::merkle::Frontier;
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
-use crate::domain::stats::facts::{add_all, facts_of, ProductFacts};
+use crate::domain::stats::facts::{add_all, facts_of_change};
 use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
@@ -381,14 +381,8 @@ fn append_one(
             sig: &signed.signature_b64,
         },
     );
-    let facts = match &change {
-        Change::Product(after) => {
-            let before = state.products.get(&after.id).map(ProductFacts::of);
-            facts_of(event, before.as_ref(), Some(&ProductFacts::of(after)))
-        }
-        Change::LogOnly => facts_of(event, None, None),
-        Change::Actor(_) | Change::City(_) => Vec::new(),
-    };
+    let before = event.product.and_then(|id| state.products.get(&id));
+    let facts = facts_of_change(event, before, &change);
     add_all(&mut state.stat_facts, facts);
     match change {
         Change::Actor(actor) => state.put_actor(actor, seq),

@@ -8,7 +8,7 @@ use crate::domain::entry::parse_entry;
 use crate::domain::records::CityRecord;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::fold::StatsFold;
-use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS};
+use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS, SERIES_METRICS};
 use crate::storage::{append, read, stats, DbConnection, StorageError};
 use serde_json::{json, Value};
 
@@ -64,11 +64,13 @@ pub fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
 pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
     if stats::definitions(conn)?.as_deref() != Some(KPI_DEFINITIONS) {
         let report = rebuild(conn)?;
-        tracing::warn!(
-            entries = report.entries,
-            facts = report.facts,
-            "statistics rebuilt from the log"
-        );
+        if report.entries > 0 {
+            tracing::warn!(
+                entries = report.entries,
+                facts = report.facts,
+                "statistics rebuilt from the log (they were computed with other definitions, or never)"
+            );
+        }
     }
     Ok(())
 }
@@ -96,9 +98,27 @@ impl Ledger {
         Ok((city, facts))
     }
 
-    /// The statistics of one city in `year`.
+    /// The statistics of one city in `year`, from only the facts that year needs.
     pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
-        let (city, facts) = self.city_facts(locode).await?;
+        let wanted = locode.clone();
+        let (city, facts) = self
+            .with_conn(move |conn| {
+                let city = read::all_cities(conn)?
+                    .into_iter()
+                    .find(|c| c.locode == locode);
+                let facts = match &city {
+                    Some(city) => {
+                        stats::city_facts_for_year(conn, &city.locode, year, &SERIES_METRICS)?
+                    }
+                    None => Facts::new(),
+                };
+                Ok((city, facts))
+            })
+            .await?;
+        let city = city.ok_or(LedgerError::NotFound {
+            what: "City",
+            id: wanted,
+        })?;
         Ok(city_statistics(&info(&city), year, &facts))
     }
 

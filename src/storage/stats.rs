@@ -111,6 +111,33 @@ pub fn city_facts(conn: &mut DbConnection, locode: &str) -> Result<Facts, Storag
         .collect()
 }
 
+/// What the KPIs of `year` need of one city: every fact of the year, and the earlier years of
+/// `series` metrics. Two indexed queries whose size does not grow with the log.
+pub fn city_facts_for_year(
+    conn: &mut DbConnection,
+    locode: &str,
+    year: i32,
+    series: &[Metric],
+) -> Result<Facts, StorageError> {
+    let mut rows = stat_facts::table
+        .filter(stat_facts::locode.eq(locode).and(stat_facts::year.eq(year)))
+        .select(FactRow::as_select())
+        .load(conn)?;
+    let series: Vec<&str> = series.iter().map(|m| m.as_str()).collect();
+    rows.extend(
+        stat_facts::table
+            .filter(
+                stat_facts::locode
+                    .eq(locode)
+                    .and(stat_facts::metric.eq_any(series))
+                    .and(stat_facts::year.lt(year)),
+            )
+            .select(FactRow::as_select())
+            .load(conn)?,
+    );
+    rows.into_iter().map(FactRow::into_fact).collect()
+}
+
 /// Every stored fact.
 pub fn all_facts(conn: &mut DbConnection) -> Result<Facts, StorageError> {
     stat_facts::table

@@ -91,4 +91,29 @@ db_test! {
         assert_eq!(out.status.code(), Some(5), "{}", text(&out));
         assert!(text(&out).contains("not an extension of the trusted checkpoint"), "{}", text(&out));
     }
+
+    /// The audit recomputes the statistics from the entries and compares them with the
+    /// server's; a doctored statistics table fails it, naming the city and year.
+    async fn doctored_statistics_fail_the_audit(db: TestDb) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = start(&dir.path().join("data"), &database_url(&db.target));
+        setup(&server);
+        let admin = dir.path().join("data/admin-key.pem");
+        let csv = dir.path().join("baseline.csv");
+        std::fs::write(&csv, "city,year,unu_key,kg\nDEBER,2019,0306,1500\nDEBER,2020,0108,900\n").expect("csv");
+        let out = cli(&["stats", "import-baseline", "--server", &server.url, "--key", admin.to_str().expect("utf-8"), csv.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{}", text(&out));
+        let log_key = agent().get(&format!("{}/v1/log/key", server.url)).call().expect("key")
+            .body_mut().read_to_string().expect("text");
+        let verify = || cli(&["audit", "verify", "--server", &server.url, "--log-key", log_key.trim()]);
+        let out = verify();
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("statistics: 2 city-years on the server equal those recomputed from the entries"), "{}", text(&out));
+
+        let mut conn = tamper::connect(&db.target);
+        tamper::inflate_statistics(&mut conn, 5_000);
+        let out = verify();
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        assert!(text(&out).contains("the server's statistics for DEBER in 2019 differ from those recomputed from the entries"), "{}", text(&out));
+    }
 }

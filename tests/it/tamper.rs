@@ -33,6 +33,15 @@ pub fn set_bytes(conn: &mut DbConnection, seq: i64, bytes: Vec<u8>) {
         .expect("update entry");
 }
 
+/// Adds `grams` to every stored statistics fact.
+pub fn inflate_statistics(conn: &mut DbConnection, grams: i64) {
+    use ewaste_ledger::storage::schema::stat_facts;
+    diesel::update(stat_facts::table)
+        .set(stat_facts::mass_g.eq(stat_facts::mass_g + grams))
+        .execute(conn)
+        .expect("update statistics");
+}
+
 pub fn delete_entry(conn: &mut DbConnection, seq: i64) {
     diesel::delete(entries::table.find(seq))
         .execute(conn)

@@ -17,7 +17,10 @@ CREATE TABLE stat_facts (
     mass_g BIGINT NOT NULL,
     units BIGINT NOT NULL
 );
-CREATE INDEX stat_facts_by_city ON stat_facts (locode);
+-- One year of a city, and the series that the year's model and stock need (sales and
+-- collections of the years before): a city's statistics read O(keys × metrics) rows.
+CREATE INDEX stat_facts_by_city_year ON stat_facts (locode, year);
+CREATE INDEX stat_facts_by_city_metric ON stat_facts (locode, metric, year);
 
 -- Which definitions the stored facts were computed with. No row (a database from before the
 -- statistics) or another version: the server rebuilds the facts from the log at start.

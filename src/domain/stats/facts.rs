@@ -214,6 +214,25 @@ pub fn facts_of(
     }
 }
 
+/// The facts of an event the rules accepted with `change`; `before` is the product as it was
+/// (the writer and the auditor both call this, with the same rules' outcome).
+pub fn facts_of_change(
+    event: &Event,
+    before: Option<&ProductRecord>,
+    change: &crate::domain::rules::Change,
+) -> Vec<(FactKey, Amount)> {
+    use crate::domain::rules::Change;
+    match change {
+        Change::Product(after) => facts_of(
+            event,
+            before.map(ProductFacts::of).as_ref(),
+            Some(&ProductFacts::of(after)),
+        ),
+        Change::LogOnly => facts_of(event, None, None),
+        Change::Actor(_) | Change::City(_) => Vec::new(),
+    }
+}
+
 /// Adds `facts` to `totals`.
 pub fn add_all(totals: &mut Facts, facts: impl IntoIterator<Item = (FactKey, Amount)>) {
     for (key, amount) in facts {

@@ -16,6 +16,10 @@ pub const EU_COLLECTION_TARGET_PCT: f64 = 65.0;
 /// ITU Global E-waste Monitor target for the documented recycling rate, percent.
 pub const ITU_RECYCLING_TARGET_PCT: f64 = 30.0;
 
+/// The metrics whose earlier years a year's KPIs need (the model, the collection rate's
+/// denominator, the in-use stock); of every other metric only the year itself counts.
+pub const SERIES_METRICS: [Metric; 3] = [Metric::Pom, Metric::PomBaseline, Metric::Collected];
+
 /// KPIs from events, and KPIs from the sales-lifespan model.
 pub const MODELLED: &[&str] = &[
     "weee_generated_modelled_kg",
@@ -307,7 +311,8 @@ fn lifespan(months: &BTreeMap<i64, i64>) -> (Option<f64>, Option<f64>, i64) {
 
 fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
-    (value * scale).round() / scale
+    // Adding 0.0 turns a rounded −0.0 into 0.0.
+    (value * scale).round() / scale + 0.0
 }
 
 /// A city as the statistics need it.
@@ -324,8 +329,10 @@ pub fn city_statistics<'a>(
     n: i32,
     facts: impl IntoIterator<Item = (&'a FactKey, &'a Amount)>,
 ) -> Value {
+    // Later years never count, and a UNU-KEY without facts up to n is not shown, whichever
+    // facts the caller loaded.
     let mut by_key: BTreeMap<&str, Vec<(&FactKey, &Amount)>> = BTreeMap::new();
-    for (key, amount) in facts {
+    for (key, amount) in facts.into_iter().filter(|(key, _)| key.year <= n) {
         by_key
             .entry(key.unu_key.as_str())
             .or_default()

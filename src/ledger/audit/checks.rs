@@ -12,6 +12,7 @@ use crate::domain::hash::Hash32;
 use crate::domain::merkle::{self, Frontier};
 use crate::domain::note::SignedNote;
 use crate::domain::rules::{decide, Clock, LedgerView};
+use crate::domain::stats::facts::{add_all, facts_of_change, Facts};
 use crate::storage::StorageError;
 use std::collections::BTreeMap;
 
@@ -27,6 +28,8 @@ pub(super) struct Auditor<'a> {
     trusted: Option<Checkpoint>,
     witnessed: BTreeMap<String, u64>,
     keys: KeyCache,
+    /// The statistics' facts, recomputed as the entries are replayed.
+    statistics: Facts,
 }
 
 pub(super) fn fail(seq: Option<u64>, line: u64, what: impl Into<String>) -> AuditFailure {
@@ -73,6 +76,7 @@ impl<'a> Auditor<'a> {
             trusted,
             witnessed: BTreeMap::new(),
             keys: KeyCache::default(),
+            statistics: Facts::new(),
         }
     }
 
@@ -221,6 +225,11 @@ impl<'a> Auditor<'a> {
                 parsed: index,
             });
         }
+        let before = event.product.and_then(|id| self.replay.product(&id));
+        add_all(
+            &mut self.statistics,
+            facts_of_change(event, before, &change),
+        );
         self.replay.apply(change, entry.seq, entry.leaf_hash);
         self.frontier.push(entry.leaf_hash, |_, _| {});
         self.last_leaf = entry.leaf_hash;
@@ -383,6 +392,8 @@ impl<'a> Auditor<'a> {
             checkpoints: self.checkpoints,
             witnessed: self.witnessed,
             spilled: self.replay.spilled(),
+            cities: self.replay.cities(),
+            statistics: self.statistics,
         })
     }
 }

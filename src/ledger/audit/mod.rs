@@ -71,6 +71,10 @@ pub struct AuditReport {
     pub witnessed: BTreeMap<String, u64>,
     /// Whether the replay state outgrew memory and was spilled to disk.
     pub spilled: bool,
+    /// The registered cities and the statistics' facts, recomputed from the entries, to
+    /// compare with the server's statistics.
+    pub cities: Vec<crate::domain::records::CityRecord>,
+    pub statistics: crate::domain::stats::facts::Facts,
 }
 
 /// The first thing that does not hold.

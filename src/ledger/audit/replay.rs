@@ -51,6 +51,13 @@ impl LedgerView for Replay {
 
 impl Replay {
     /// `budget`: how many products (and event ids) to hold in memory before spilling.
+    /// Every city registered so far.
+    pub fn cities(&self) -> Vec<CityRecord> {
+        let mut cities: Vec<CityRecord> = self.cities.values().cloned().collect();
+        cities.sort_by(|a, b| a.locode.cmp(&b.locode));
+        cities
+    }
+
     pub fn new(budget: usize, scratch_dir: Option<PathBuf>) -> Replay {
         Replay {
             size: 0,
