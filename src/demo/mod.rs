@@ -3,5 +3,7 @@
 //! pure ([`plan`]); the CLI signs each event with its actor's own key and records it through
 //! the public API (`cli/demo.rs`).
 
+pub mod categories;
+pub mod life;
 pub mod plan;
 pub mod rng;

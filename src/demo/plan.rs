@@ -3,13 +3,15 @@
 //! lifespans) and plausible shares of repair, resale, collection, preparation for re-use,
 //! recycling with material fractions, disposal and export. Pure: submitting it is the CLI's job.
 
+use super::categories::CATEGORIES;
+use super::life::{day, end_of_life, CityActors, Life};
 use super::rng::Rng;
 use crate::domain::gtin::{check_digit, Gtin14};
 use crate::domain::identifiers::product_id;
 use crate::domain::kinds::{Kind, Role};
 use crate::domain::reference;
 use crate::domain::serial::Serial;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -24,102 +26,6 @@ const CITIES: [(&str, &str, &str); 4] = [
     ("NLAMS", "Amsterdam (demo)", "NL"),
     ("KENBO", "Nairobi (demo)", "KE"),
     ("INBLR", "Bengaluru (demo)", "IN"),
-];
-
-/// A demo category: UNU-KEY, share of units sold, hazards, and its material fractions as
-/// shares of the unit's mass.
-struct Category {
-    unu_key: &'static str,
-    share: f64,
-    hazards: &'static [(&'static str, f64)],
-    fractions: &'static [(&'static str, f64)],
-}
-
-const CATEGORIES: [Category; 8] = [
-    Category {
-        unu_key: "0306",
-        share: 0.30,
-        hazards: &[("battery:li-ion", 0.22)],
-        fractions: &[
-            ("plastics", 0.35),
-            ("glass", 0.15),
-            ("copper", 0.08),
-            ("aluminium", 0.08),
-            ("printed circuit boards", 0.10),
-        ],
-    },
-    Category {
-        unu_key: "0303",
-        share: 0.14,
-        hazards: &[("battery:li-ion", 0.12), ("lcd", 0.10)],
-        fractions: &[
-            ("plastics", 0.30),
-            ("aluminium", 0.15),
-            ("ferrous metals", 0.10),
-            ("copper", 0.05),
-            ("printed circuit boards", 0.08),
-        ],
-    },
-    Category {
-        unu_key: "0108",
-        share: 0.06,
-        hazards: &[("refrigerant:r600a", 0.002)],
-        fractions: &[
-            ("ferrous metals", 0.55),
-            ("plastics", 0.20),
-            ("copper", 0.04),
-            ("aluminium", 0.03),
-        ],
-    },
-    Category {
-        unu_key: "0104",
-        share: 0.07,
-        hazards: &[],
-        fractions: &[
-            ("ferrous metals", 0.50),
-            ("concrete", 0.25),
-            ("plastics", 0.12),
-            ("copper", 0.03),
-        ],
-    },
-    Category {
-        unu_key: "0408",
-        share: 0.10,
-        hazards: &[("lcd", 0.15)],
-        fractions: &[
-            ("plastics", 0.35),
-            ("ferrous metals", 0.20),
-            ("glass", 0.12),
-            ("printed circuit boards", 0.06),
-        ],
-    },
-    Category {
-        unu_key: "0202",
-        share: 0.15,
-        hazards: &[],
-        fractions: &[
-            ("plastics", 0.45),
-            ("ferrous metals", 0.25),
-            ("copper", 0.08),
-        ],
-    },
-    Category {
-        unu_key: "0505",
-        share: 0.12,
-        hazards: &[],
-        fractions: &[("plastics", 0.40), ("aluminium", 0.25), ("glass", 0.15)],
-    },
-    Category {
-        unu_key: "0702",
-        share: 0.06,
-        hazards: &[],
-        fractions: &[
-            ("plastics", 0.45),
-            ("ferrous metals", 0.15),
-            ("printed circuit boards", 0.15),
-            ("copper", 0.05),
-        ],
-    },
 ];
 
 /// What the demo plans.
@@ -180,14 +86,6 @@ impl Plan {
     }
 }
 
-/// The actors of one city, by role.
-struct CityActors {
-    retailer: usize,
-    repairer: usize,
-    collector: usize,
-    recycler: usize,
-}
-
 fn actor(seed: u64, org: &str, name: &str, roles: &[Role], city: &'static str) -> DemoActor {
     let label = format!("{seed}/{org}/{name}");
     let digest = crate::domain::hash::Hash32::sha256(label.as_bytes());
@@ -206,145 +104,6 @@ fn gtin_for(index: usize) -> Gtin14 {
     let body = format!("09506000{:05}", 13_000 + index);
     let digit = check_digit(&body).unwrap_or(0);
     Gtin14::parse(&format!("{body}{digit}")).expect("a valid demo GTIN")
-}
-
-fn day(at: DateTime<Utc>, days: f64) -> DateTime<Utc> {
-    at + Duration::seconds((days * 86_400.0) as i64)
-}
-
-/// A product's planned events; nothing is planned at or after `until`, nor after a step that
-/// could not be (a life is cut short, never given a gap).
-struct Life {
-    city: &'static str,
-    until: DateTime<Utc>,
-    steps: Vec<Step>,
-}
-
-impl Life {
-    /// Plans a step; refused (and the life cut there) at or after `until` or out of order.
-    fn push(&mut self, kind: Kind, actor: usize, at: DateTime<Utc>, data: Value) -> bool {
-        let in_order = self.steps.last().is_none_or(|last| last.at <= at);
-        if at >= self.until || !in_order {
-            self.until = DateTime::<Utc>::MIN_UTC;
-            return false;
-        }
-        self.steps.push(Step {
-            kind,
-            actor,
-            city: self.city,
-            at,
-            data,
-        });
-        true
-    }
-}
-
-/// Collection at `end` and what follows: preparation for re-use, export, disposal, or
-/// depollution and recycling with the category's fractions.
-fn end_of_life(
-    rng: &mut Rng,
-    life: &mut Life,
-    local: &CityActors,
-    actors: &[DemoActor],
-    category: &Category,
-    weight_g: u64,
-    end: DateTime<Utc>,
-) {
-    let channel = *rng.pick(&[
-        "municipal",
-        "municipal",
-        "municipal",
-        "retail_take_back",
-        "producer_take_back",
-    ]);
-    let measured = rng
-        .chance(0.5)
-        .then(|| ((weight_g as f64) * (0.95 + 0.1 * rng.unit())).round() as u64);
-    let mass = measured.unwrap_or(weight_g);
-    let mut data = json!({"channel": channel});
-    if let Some(measured) = measured {
-        data["weight_g"] = json!(measured);
-    }
-    if !life.push(Kind::Collected, local.collector, end, data) {
-        return;
-    }
-    let next = |days: f64| day(end, days);
-    let fate = rng.unit();
-    if fate < 0.07 {
-        life.push(
-            Kind::HandedOver,
-            local.collector,
-            next(5.0),
-            json!({"to": actors[local.repairer].id}),
-        );
-        life.push(
-            Kind::PreparedForReuse,
-            local.repairer,
-            next(30.0),
-            json!({"grade": *rng.pick(&["A", "B", "C"])}),
-        );
-        if rng.chance(0.8) {
-            life.push(Kind::Resold, local.repairer, next(90.0), json!({}));
-        }
-    } else if fate < 0.11 {
-        let notification = format!(
-            "{}-{}-{:04}",
-            &life.city[..2],
-            chrono::Datelike::year(&end),
-            rng.below(1, 9999)
-        );
-        life.push(
-            Kind::Exported,
-            local.collector,
-            next(20.0),
-            json!({
-            "country": *rng.pick(&["GH", "NG", "PK"]), "basel_entry": "A1181",
-            "notification": notification, "operation": "R4"}),
-        );
-    } else if fate < 0.14 {
-        life.push(
-            Kind::Disposed,
-            local.collector,
-            next(15.0),
-            json!({"operation": *rng.pick(&["D1", "D10"])}),
-        );
-    } else {
-        life.push(
-            Kind::HandedOver,
-            local.collector,
-            next(3.0),
-            json!({"to": actors[local.recycler].id}),
-        );
-        let mut removed = 0;
-        if !category.hazards.is_empty() {
-            let components: Vec<Value> = category
-                .hazards
-                .iter()
-                .map(|(component, share)| {
-                    let grams = ((mass as f64) * share).round().max(1.0) as u64;
-                    removed += grams;
-                    json!({"component": component, "mass_g": grams})
-                })
-                .collect();
-            life.push(
-                Kind::Depolluted,
-                local.recycler,
-                next(15.0),
-                json!({"components": components}),
-            );
-        }
-        let left = mass.saturating_sub(removed) as f64;
-        let fractions: Vec<Value> = category.fractions.iter().map(|(material, share)| {
-            json!({"material": material, "mass_g": (left * share * (0.9 + 0.1 * rng.unit())).floor() as u64})
-        }).collect();
-        let operation = if rng.chance(0.05) { "R1" } else { "R4" };
-        life.push(
-            Kind::Recycled,
-            local.recycler,
-            next(45.0),
-            json!({"operation": operation, "fractions": fractions}),
-        );
-    }
 }
 
 /// Plans the whole demo from `settings`.

@@ -4,6 +4,7 @@
 mod assets;
 mod body;
 mod charts;
+mod city_charts;
 mod dashboard;
 mod events;
 mod forms;
