@@ -5,6 +5,7 @@
 use super::city_charts::{cell, city_charts, comparison, Chart, SERIES_YEARS};
 use super::pages::html;
 use super::problem::Problem;
+use super::stats::YearQuery;
 use super::AppState;
 use crate::domain::identifiers::Locode;
 use crate::domain::stats::facts::{Facts, Metric};
@@ -12,14 +13,7 @@ use crate::domain::stats::kpis::{EU_COLLECTION_TARGET_PCT, ITU_RECYCLING_TARGET_
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::Datelike;
-use serde::Deserialize;
 use serde_json::Value;
-
-#[derive(Deserialize)]
-pub struct YearQuery {
-    year: Option<i32>,
-}
 
 /// A headline figure.
 pub struct Tile {
@@ -78,17 +72,7 @@ fn chosen_year(query: &YearQuery, facts: &Facts) -> Result<i32, Problem> {
         .filter(|k| k.metric != Metric::PomBaseline)
         .map(|k| k.year)
         .max();
-    let year = query
-        .year
-        .or(latest)
-        .unwrap_or_else(|| chrono::Utc::now().year());
-    if !(1950..=2200).contains(&year) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`year` must be between 1950 and 2200, not {year}."),
-        ));
-    }
-    Ok(year)
+    query.or(latest)
 }
 
 fn tiles(total: &Value) -> Vec<Tile> {

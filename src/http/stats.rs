@@ -9,21 +9,27 @@ use actix_web::{web, HttpResponse};
 use chrono::Datelike;
 use serde::Deserialize;
 
+/// `?year=`, shared by the statistics API and the dashboards.
 #[derive(Deserialize)]
 pub struct YearQuery {
-    year: Option<i32>,
+    pub year: Option<i32>,
 }
 
-/// The year asked for, by default the current one (UTC).
-fn year(query: &YearQuery) -> Result<i32, Problem> {
-    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
-    if !(1950..=2200).contains(&year) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`year` must be between 1950 and 2200, not {year}."),
-        ));
+impl YearQuery {
+    /// The year asked for, else `default` (the current UTC year when there is none), checked.
+    pub fn or(&self, default: Option<i32>) -> Result<i32, Problem> {
+        let year = self
+            .year
+            .or(default)
+            .unwrap_or_else(|| chrono::Utc::now().year());
+        if !(1950..=2200).contains(&year) {
+            return Err(Problem::bad_request(
+                "invalid-query",
+                format!("`year` must be between 1950 and 2200, not {year}."),
+            ));
+        }
+        Ok(year)
     }
-    Ok(year)
 }
 
 /// `GET /v1/stats/{locode}` and `GET /v1/stats/{locode}.csv`.
@@ -44,7 +50,7 @@ pub async fn city(
     })?;
     let stats = state
         .ledger
-        .city_statistics(locode.as_str().to_string(), year(&query)?)
+        .city_statistics(locode.as_str().to_string(), query.or(None)?)
         .await?;
     Ok(if csv {
         HttpResponse::Ok()
@@ -60,5 +66,5 @@ pub async fn all(
     state: web::Data<AppState>,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, Problem> {
-    Ok(HttpResponse::Ok().json(state.ledger.all_statistics(year(&query)?).await?))
+    Ok(HttpResponse::Ok().json(state.ledger.all_statistics(query.or(None)?).await?))
 }
