@@ -273,19 +273,28 @@ db_test! {
         close(&total["disposed_kg"], 42.0, 1e-9);
         close(&total["disposed_share_pct"], 98.57, 1e-9);
         assert_eq!(total["disposed_kg_by_operation"], json!({"D1": 42.0}));
+        assert_eq!(total["disposed_units"], 1);
         close(&total["exported_kg"], 0.2, 1e-9);
+        assert_eq!(total["exported_units"], 1);
+        close(&total["exported_share_pct"], 0.47, 1e-9);
         assert_eq!(total["exported_kg_by_destination"], json!({"NG/A1181": 0.2}));
         // Depollution: 40 g of batteries per 0.04261 t collected = 0.939 kg per tonne.
         assert_eq!(total["depolluted_kg_by_component"], json!({"battery:li-ion": 0.04}));
         close(&total["depolluted_kg_per_tonne_collected"], 0.939, 1e-9);
-        // Recovery = (recycled 210 + prepared 200) / 42,610 = 0.96 %.
+        // Recovery = (recycled 210 + prepared 200) / 42,610 = 0.96 %; no energy recovery (R1),
+        // so re-use and recycling is the same 0.96 %.
         close(&total["recovery_rate_pct"], 0.96, 1e-9);
+        close(&total["reuse_recycling_rate_pct"], 0.96, 1e-9);
         // In-use stock: sold here P1–P5 (80.6 kg, 5 units) − collected here (42.61 kg, 4 units).
         close(&total["in_use_stock_kg"], 37.99, 1e-9);
         assert_eq!(total["in_use_stock_units"], 1);
         // Per capita, Berlin's 3,755,251 inhabitants.
         close(&total["collected_kg_per_capita"], 42.61 / 3_755_251.0, 1e-6);
         close(&total["pom_kg_per_capita"], 40.0 / 3_755_251.0, 1e-6);
+        for (kpi, kg) in [("weee_generated_modelled_kg", 120.624), ("recycled_kg", 0.21), ("prepared_for_reuse_kg", 0.2),
+                          ("reused_kg", 0.2), ("disposed_kg", 42.0), ("exported_kg", 0.2)] {
+            close(&total[format!("{kpi}_per_capita")], kg / 3_755_251.0, 1e-6);
+        }
         // Targets: 65 % collection and 30 % recycling, both missed.
         assert_eq!(total["targets"]["eu_collection_rate_pct"]["met"], false);
         assert_eq!(total["targets"]["recycling_rate_pct"]["met"], false);
