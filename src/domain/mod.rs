@@ -6,6 +6,8 @@ pub mod checkpoint;
 pub mod data;
 pub mod draft;
 pub mod entry;
+pub mod epcis;
+pub mod epcis_query;
 pub mod event;
 pub mod export;
 pub mod gtin;

@@ -6,6 +6,7 @@ mod body;
 mod charts;
 mod city_charts;
 mod dashboard;
+mod epcis;
 mod events;
 mod forms;
 mod labels;
@@ -94,6 +95,13 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 "/cities/{locode}/{chart}",
                 web::get().to(dashboard::chart_csv),
             )
+            .route(
+                "/epcis/context.jsonld",
+                web::get().to(epcis::context_document),
+            )
+            .route("/epcis/events", web::get().to(epcis::events))
+            .route("/epcis/events/{id}", web::get().to(epcis::event))
+            .route("/epcis/epcs/{epc}/events", web::get().to(epcis::epc_events))
             .route("/v1/stats", web::get().to(stats::all))
             .route("/v1/stats/{locode}", web::get().to(stats::city))
             .route("/v1/log/checkpoint", web::get().to(log::checkpoint))

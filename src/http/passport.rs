@@ -93,6 +93,14 @@ async fn resolve(
     request: &HttpRequest,
     path: &str,
 ) -> Result<HttpResponse, Problem> {
+    // GS1 Digital Link: `?linkType=gs1:epcis` asks for the product's EPCIS events.
+    let link_type =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
+            .ok()
+            .and_then(|q| q.get("linkType").cloned());
+    if link_type.as_deref() == Some("gs1:epcis") {
+        return super::epcis::product_document(state, path).await;
+    }
     let json = wants_json(request);
     let id = match ProductRef::parse(path) {
         Ok(product) => product.product_id(),

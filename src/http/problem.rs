@@ -19,6 +19,8 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub members: Map<String, Value>,
+    /// A `type` another standard prescribes (EPCIS exceptions), instead of our URN.
+    pub foreign_type: Option<&'static str>,
 }
 
 impl Problem {
@@ -34,16 +36,18 @@ impl Problem {
             title,
             detail: detail.into(),
             members: Map::new(),
+            foreign_type: None,
         }
     }
 
     /// The JSON body.
     pub fn body(&self) -> Value {
         let mut body = self.members.clone();
-        body.insert(
-            "type".into(),
-            json!(format!("{PROBLEM_TYPE_PREFIX}{}", self.code)),
-        );
+        let kind = match self.foreign_type {
+            Some(foreign) => foreign.to_string(),
+            None => format!("{PROBLEM_TYPE_PREFIX}{}", self.code),
+        };
+        body.insert("type".into(), json!(kind));
         body.insert("title".into(), json!(self.title));
         body.insert("status".into(), json!(self.status.as_u16()));
         body.insert("detail".into(), json!(self.detail));

@@ -97,6 +97,20 @@ impl Ledger {
             .collect()
     }
 
+    /// The entry holding the event with this id.
+    pub async fn logged_event(&self, id: Uuid) -> Result<LoggedEvent, LedgerError> {
+        let row = self
+            .with_conn(move |c| read::entry_by_event_id(c, &id))
+            .await?;
+        LoggedEvent::from_row(found(row, "Event", id)?).map_err(LedgerError::from)
+    }
+
+    /// The products with these ids (unknown ids are left out).
+    pub async fn products(&self, ids: Vec<String>) -> Result<Vec<ProductRecord>, LedgerError> {
+        self.with_conn(move |c| crate::storage::append::products_by_id(c, &ids))
+            .await
+    }
+
     /// The log's size and head.
     pub async fn head(&self) -> Result<LogHead, LedgerError> {
         self.with_conn(crate::storage::append::read_head).await

@@ -6,6 +6,7 @@
 mod dashboard;
 mod db;
 mod demo;
+mod epcis;
 mod support;
 
 mod audit;

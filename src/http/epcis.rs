@@ -1,0 +1,263 @@
+//! The EPCIS 2.0 query interface (a subset of the REST binding; docs/epcis.md):
+//! `GET /epcis/events` with the SimpleEventQuery parameters of `domain::epcis_query` and
+//! `nextPageToken` paging, `GET /epcis/events/{eventID}`, `GET /epcis/epcs/{epc}/events`,
+//! and our JSON-LD context at `GET /epcis/context.jsonld`. Answers are `EPCISQueryDocument`s;
+//! errors are problems typed as the binding's exceptions.
+
+use super::problem::Problem;
+use super::views::product_uri;
+use super::AppState;
+use crate::domain::epcis::{context, epcis_event, query_document, EntryView, Links};
+use crate::domain::epcis_query::{EventQuery, QueryParameterError};
+use crate::domain::event::format_timestamp;
+use crate::domain::identifiers::ProductRef;
+use crate::ledger::read::LoggedEvent;
+use crate::ledger::LedgerError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Entries read per page of the log while filtering.
+const SCAN_PAGE: i64 = 2_000;
+/// Entries one request reads at most; a sparse query answers a short page and a token.
+const SCAN_LIMIT: i64 = 50_000;
+
+/// A problem typed as the binding's exception (`epcisException:…`).
+pub fn exception(
+    status: StatusCode,
+    exception: &'static str,
+    detail: impl Into<String>,
+) -> Problem {
+    let mut problem = Problem::new(status, exception, "EPCIS exception", detail);
+    problem.foreign_type = Some(match exception {
+        "QueryParameterException" => "epcisException:QueryParameterException",
+        "NoSuchResourceException" => "epcisException:NoSuchResourceException",
+        "ValidationException" => "epcisException:ValidationException",
+        _ => "epcisException:ImplementationException",
+    });
+    problem
+}
+
+fn parameter_error(error: QueryParameterError) -> Problem {
+    let mut problem = exception(
+        StatusCode::BAD_REQUEST,
+        "QueryParameterException",
+        error.to_string(),
+    );
+    problem
+        .members
+        .insert("parameter".into(), Value::String(error.parameter));
+    problem
+}
+
+fn no_such(detail: String) -> Problem {
+    exception(StatusCode::NOT_FOUND, "NoSuchResourceException", detail)
+}
+
+/// Maps logged events to EPCIS, with each product's label URI looked up once.
+pub async fn mapped(state: &AppState, entries: &[LoggedEvent]) -> Result<Vec<Value>, Problem> {
+    let mut ids: Vec<String> = entries
+        .iter()
+        .filter_map(|e| {
+            e.event
+                .get("product")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let uris: HashMap<String, String> = state
+        .ledger
+        .products(ids)
+        .await?
+        .iter()
+        .map(|p| (p.id.to_string(), product_uri(&state.public_url, p)))
+        .collect();
+    let base = state.public_url.as_str();
+    let product_uri = |id: &str| {
+        uris.get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("{base}/p/{id}"))
+    };
+    let links = Links {
+        base,
+        product_uri: &product_uri,
+    };
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let leaf = entry.leaf_hash.to_hex();
+            epcis_event(
+                &EntryView {
+                    event: &entry.event,
+                    sig: &entry.sig,
+                    seq: entry.seq,
+                    leaf_hash: &leaf,
+                    recorded_at: &entry.recorded_at,
+                },
+                &links,
+            )
+        })
+        .collect())
+}
+
+fn document(state: &AppState, events: Vec<Value>) -> HttpResponse {
+    let now = format_timestamp(chrono::Utc::now());
+    HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(query_document(&state.public_url, &now, events))
+}
+
+/// `GET /epcis/context.jsonld`.
+pub async fn context_document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(context())
+}
+
+/// `GET /epcis/events`.
+pub async fn events(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(request.query_string())
+            .map_err(|e| {
+                exception(
+                    StatusCode::BAD_REQUEST,
+                    "QueryParameterException",
+                    format!("The query string is invalid: {e}."),
+                )
+            })?
+            .into_inner();
+    let query = EventQuery::parse(&pairs).map_err(parameter_error)?;
+    let size = state.ledger.head().await?.size;
+    let mut next = query.next_page.unwrap_or(0);
+    let scan_end = (next + SCAN_LIMIT).min(size);
+    let mut found = Vec::new();
+    'scan: while next < scan_end {
+        let page = state
+            .ledger
+            .entries(next, SCAN_PAGE.min(scan_end - next))
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        for (entry, event) in page.iter().zip(mapped(&state, &page).await?) {
+            next = entry.seq + 1;
+            if query.matches(&event) {
+                found.push(event);
+                if found.len() == query.per_page {
+                    break 'scan;
+                }
+            }
+        }
+    }
+    let mut response = document(&state, found);
+    if next < size {
+        // The binding's paging: the next page is the same query with this token.
+        let mut pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(k, _)| k != "nextPageToken")
+            .collect();
+        pairs.push(("nextPageToken".into(), next.to_string()));
+        let query = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let link = format!("<{}/epcis/events?{query}>; rel=\"next\"", state.public_url);
+        response.headers_mut().insert(
+            actix_web::http::header::LINK,
+            actix_web::http::header::HeaderValue::from_str(&link)
+                .map_err(|e| Problem::from(LedgerError::Internal(e.to_string())))?,
+        );
+    }
+    Ok(response)
+}
+
+/// Percent-encodes a query-string component.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /epcis/events/{eventID}`: `urn:uuid:…` or the bare UUID.
+pub async fn event(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let text = path.trim_start_matches("urn:uuid:");
+    let id = uuid::Uuid::parse_str(text).map_err(|_| {
+        no_such(format!(
+            "`{path}` is not an event id this ledger issues (urn:uuid:…)."
+        ))
+    })?;
+    let entry = match state.ledger.logged_event(id).await {
+        Ok(entry) => entry,
+        Err(LedgerError::NotFound { .. }) => {
+            return Err(no_such(format!("No event {path} is in the log.")))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let events = mapped(&state, std::slice::from_ref(&entry)).await?;
+    Ok(document(&state, events))
+}
+
+/// The EPCIS events of the product a label URI (or id) names.
+pub async fn product_document(state: &AppState, epc: &str) -> Result<HttpResponse, Problem> {
+    let id = ProductRef::parse(epc)
+        .map_err(|e| no_such(format!("`{epc}` is not a product EPC of this ledger: {e}.")))?
+        .product_id();
+    let entries = match state.ledger.product_events(id).await {
+        Ok(entries) => entries,
+        Err(LedgerError::NotFound { .. }) => {
+            return Err(no_such(format!("No product {epc} is registered.")))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let events = mapped(state, &entries).await?;
+    Ok(document(state, events))
+}
+
+/// `GET /epcis/epcs/{epc}/events`: `{epc}` is the label URI, percent-encoded once (taken from
+/// the raw path, because the router keeps an encoded `/` encoded).
+pub async fn epc_events(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let raw = request
+        .uri()
+        .path()
+        .strip_prefix("/epcis/epcs/")
+        .and_then(|rest| rest.strip_suffix("/events"))
+        .unwrap_or_default();
+    let epc = percent_decode(raw)
+        .ok_or_else(|| no_such(format!("`{raw}` is not a percent-encoded EPC.")))?;
+    product_document(&state, &epc).await
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
