@@ -15,14 +15,24 @@ use serde_json::Value;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    Ledger,
+    Epcis,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Download the whole log (entries, checkpoints, cosignatures) into one file.
+    /// Download the whole log (entries, checkpoints, cosignatures) into one file, or as one
+    /// EPCIS 2.0 document.
     Export {
         #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
         #[arg(long)]
         out: PathBuf,
+        /// `ledger`: the export `audit verify` checks; `epcis`: an EPCISDocument of every event.
+        #[arg(long, value_enum, default_value = "ledger")]
+        format: ExportFormat,
     },
     /// Verify an export (or a server's log) offline; exits 0 only when everything holds.
     Verify(VerifyArgs),
@@ -128,9 +138,25 @@ pub fn fetch_json(server: &str, path: &str) -> anyhow::Result<Value> {
 
 pub fn run(command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Export { server, out } => {
+        AuditCommand::Export {
+            server,
+            out,
+            format: ExportFormat::Ledger,
+        } => {
             let bytes = export(&server, &out)?;
             eprintln!("export written to {} ({bytes} bytes)", out.display());
+            Ok(())
+        }
+        AuditCommand::Export {
+            server,
+            out,
+            format: ExportFormat::Epcis,
+        } => {
+            let events = super::export_epcis::export_epcis(&server, &out)?;
+            eprintln!(
+                "EPCIS document with {events} events written to {}",
+                out.display()
+            );
             Ok(())
         }
         AuditCommand::Verify(args) => verify(args),

@@ -10,6 +10,7 @@ mod bench_pages;
 mod bench_stats;
 mod client;
 mod demo;
+mod export_epcis;
 mod import;
 mod label;
 mod load;

@@ -47,6 +47,18 @@ db_test! {
         let out = cli(&["stats", "rebuild", "--database-url", &url]);
         assert!(String::from_utf8_lossy(&out.stdout).contains("were equal"));
 
+        // The whole demo as one EPCIS document, valid against the official schema.
+        let epcis = dir.path().join("demo.epcis.jsonld");
+        let out = cli(&["audit", "export", "--server", server.url.as_str(), "--format", "epcis", "--out", epcis.to_str().expect("utf-8")]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let document: Value = serde_json::from_slice(&std::fs::read(&epcis).expect("export")).expect("json");
+        assert_eq!(document["type"], "EPCISDocument");
+        let events = document["epcisBody"]["eventList"].as_array().expect("events");
+        assert_eq!(events.len() as i64, size, "every entry, once");
+        let kinds: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e["ewl:kind"].as_str()).collect();
+        assert!(kinds.len() >= 13, "{kinds:?}");
+        assert_eq!(crate::epcis::schema_errors(&crate::epcis::validator(), &document), Vec::<String>::new());
+
         // The same seed again: every event is a replay of one already recorded.
         let out = cli(&args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
