@@ -119,6 +119,12 @@ fn classify(
     }
 }
 
+/// The EPCIS type and business step a kind maps to: what a captured EPCIS event must say.
+pub fn type_and_step(kind: Kind) -> (&'static str, String) {
+    let (event_type, _, step, _) = classify(kind);
+    (event_type, step)
+}
+
 /// Percent-encodes a free-text name for a URN segment.
 fn urn_segment(text: &str) -> String {
     text.bytes()

@@ -3,6 +3,7 @@
 
 mod assets;
 mod body;
+mod capture;
 mod charts;
 mod city_charts;
 mod dashboard;
@@ -100,6 +101,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::get().to(epcis::context_document),
             )
             .route("/epcis/events", web::get().to(epcis::events))
+            .route("/epcis/capture", web::post().to(capture::capture))
             .route("/epcis/events/{id}", web::get().to(epcis::event))
             .route("/epcis/epcs/{epc}/events", web::get().to(epcis::epc_events))
             .route("/v1/stats", web::get().to(stats::all))

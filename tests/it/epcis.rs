@@ -241,4 +241,83 @@ db_test! {
         let (status, problem, _) = env.call(TestRequest::get().uri(&format!("/epcis/epcs/{}/events", encode("http://ledger.test/01/09506000134352/21/NOPE")))).await;
         assert_eq!((status, problem["type"].as_str()), (StatusCode::NOT_FOUND, Some("epcisException:NoSuchResourceException")));
     }
+
+    /// Capture: an EPCISDocument whose events carry their signed ledger events is recorded all
+    /// or nothing; an event whose EPCIS fields disagree with its signed event, one without a
+    /// signed event, or one the rules refuse stops the whole document, named by its index.
+    async fn capture_records_signed_epcis_events_all_or_nothing(db: TestDb) {
+        let env = setup(db).await;
+        let maker = env.actor(Role::Manufacturer);
+        let registration = |serial: &str| {
+            let env = &env;
+            let maker = maker.clone();
+            let serial = serial.to_string();
+            async move {
+                let draft = env.registration(&serial).await;
+                let envelope = draft.sign(&maker.key).expect("sign");
+                json!({"type": "ObjectEvent", "eventID": format!("urn:uuid:{}", draft.id),
+                       "eventTime": draft.occurred_at, "eventTimeZoneOffset": "+00:00",
+                       "epcList": [format!("http://ledger.test/01/09506000134352/21/{serial}")],
+                       "action": "ADD", "bizStep": "commissioning", "disposition": "active",
+                       "ewl:signedEvent": envelope})
+            }
+        };
+        let document = |events: Vec<Value>| json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", "http://ledger.test/epcis/context.jsonld"],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-29T10:00:00Z",
+            "epcisBody": {"eventList": events}});
+        let capture = |body: Value| {
+            let env = &env;
+            async move {
+                let (status, body, _) = env.call(TestRequest::post().uri("/epcis/capture").set_json(body)).await;
+                (status, body)
+            }
+        };
+
+        let events = vec![registration("CAP-1").await, registration("CAP-2").await, registration("CAP-3").await];
+        let good = document(events.clone());
+        assert_eq!(schema_errors(&validator(), &good), Vec::<String>::new(), "a capture document is valid EPCIS");
+
+        // Refused before anything is recorded: the second event says another time, the third
+        // carries no signed event.
+        let size = env.log_size().await;
+        let mut bad = events.clone();
+        bad[1]["eventTime"] = json!("2020-01-01T00:00:00Z");
+        bad[2].as_object_mut().expect("object").remove("ewl:signedEvent");
+        let (status, problem) = capture(document(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        assert_eq!(problem["type"], "epcisException:ValidationException");
+        let errors = problem["errors"].as_array().expect("errors");
+        assert_eq!(errors.iter().map(|e| e["index"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2]);
+        assert!(errors[0]["problem"]["detail"].as_str().unwrap().contains("`eventTime` is `2020-01-01T00:00:00Z`"));
+        assert!(errors[1]["problem"]["detail"].as_str().unwrap().contains("ewl:signedEvent"));
+        assert_eq!(env.log_size().await, size, "nothing recorded");
+
+        // A valid document is recorded whole.
+        let (status, answer) = capture(good.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        assert_eq!(answer["captured"], 3);
+        assert_eq!(env.log_size().await, size + 3);
+        assert_eq!(env.state(labelled("CAP-2")).await, "manufactured");
+
+        // The rules refuse one (a product already registered): nothing of the document is
+        // recorded, and the refused event is named with the ledger's own problem.
+        let again = document(vec![registration("CAP-4").await, registration("CAP-1").await, registration("CAP-5").await]);
+        let (status, problem) = capture(again).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        let types: Vec<(u64, &str)> = problem["errors"].as_array().expect("errors").iter()
+            .map(|e| (e["index"].as_u64().unwrap(), e["problem"]["type"].as_str().unwrap()))
+            .collect();
+        assert_eq!(types, [(0, "urn:ewaste-ledger:problem:batch-aborted"), (1, "urn:ewaste-ledger:problem:duplicate-product"),
+                           (2, "urn:ewaste-ledger:problem:batch-aborted")], "{problem}");
+        assert_eq!(env.log_size().await, size + 3, "nothing of the refused document recorded");
+
+        // The same document again is a replay: the original receipts, nothing recorded twice.
+        let (status, answer) = capture(good).await;
+        assert_eq!((status, answer["captured"].as_u64()), (StatusCode::CREATED, Some(3)), "{answer}");
+        assert_eq!(env.log_size().await, size + 3);
+
+        let (status, problem) = capture(json!({"type": "EPCISQueryDocument"})).await;
+        assert_eq!((status, problem["type"].as_str()), (StatusCode::BAD_REQUEST, Some("epcisException:ValidationException")));
+    }
 }

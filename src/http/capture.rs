@@ -1,0 +1,147 @@
+//! `POST /epcis/capture`: an EPCIS system records ledger events. Each event of the
+//! `EPCISDocument` carries the signed ledger event it stands for in `ewl:signedEvent` (as every
+//! event the ledger exports does), and its EPCIS fields must say the same (event id, time, type
+//! and business step). The document is recorded all or nothing: one bad event and nothing is
+//! recorded, and the answer lists every event's error by its index. docs/epcis.md.
+
+use super::body::read_limited;
+use super::epcis::exception;
+use super::problem::Problem;
+use super::views;
+use super::AppState;
+use crate::domain::epcis::type_and_step;
+use crate::domain::event::{parse_signed_event, SignedEvent};
+use crate::domain::kinds::Kind;
+use crate::ledger::LedgerError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+fn invalid(detail: impl Into<String>) -> Problem {
+    exception(StatusCode::BAD_REQUEST, "ValidationException", detail)
+}
+
+/// The signed ledger event an EPCIS event carries, checked against the EPCIS fields.
+fn signed_event_of(event: &Value) -> Result<SignedEvent, String> {
+    let envelope = event
+        .get("ewl:signedEvent")
+        .ok_or("it has no `ewl:signedEvent`: the signed ledger event it records")?;
+    let signed = parse_signed_event(envelope).map_err(|rejection| rejection.to_string())?;
+    let inner = &envelope["event"];
+    let says = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or_default();
+    let id = format!("urn:uuid:{}", inner["id"].as_str().unwrap_or_default());
+    if says("eventID") != id {
+        return Err(format!(
+            "`eventID` is `{}` but the signed event is `{id}`",
+            says("eventID")
+        ));
+    }
+    let occurred_at = inner["occurred_at"].as_str().unwrap_or_default();
+    if says("eventTime") != occurred_at {
+        return Err(format!(
+            "`eventTime` is `{}` but the signed event occurred at `{occurred_at}`",
+            says("eventTime")
+        ));
+    }
+    let kind = Kind::parse(inner["kind"].as_str().unwrap_or_default())
+        .ok_or("the signed event has no known kind")?;
+    let (event_type, step) = type_and_step(kind);
+    if says("type") != event_type || says("bizStep") != step {
+        return Err(format!(
+            "a `{kind}` event is a {event_type} with bizStep `{step}`, not a {} with `{}`",
+            says("type"),
+            says("bizStep")
+        ));
+    }
+    Ok(signed)
+}
+
+/// An error of one event, by its position in the document.
+fn event_error(index: usize, event: &Value, problem: Value) -> Value {
+    json!({"index": index, "eventID": event.get("eventID").cloned().unwrap_or(Value::Null), "problem": problem})
+}
+
+fn refused(errors: Vec<Value>) -> Problem {
+    let mut problem = invalid(format!(
+        "{} event(s) of the document cannot be recorded; nothing was recorded (see `errors`).",
+        errors.len()
+    ));
+    problem
+        .members
+        .insert("errors".into(), Value::Array(errors));
+    problem
+}
+
+/// `POST /epcis/capture`.
+pub async fn capture(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let limits = state.limits;
+    let body = read_limited(payload, limits.batch_body_bytes, limits.body_timeout).await?;
+    let document: Value = serde_json::from_slice(&body)
+        .map_err(|e| invalid(format!("The body is not JSON: {e}.")))?;
+    if document["type"] != "EPCISDocument" {
+        return Err(invalid(
+            "The body must be an EPCISDocument (`\"type\": \"EPCISDocument\"`).",
+        ));
+    }
+    let events = document["epcisBody"]["eventList"]
+        .as_array()
+        .ok_or_else(|| invalid("The document has no `epcisBody.eventList`."))?;
+    if events.is_empty() || events.len() > limits.batch_items {
+        return Err(invalid(format!(
+            "A capture holds 1 to {} events, not {}.",
+            limits.batch_items,
+            events.len()
+        )));
+    }
+    let mut errors = Vec::new();
+    let mut signed = Vec::with_capacity(events.len());
+    for (index, event) in events.iter().enumerate() {
+        match signed_event_of(event) {
+            Ok(one) => signed.push(one),
+            Err(why) => errors.push(event_error(index, event, json!({"detail": why}))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refused(errors));
+    }
+    let mut verified = Vec::with_capacity(signed.len());
+    for (index, outcome) in state
+        .ledger
+        .verify_all(signed)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        match outcome {
+            Ok(event) => verified.push(event),
+            Err(rejection) => errors.push(event_error(
+                index,
+                &events[index],
+                Problem::from(rejection).body(),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refused(errors));
+    }
+    let outcomes = state.ledger.submit(verified, true).await;
+    let mut receipts = Vec::with_capacity(outcomes.len());
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Ok(receipt) => receipts.push(views::receipt(&receipt)),
+            Err(error @ LedgerError::Rejected(_)) => errors.push(event_error(
+                index,
+                &events[index],
+                Problem::from(error).body(),
+            )),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refused(errors));
+    }
+    Ok(HttpResponse::Created().json(json!({"captured": receipts.len(), "receipts": receipts})))
+}
