@@ -12,6 +12,7 @@ mod events;
 mod forms;
 mod labels;
 mod log;
+mod openapi;
 mod pages;
 mod passport;
 pub mod problem;
@@ -69,6 +70,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 .into()
             }))
             .route("/healthz", web::get().to(registry::health))
+            .route("/openapi.json", web::get().to(openapi::openapi))
             .route("/v1/events", web::post().to(events::submit_one))
             .route("/v1/events/batch", web::post().to(events::submit_batch))
             .route("/v1/products/{id}", web::get().to(products::product))

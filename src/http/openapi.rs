@@ -1,0 +1,283 @@
+//! OpenAPI 3.1 of the HTTP API (`GET /openapi.json`), built from the table below: each
+//! operation with its parameters, request body and responses, and the JSON Schemas of what the
+//! API exchanges. `tests/it/openapi.rs` fails when a route registered in `mod.rs` is missing
+//! here, and validates real answers against these schemas.
+
+use actix_web::HttpResponse;
+use serde_json::{json, Map, Value};
+
+/// A query parameter (path parameters are read from the path itself).
+struct Param {
+    name: &'static str,
+    schema: &'static str,
+    description: &'static str,
+}
+
+/// One response: status, media type, schema (a component name, or "" for none) and meaning.
+type Response = (u16, &'static str, &'static str, &'static str);
+
+struct Operation {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    params: &'static [Param],
+    /// Media type and component of the request body.
+    body: Option<(&'static str, &'static str)>,
+    responses: &'static [Response],
+}
+
+const JSON: &str = "application/json";
+const PROBLEM: &str = "application/problem+json";
+const LD: &str = "application/ld+json";
+
+const fn q(name: &'static str, schema: &'static str, description: &'static str) -> Param {
+    Param {
+        name,
+        schema,
+        description,
+    }
+}
+
+const YEAR: Param = q(
+    "year",
+    "integer",
+    "The year (default: the current one, or the latest with figures on dashboards).",
+);
+const NOT_FOUND: Response = (404, PROBLEM, "Problem", "Nothing with this id or name.");
+const BAD: Response = (
+    400,
+    PROBLEM,
+    "Problem",
+    "A malformed parameter or body; the problem names it.",
+);
+const REFUSED: Response = (
+    409,
+    PROBLEM,
+    "Problem",
+    "Refused by the ledger's rules (403, 404, 409, 422 by reason; docs/api.md).",
+);
+const UNAVAILABLE: Response = (
+    503,
+    PROBLEM,
+    "Problem",
+    "The database is unavailable; nothing was changed.",
+);
+const HTML: Response = (200, "text/html", "", "An HTML page.");
+const CSV: Response = (200, "text/csv", "", "CSV with a header row.");
+const EPCIS_QUERY: Response = (200, LD, "EpcisQueryDocument", "An EPCISQueryDocument.");
+const EPCIS_ERROR: Response = (
+    400,
+    PROBLEM,
+    "Problem",
+    "epcisException:QueryParameterException, naming the parameter.",
+);
+const EPCIS_MISSING: Response = (
+    404,
+    PROBLEM,
+    "Problem",
+    "epcisException:NoSuchResourceException.",
+);
+
+const OPERATIONS: &[Operation] = &[
+    Operation { method: "get", path: "/healthz", summary: "Health and log size", params: &[], body: None,
+        responses: &[(200, JSON, "Health", "The database answers."), UNAVAILABLE] },
+    Operation { method: "post", path: "/v1/events", summary: "Record one signed event", params: &[], body: Some((JSON, "SignedEvent")),
+        responses: &[(201, JSON, "Receipt", "Recorded."), (200, JSON, "Receipt", "A replay: the original receipt."), BAD, REFUSED, UNAVAILABLE] },
+    Operation { method: "post", path: "/v1/events/batch", summary: "Record signed events (each, or all with atomic=true)",
+        params: &[q("atomic", "boolean", "All or nothing.")], body: Some((JSON, "SignedEventList")),
+        responses: &[(200, JSON, "BatchAnswer", "A receipt or a problem per event, in order."), BAD, UNAVAILABLE] },
+    Operation { method: "get", path: "/v1/products/{id}", summary: "A product", params: &[], body: None,
+        responses: &[(200, JSON, "Product", "The product."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/products/{id}/events", summary: "A product's events in log order", params: &[], body: None,
+        responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/products/{id}/label.svg", summary: "The product's label as SVG", params: &[], body: None,
+        responses: &[(200, "image/svg+xml", "", "The label."), NOT_FOUND] },
+    Operation { method: "get", path: "/v1/products/{id}/label.png", summary: "The product's label as PNG", params: &[], body: None,
+        responses: &[(200, "image/png", "", "The label."), NOT_FOUND] },
+    Operation { method: "get", path: "/01/{gtin}/21/{serial}", summary: "Resolve a Digital Link: passport page, JSON, or EPCIS events",
+        params: &[q("linkType", "string", "gs1:epcis for the product's EPCIS events.")], body: None,
+        responses: &[HTML, (200, JSON, "Passport", "With Accept: application/json."), EPCIS_QUERY, (400, "text/html", "", "Not a label."), (404, "text/html", "", "Unknown product.")] },
+    Operation { method: "get", path: "/p/{id}", summary: "Resolve an unlabelled product's URI",
+        params: &[q("linkType", "string", "gs1:epcis for the product's EPCIS events.")], body: None,
+        responses: &[HTML, (200, JSON, "Passport", "With Accept: application/json."), EPCIS_QUERY, (404, "text/html", "", "Unknown product.")] },
+    Operation { method: "get", path: "/scan", summary: "The scan station page", params: &[], body: None, responses: &[HTML] },
+    Operation { method: "get", path: "/scan/key.svg", summary: "A station's public key as a QR code",
+        params: &[q("public_key", "string", "Base64 of the 32-byte Ed25519 key.")], body: None,
+        responses: &[(200, "image/svg+xml", "", "The QR code."), BAD] },
+    Operation { method: "get", path: "/assets/{name}", summary: "The station's scripts and style sheet", params: &[], body: None,
+        responses: &[(200, "text/javascript", "", "The file."), NOT_FOUND] },
+    Operation { method: "get", path: "/v1/actors", summary: "Every actor", params: &[], body: None,
+        responses: &[(200, JSON, "ActorList", "The actors.")] },
+    Operation { method: "get", path: "/v1/actors/{id}", summary: "An actor", params: &[], body: None,
+        responses: &[(200, JSON, "Actor", "The actor."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/cities", summary: "Every city", params: &[], body: None,
+        responses: &[(200, JSON, "CityList", "The cities.")] },
+    Operation { method: "get", path: "/cities", summary: "The cities compared (dashboard)", params: &[YEAR], body: None, responses: &[HTML, BAD] },
+    Operation { method: "get", path: "/cities.csv", summary: "The cities compared, as CSV", params: &[YEAR], body: None, responses: &[CSV, BAD] },
+    Operation { method: "get", path: "/cities/{locode}", summary: "A city's dashboard", params: &[YEAR], body: None, responses: &[HTML, BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/cities/{locode}/{chart}", summary: "The table under a dashboard chart ({chart} is flows.csv, rates.csv, materials.csv or lifespans.csv)",
+        params: &[YEAR], body: None, responses: &[CSV, BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/epcis/context.jsonld", summary: "Our JSON-LD context (ewl: terms)", params: &[], body: None,
+        responses: &[(200, LD, "JsonLdContext", "The context.")] },
+    Operation { method: "get", path: "/epcis/events", summary: "EPCIS 2.0 SimpleEventQuery (subset)",
+        params: &[q("eventType", "string", "ObjectEvent|TransformationEvent|…"), q("GE_eventTime", "string", "RFC 3339."),
+                  q("LT_eventTime", "string", "RFC 3339."), q("EQ_bizStep", "string", "List."), q("EQ_disposition", "string", "List."),
+                  q("MATCH_epc", "string", "List of EPC URIs."), q("MATCH_anyEPC", "string", "List of EPC URIs."),
+                  q("EQ_bizLocation", "string", "List of location URIs."), q("perPage", "integer", "1 to 1000."),
+                  q("nextPageToken", "string", "From the previous page's Link header.")],
+        body: None, responses: &[EPCIS_QUERY, EPCIS_ERROR] },
+    Operation { method: "post", path: "/epcis/capture", summary: "Capture an EPCISDocument of signed events, all or nothing", params: &[],
+        body: Some((LD, "EpcisDocument")),
+        responses: &[(201, JSON, "CaptureAnswer", "Recorded."), (400, PROBLEM, "Problem", "epcisException:ValidationException with each event's error.")] },
+    Operation { method: "get", path: "/epcis/events/{id}", summary: "One EPCIS event (urn:uuid:…)", params: &[], body: None,
+        responses: &[EPCIS_QUERY, EPCIS_MISSING] },
+    Operation { method: "get", path: "/epcis/epcs/{epc}/events", summary: "A product's EPCIS events ({epc}: its label URI, percent-encoded)",
+        params: &[], body: None, responses: &[EPCIS_QUERY, EPCIS_MISSING] },
+    Operation { method: "get", path: "/v1/stats", summary: "Every city's statistics", params: &[YEAR], body: None,
+        responses: &[(200, JSON, "StatsAll", "The statistics."), BAD] },
+    Operation { method: "get", path: "/v1/stats/{locode}", summary: "A city's statistics ({locode}.csv for CSV)", params: &[YEAR], body: None,
+        responses: &[(200, JSON, "CityStats", "The KPIs."), CSV, BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/log/checkpoint", summary: "The latest checkpoint (C2SP signed note)",
+        params: &[q("witnessed", "boolean", "The latest one a witness cosigned.")], body: None,
+        responses: &[(200, "text/plain", "", "The note."), NOT_FOUND] },
+    Operation { method: "get", path: "/v1/log/key", summary: "The log's verifier key", params: &[], body: None,
+        responses: &[(200, "text/plain", "", "The key.")] },
+    Operation { method: "get", path: "/v1/log/entries", summary: "Entries as NDJSON of their exact bytes",
+        params: &[q("start", "integer", "First seq."), q("limit", "integer", "1 to 10,000.")], body: None,
+        responses: &[(200, "application/x-ndjson", "", "One entry per line."), BAD] },
+    Operation { method: "get", path: "/v1/log/entries/{seq}", summary: "One entry's exact bytes", params: &[], body: None,
+        responses: &[(200, JSON, "Entry", "The entry."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/log/proof/inclusion", summary: "RFC 9162 inclusion proof",
+        params: &[q("seq", "integer", "The entry."), q("size", "integer", "Tree size (default: the latest checkpoint's).")], body: None,
+        responses: &[(200, JSON, "InclusionProof", "The proof."), BAD] },
+    Operation { method: "get", path: "/v1/log/proof/consistency", summary: "RFC 9162 consistency proof",
+        params: &[q("from", "integer", "Smaller size."), q("to", "integer", "Larger size (default: the latest checkpoint's).")], body: None,
+        responses: &[(200, JSON, "ConsistencyProof", "The proof."), BAD] },
+    Operation { method: "get", path: "/v1/log/proof/event/{id}", summary: "An event's proof bundle", params: &[], body: None,
+        responses: &[(200, JSON, "ProofBundle", "Entry, inclusion proof and checkpoint."), BAD, NOT_FOUND] },
+    Operation { method: "post", path: "/v1/log/cosignature", summary: "A witness's cosignature of a checkpoint", params: &[],
+        body: Some(("text/plain", "")), responses: &[(201, JSON, "CosignatureAnswer", "Accepted."), BAD, REFUSED] },
+    Operation { method: "get", path: "/v1/log/export", summary: "The whole log, streamed (docs/audit.md)", params: &[], body: None,
+        responses: &[(200, "application/x-ndjson", "", "The export.")] },
+    Operation { method: "get", path: "/openapi.json", summary: "This document", params: &[], body: None,
+        responses: &[(200, JSON, "", "OpenAPI 3.1.")] },
+];
+
+/// The JSON Schemas of the API's JSON (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+fn schemas() -> Value {
+    let hex = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let kpis = json!({"type": "object", "required": ["pom_kg", "collected_kg", "eu_collection_rate_pct",
+        "weee_generated_modelled_kg", "recycling_rate_pct"], "additionalProperties": true});
+    json!({
+        "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+            "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                           "detail": {"type": "string"}}, "additionalProperties": true},
+        "Health": {"type": "object", "required": ["status", "backend", "log_size", "head"],
+            "properties": {"status": {"const": "ok"}, "backend": {"enum": ["sqlite", "postgres"]},
+                           "log_size": {"type": "integer"}, "head": hex}},
+        "Event": {"type": "object", "required": ["id", "kind", "actor", "occurred_at", "data"],
+            "properties": {"id": uuid, "kind": {"type": "string"}, "actor": uuid, "occurred_at": {"type": "string", "format": "date-time"},
+                           "city": {"type": "string"}, "product": uuid, "prev": hex, "data": {"type": "object"}},
+            "additionalProperties": false},
+        "SignedEvent": {"type": "object", "required": ["event", "sig"],
+            "properties": {"event": {"$ref": "#/components/schemas/Event"}, "sig": {"type": "string"}}, "additionalProperties": false},
+        "SignedEventList": {"type": "array", "items": {"$ref": "#/components/schemas/SignedEvent"}},
+        "Receipt": {"type": "object", "required": ["seq", "leaf_hash", "checkpoint"],
+            "properties": {"seq": {"type": "integer"}, "leaf_hash": hex, "checkpoint": {"type": "string"}}},
+        "BatchAnswer": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Receipt"}, {"$ref": "#/components/schemas/Problem"}]}},
+        "Product": {"type": "object", "required": ["id", "state", "unu_key", "weight_g", "uri", "head"],
+            "properties": {"id": uuid, "state": {"enum": ["manufactured", "in_use", "collected", "reuse_ready", "recycled", "disposed", "exported"]},
+                           "custodian": uuid, "gtin": {"type": "string"}, "serial": {"type": "string"}, "unu_key": {"type": "string"},
+                           "weight_g": {"type": "integer"}, "uri": {"type": "string"},
+                           "head": {"type": "object", "required": ["seq", "leaf_hash"], "properties": {"seq": {"type": "integer"}, "leaf_hash": hex}}},
+            "additionalProperties": true},
+        "LoggedEvent": {"type": "object", "required": ["seq", "leaf_hash", "event", "sig"],
+            "properties": {"seq": {"type": "integer"}, "leaf_hash": hex, "recorded_at": {"type": "string"},
+                           "event": {"$ref": "#/components/schemas/Event"}, "sig": {"type": "string"}}},
+        "LoggedEventList": {"type": "array", "items": {"$ref": "#/components/schemas/LoggedEvent"}},
+        "Passport": {"type": "object", "required": ["product", "events"],
+            "properties": {"product": {"$ref": "#/components/schemas/Product"}, "events": {"$ref": "#/components/schemas/LoggedEventList"}}},
+        "Actor": {"type": "object", "required": ["id", "org", "name", "roles", "public_key", "revoked"],
+            "properties": {"id": uuid, "org": {"type": "string"}, "name": {"type": "string"},
+                           "roles": {"type": "array", "items": {"enum": ["admin", "manufacturer", "retailer", "repairer", "collector", "recycler", "regulator"]}},
+                           "public_key": {"type": "string"}, "city": {"type": "string"}, "revoked": {"type": "boolean"}}},
+        "ActorList": {"type": "array", "items": {"$ref": "#/components/schemas/Actor"}},
+        "City": {"type": "object", "required": ["locode", "name", "country", "population", "population_year"],
+            "properties": {"locode": {"type": "string", "pattern": "^[A-Z]{2}[A-Z2-9]{3}$"}, "name": {"type": "string"},
+                           "country": {"type": "string"}, "population": {"type": "integer"}, "population_year": {"type": "integer"}}},
+        "CityList": {"type": "array", "items": {"$ref": "#/components/schemas/City"}},
+        "CityStats": {"type": "object", "required": ["city", "year", "definitions", "total", "by_eu6", "by_unu_key"],
+            "properties": {"city": {"type": "string"}, "year": {"type": "integer"}, "definitions": {"type": "object"},
+                           "total": kpis, "by_eu6": {"type": "object", "additionalProperties": kpis},
+                           "by_unu_key": {"type": "object", "additionalProperties": kpis}}},
+        "StatsAll": {"type": "object", "required": ["year", "cities"],
+            "properties": {"year": {"type": "integer"}, "cities": {"type": "array", "items": {"$ref": "#/components/schemas/CityStats"}}}},
+        "Entry": {"type": "object", "required": ["event", "prev", "recorded_at", "seq", "sig", "v"]},
+        "InclusionProof": {"type": "object", "required": ["seq", "size", "leaf_hash", "root", "path"],
+            "properties": {"seq": {"type": "integer"}, "size": {"type": "integer"}, "leaf_hash": hex, "root": hex,
+                           "path": {"type": "array", "items": hex}}},
+        "ConsistencyProof": {"type": "object", "required": ["from", "to", "path"],
+            "properties": {"from": {"type": "integer"}, "to": {"type": "integer"}, "path": {"type": "array", "items": hex}}},
+        "ProofBundle": {"type": "object", "required": ["entry", "inclusion", "checkpoint"]},
+        "CosignatureAnswer": {"type": "object", "required": ["accepted"], "properties": {"accepted": {"type": "array", "items": {"type": "string"}}}},
+        "JsonLdContext": {"type": "object", "required": ["@context"]},
+        "EpcisDocument": {"type": "object", "required": ["@context", "type", "schemaVersion", "creationDate", "epcisBody"],
+            "description": "An EPCIS 2.0 EPCISDocument (the official JSON Schema: reference/epcis/EPCIS-JSON-Schema.json)."},
+        "EpcisQueryDocument": {"type": "object", "required": ["@context", "type", "epcisBody"],
+            "description": "An EPCIS 2.0 EPCISQueryDocument (the official JSON Schema: reference/epcis/EPCIS-JSON-Schema.json)."},
+        "CaptureAnswer": {"type": "object", "required": ["captured", "receipts"],
+            "properties": {"captured": {"type": "integer"}, "receipts": {"type": "array", "items": {"$ref": "#/components/schemas/Receipt"}}}},
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    match name {
+        "" => json!({}),
+        "integer" | "boolean" | "string" => json!({"type": name}),
+        component => json!({"$ref": format!("#/components/schemas/{component}")}),
+    }
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for operation in OPERATIONS {
+        let mut parameters: Vec<Value> = operation
+            .path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        parameters.extend(operation.params.iter().map(|p| {
+            json!({"name": p.name, "in": "query", "required": false, "schema": schema_ref(p.schema), "description": p.description})
+        }));
+        let mut responses = Map::new();
+        for (status, media, schema, description) in operation.responses {
+            let entry = responses
+                .entry(status.to_string())
+                .or_insert_with(|| json!({"description": description, "content": {}}));
+            entry["content"][*media] = json!({"schema": schema_ref(schema)});
+        }
+        let mut op = json!({"summary": operation.summary, "operationId": format!("{} {}", operation.method, operation.path),
+                            "parameters": parameters, "responses": responses});
+        if let Some((media, schema)) = operation.body {
+            op["requestBody"] =
+                json!({"required": true, "content": {media: {"schema": schema_ref(schema)}}});
+        }
+        let item = paths.entry(operation.path).or_insert_with(|| json!({}));
+        item[operation.method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "ewaste-ledger", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Signed, hash-chained lifecycle events of electronic products (docs/api.md)."},
+        "paths": paths,
+        "components": {"schemas": schemas()},
+    })
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(document())
+}

@@ -1,0 +1,105 @@
+//! `GET /openapi.json` on both backends: every route registered in `src/http/mod.rs` is in it
+//! with its method, every `$ref` resolves, and real answers validate against the schemas it
+//! gives for them.
+
+use crate::db::{db_test, TestDb};
+use crate::support::{setup, Env};
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use ewaste_ledger::domain::kinds::Role;
+use serde_json::{json, Value};
+
+/// `(method, path)` of every `.route(` in the routing function.
+fn registered_routes() -> Vec<(String, String)> {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/mod.rs"))
+        .expect("mod.rs");
+    source
+        .split(".route(")
+        .skip(1)
+        .map(|call| {
+            let path = call.split('"').nth(1).expect("a path literal").to_string();
+            let method = call
+                .split("web::")
+                .nth(1)
+                .and_then(|m| m.split('(').next())
+                .expect("a method")
+                .to_string();
+            (method, path)
+        })
+        .collect()
+}
+
+/// Validates `value` against the document's component `name`.
+fn check(document: &Value, name: &str, value: &Value) {
+    let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": document["components"]});
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?} in {value}");
+}
+
+fn refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                found.push(target.clone());
+            }
+            map.values().for_each(|v| refs(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+async fn json_of(env: &Env, path: &str) -> Value {
+    let (status, body) = env.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+db_test! {
+    async fn the_openapi_document_covers_every_route_and_describes_real_answers(db: TestDb) {
+        let env = setup(db).await;
+        let document = json_of(&env, "/openapi.json").await;
+        assert_eq!(document["openapi"], "3.1.0");
+
+        let routes = registered_routes();
+        assert!(routes.len() >= 35, "{routes:?}");
+        for (method, path) in &routes {
+            assert!(document["paths"][path][method].is_object(), "{method} {path} is missing from /openapi.json");
+        }
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        for target in &found {
+            let name = target.strip_prefix("#/components/schemas/").expect("a component ref");
+            assert!(document["components"]["schemas"][name].is_object(), "{target} does not resolve");
+        }
+
+        // Real answers validate against what the document says of them.
+        let id = env.in_use("OAS-1").await;
+        let receipt = env.ok(&env.actor(Role::Collector), ewaste_ledger::domain::kinds::Kind::Collected, Some(id), json!({})).await;
+        check(&document, "Receipt", &receipt);
+        check(&document, "Health", &json_of(&env, "/healthz").await);
+        check(&document, "Product", &json_of(&env, &format!("/v1/products/{id}")).await);
+        check(&document, "LoggedEventList", &json_of(&env, &format!("/v1/products/{id}/events")).await);
+        check(&document, "ActorList", &json_of(&env, "/v1/actors").await);
+        check(&document, "CityList", &json_of(&env, "/v1/cities").await);
+        check(&document, "CityStats", &json_of(&env, "/v1/stats/DEBER").await);
+        check(&document, "StatsAll", &json_of(&env, "/v1/stats").await);
+        let seq = receipt["seq"].as_i64().expect("seq");
+        check(&document, "InclusionProof", &json_of(&env, &format!("/v1/log/proof/inclusion?seq={seq}")).await);
+        check(&document, "ConsistencyProof", &json_of(&env, "/v1/log/proof/consistency?from=1").await);
+        check(&document, "Entry", &json_of(&env, &format!("/v1/log/entries/{seq}")).await);
+        let request = TestRequest::get().uri("/01/09506000134352/21/OAS-1").insert_header(("accept", "application/json"));
+        check(&document, "Passport", &env.call(request).await.1);
+        let (status, problem) = env.get("/v1/products/not-a-uuid").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        check(&document, "Problem", &problem);
+    }
+}
