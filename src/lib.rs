@@ -20,4 +20,5 @@ pub mod http;
 pub mod keys;
 pub mod labels;
 pub mod ledger;
+pub mod metrics;
 pub mod storage;

@@ -12,6 +12,7 @@ mod events;
 mod forms;
 mod labels;
 mod log;
+mod metrics;
 mod openapi;
 mod pages;
 mod passport;
@@ -69,54 +70,60 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 )
                 .into()
             }))
-            .route("/healthz", web::get().to(registry::health))
-            .route("/openapi.json", web::get().to(openapi::openapi))
-            .route("/v1/events", web::post().to(events::submit_one))
-            .route("/v1/events/batch", web::post().to(events::submit_batch))
-            .route("/v1/products/{id}", web::get().to(products::product))
-            .route(
-                "/v1/products/{id}/events",
-                web::get().to(products::product_events),
-            )
-            .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
-            .route("/v1/products/{id}/label.png", web::get().to(labels::png))
-            .route(
-                "/01/{gtin}/21/{serial}",
-                web::get().to(passport::digital_link),
-            )
-            .route("/p/{id}", web::get().to(passport::by_id))
-            .route("/scan", web::get().to(station::page))
-            .route("/scan/key.svg", web::get().to(station::key_qr))
-            .route("/assets/{name}", web::get().to(assets::asset))
-            .route("/v1/actors", web::get().to(registry::actors))
-            .route("/v1/actors/{id}", web::get().to(registry::actor))
-            .route("/v1/cities", web::get().to(registry::cities))
-            .route("/cities", web::get().to(dashboard::cities))
-            .route("/cities.csv", web::get().to(dashboard::cities_csv))
-            .route("/cities/{locode}", web::get().to(dashboard::city))
-            .route(
-                "/cities/{locode}/{chart}",
-                web::get().to(dashboard::chart_csv),
-            )
-            .route(
-                "/epcis/context.jsonld",
-                web::get().to(epcis::context_document),
-            )
-            .route("/epcis/events", web::get().to(epcis::events))
-            .route("/epcis/capture", web::post().to(capture::capture))
-            .route("/epcis/events/{id}", web::get().to(epcis::event))
-            .route("/epcis/epcs/{epc}/events", web::get().to(epcis::epc_events))
-            .route("/v1/stats", web::get().to(stats::all))
-            .route("/v1/stats/{locode}", web::get().to(stats::city))
-            .route("/v1/log/checkpoint", web::get().to(log::checkpoint))
-            .route("/v1/log/key", web::get().to(log::key))
-            .route("/v1/log/entries", web::get().to(log::entries))
-            .route("/v1/log/entries/{seq}", web::get().to(log::entry))
-            .route("/v1/log/proof/inclusion", web::get().to(log::inclusion))
-            .route("/v1/log/proof/consistency", web::get().to(log::consistency))
-            .route("/v1/log/proof/event/{id}", web::get().to(log::event_proof))
-            .route("/v1/log/cosignature", web::post().to(log::cosignature))
-            .route("/v1/log/export", web::get().to(log::export))
-            .default_service(web::to(registry::no_route));
+            // Every route inside one scope, so that one middleware times them all.
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(metrics::timed))
+                    .route("/healthz", web::get().to(registry::health))
+                    .route("/openapi.json", web::get().to(openapi::openapi))
+                    .route("/metrics", web::get().to(metrics::metrics))
+                    .route("/v1/events", web::post().to(events::submit_one))
+                    .route("/v1/events/batch", web::post().to(events::submit_batch))
+                    .route("/v1/products/{id}", web::get().to(products::product))
+                    .route(
+                        "/v1/products/{id}/events",
+                        web::get().to(products::product_events),
+                    )
+                    .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
+                    .route("/v1/products/{id}/label.png", web::get().to(labels::png))
+                    .route(
+                        "/01/{gtin}/21/{serial}",
+                        web::get().to(passport::digital_link),
+                    )
+                    .route("/p/{id}", web::get().to(passport::by_id))
+                    .route("/scan", web::get().to(station::page))
+                    .route("/scan/key.svg", web::get().to(station::key_qr))
+                    .route("/assets/{name}", web::get().to(assets::asset))
+                    .route("/v1/actors", web::get().to(registry::actors))
+                    .route("/v1/actors/{id}", web::get().to(registry::actor))
+                    .route("/v1/cities", web::get().to(registry::cities))
+                    .route("/cities", web::get().to(dashboard::cities))
+                    .route("/cities.csv", web::get().to(dashboard::cities_csv))
+                    .route("/cities/{locode}", web::get().to(dashboard::city))
+                    .route(
+                        "/cities/{locode}/{chart}",
+                        web::get().to(dashboard::chart_csv),
+                    )
+                    .route(
+                        "/epcis/context.jsonld",
+                        web::get().to(epcis::context_document),
+                    )
+                    .route("/epcis/events", web::get().to(epcis::events))
+                    .route("/epcis/capture", web::post().to(capture::capture))
+                    .route("/epcis/events/{id}", web::get().to(epcis::event))
+                    .route("/epcis/epcs/{epc}/events", web::get().to(epcis::epc_events))
+                    .route("/v1/stats", web::get().to(stats::all))
+                    .route("/v1/stats/{locode}", web::get().to(stats::city))
+                    .route("/v1/log/checkpoint", web::get().to(log::checkpoint))
+                    .route("/v1/log/key", web::get().to(log::key))
+                    .route("/v1/log/entries", web::get().to(log::entries))
+                    .route("/v1/log/entries/{seq}", web::get().to(log::entry))
+                    .route("/v1/log/proof/inclusion", web::get().to(log::inclusion))
+                    .route("/v1/log/proof/consistency", web::get().to(log::consistency))
+                    .route("/v1/log/proof/event/{id}", web::get().to(log::event_proof))
+                    .route("/v1/log/cosignature", web::post().to(log::cosignature))
+                    .route("/v1/log/export", web::get().to(log::export))
+                    .default_service(web::to(registry::no_route)),
+            );
     }
 }

@@ -161,6 +161,8 @@ const OPERATIONS: &[Operation] = &[
         responses: &[(200, "application/x-ndjson", "", "The export.")] },
     Operation { method: "get", path: "/openapi.json", summary: "This document", params: &[], body: None,
         responses: &[(200, JSON, "", "OpenAPI 3.1.")] },
+    Operation { method: "get", path: "/metrics", summary: "Operational metrics (Prometheus text format 0.0.4)", params: &[], body: None,
+        responses: &[(200, "text/plain", "", "Append batches, events by kind and outcome, HTTP latency by route, queue and pool.")] },
 ];
 
 /// The JSON Schemas of the API's JSON (JSON Schema 2020-12, as OpenAPI 3.1 uses).

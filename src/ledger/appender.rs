@@ -16,6 +16,7 @@ use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
 use crate::domain::stats::facts::{add_all, facts_of_change};
+use crate::metrics::Metrics;
 use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
@@ -47,6 +48,7 @@ pub fn spawn(
     settings: AppenderSettings,
     log: LogIdentity,
     keys: Arc<KeyCache>,
+    metrics: Arc<Metrics>,
     queue_depth: usize,
 ) -> Result<mpsc::Sender<Job>, StorageError> {
     let conn = crate::storage::connection::connect_writer(&target)?;
@@ -57,7 +59,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("ledger-writer".into())
         .spawn(move || {
-            writer_loop(conn, target, receiver, settings, &log, keys);
+            writer_loop(conn, target, receiver, settings, &log, keys, &metrics);
             running.store(false, Ordering::Relaxed);
         })
         .map_err(|e| StorageError::Unavailable(format!("cannot start the writer thread: {e}")))?;
@@ -71,6 +73,7 @@ fn writer_loop(
     settings: AppenderSettings,
     log: &LogIdentity,
     keys: Arc<KeyCache>,
+    metrics: &Metrics,
 ) {
     let mut cache = RegistryCache::default();
     // The tree's frontier after the last batch, valid while no other process appended.
@@ -132,7 +135,17 @@ fn writer_loop(
                     .collect()
             }
         };
+        metrics.append(events, started.elapsed().as_secs_f64());
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            for (event, result) in job.events.iter().zip(&outcome) {
+                let label = match result {
+                    Ok(receipt) if receipt.replayed => "replayed",
+                    Ok(_) => "recorded",
+                    Err(LedgerError::Rejected(rejection)) => rejection.code(),
+                    Err(_) => "failed",
+                };
+                metrics.event(event.signed.event.kind.as_str(), label);
+            }
             // A waiter that gave up (client gone) is not an error: its events are committed.
             let _ = job.reply.send(outcome);
         }

@@ -16,6 +16,7 @@ mod verify;
 use crate::domain::hash::Hash32;
 use crate::domain::note::VerifierKey;
 use crate::domain::rejection::Rejection;
+use crate::metrics::{Gauges, Metrics};
 use crate::storage::{self, DatabaseTarget, DbConnection, Pool, StorageError};
 use appender::{AppenderSettings, Job};
 use keys::KeyCache;
@@ -100,6 +101,7 @@ pub struct Ledger {
     batcher: batcher::SignatureBatcher,
     backend: &'static str,
     log_key: Arc<VerifierKey>,
+    metrics: Arc<Metrics>,
 }
 
 /// Why the ledger could not be opened.
@@ -129,6 +131,7 @@ impl Ledger {
             .map_err(|e| StorageError::Corrupt(format!("the log's key name: {e}")))?;
         let pool = storage::connection::pool(target, settings.reader_connections)?;
         let keys = Arc::new(KeyCache::default());
+        let metrics = Arc::new(Metrics::default());
         let writer = appender::spawn(
             target.clone(),
             AppenderSettings {
@@ -137,6 +140,7 @@ impl Ledger {
             },
             log,
             keys.clone(),
+            metrics.clone(),
             settings.queue_depth,
         )?;
         let batcher = batcher::SignatureBatcher::spawn().map_err(|e| {
@@ -148,6 +152,7 @@ impl Ledger {
             keys,
             batcher,
             log_key: Arc::new(verifier_key),
+            metrics,
             backend: match target {
                 DatabaseTarget::Sqlite(_) => "sqlite",
                 DatabaseTarget::Postgres(_) => "postgres",
@@ -163,6 +168,23 @@ impl Ledger {
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// The ledger's metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// What `/metrics` reads when scraped: the writer's queue, the reader pool, the log size.
+    pub async fn gauges(&self) -> Result<Gauges, LedgerError> {
+        let state = self.pool.state();
+        Ok(Gauges {
+            queue_depth: self.writer.max_capacity() - self.writer.capacity(),
+            queue_capacity: self.writer.max_capacity(),
+            pool_connections: state.connections,
+            pool_idle: state.idle_connections,
+            log_size: self.head().await?.size,
+        })
     }
 
     /// Runs blocking database work on the blocking pool, never on the async workers.

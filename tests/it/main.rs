@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod log_api;
 mod log_identity;
+mod metrics;
 mod openapi;
 mod passport;
 mod process;
