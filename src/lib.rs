@@ -14,6 +14,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod demo;
 pub mod domain;
 pub mod http;

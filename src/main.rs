@@ -6,13 +6,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = ewaste_ledger::cli::Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        ewaste_ledger::cli::LogFormat::Json => logs.json().init(),
+        ewaste_ledger::cli::LogFormat::Text => logs.init(),
+    }
     match ewaste_ledger::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -312,12 +312,10 @@ fn start_server(dir: &std::path::Path, database_url: Option<String>) -> anyhow::
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
     let args = ServeArgs {
-        bind: address,
-        data_dir: dir.join("data"),
+        bind: Some(address),
+        data_dir: Some(dir.join("data")),
         database_url,
-        public_url: None,
-        origin: None,
-        demo: false,
+        ..ServeArgs::default()
     };
     let config = args.config()?;
     std::thread::spawn(move || {

@@ -70,6 +70,21 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Logs on stderr as readable text or as one JSON object per line.
+    #[arg(
+        long,
+        global = true,
+        env = "EWASTE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Where the server is and which key signs.

@@ -2,6 +2,7 @@
 
 use crate::bootstrap::bootstrap;
 use crate::config::ServerConfig;
+use crate::config_file::{ConfigFile, ConfigFileError};
 use crate::http::{routes, AppState};
 use crate::ledger::Ledger;
 use actix_web::{App, HttpServer};
@@ -10,14 +11,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "EWASTE_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// Directory for the SQLite database and the keys.
-    #[arg(long, env = "EWASTE_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    /// A TOML configuration file (docs/operations.md); flags and environment variables override it.
+    #[arg(long, env = "EWASTE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "EWASTE_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Directory for the SQLite database and the keys [default: data].
+    #[arg(long, env = "EWASTE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// `postgres://…` for PostgreSQL, or `sqlite://PATH`; default: SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
@@ -33,14 +37,36 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The configuration: flags and environment first, then the file, then the defaults.
     pub fn config(&self) -> anyhow::Result<ServerConfig> {
-        Ok(ServerConfig::new(
-            self.bind,
-            self.data_dir.clone(),
-            self.database_url.as_deref(),
-            self.public_url.as_deref(),
-            self.origin.as_deref(),
-        )?)
+        let file = match &self.config {
+            Some(path) => ConfigFile::read(path)?,
+            None => ConfigFile::default(),
+        };
+        let path = self.config.clone().unwrap_or_default();
+        let bind = match (self.bind, &file.bind) {
+            (Some(bind), _) => bind,
+            (None, Some(text)) => text.parse().map_err(|_| ConfigFileError::Value {
+                path: path.clone(),
+                key: "bind",
+                reason: format!("`{text}` is not an address such as 127.0.0.1:8080"),
+            })?,
+            (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let pick =
+            |flag: &Option<String>, file: &Option<String>| flag.clone().or_else(|| file.clone());
+        let mut config = ServerConfig::new(
+            bind,
+            self.data_dir
+                .clone()
+                .or(file.data_dir.clone())
+                .unwrap_or_else(|| "data".into()),
+            pick(&self.database_url, &file.database_url).as_deref(),
+            pick(&self.public_url, &file.public_url).as_deref(),
+            pick(&self.origin, &file.origin).as_deref(),
+        )?;
+        file.apply(&mut config);
+        Ok(config)
     }
 }
 

@@ -12,6 +12,7 @@ mod support;
 mod audit;
 mod audit_cli;
 mod chain;
+mod config;
 mod conflicts;
 mod http_api;
 mod label_cli;

@@ -18,7 +18,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 use uuid::Uuid;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ewaste-ledger");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ewaste-ledger");
 
 /// A `serve` process, killed when dropped.
 pub(crate) struct Server {
@@ -41,7 +41,7 @@ pub(crate) fn database_url(target: &DatabaseTarget) -> String {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
