@@ -146,6 +146,28 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
     for (n, baseline) in plan.baselines.iter().enumerate() {
         drafts.push((Kind::PomBaseline, format!("baseline {n}"), baseline.clone()));
     }
+    // A scanner that was lost: its key rotated once, then the device retired. It signs
+    // nothing, but the log shows how the registry handles both.
+    let retired = &plan.retired;
+    drafts.push((
+        Kind::ActorRegistered,
+        "retired scanner".into(),
+        json!({
+        "actor": retired.id, "org": retired.org, "name": retired.name, "roles": ["collector"],
+        "public_key": crate::keys::public_key_base64(&retired.key), "city": retired.city}),
+    ));
+    drafts.push((
+        Kind::ActorKeyRotated,
+        "retired scanner key".into(),
+        json!({
+        "actor": retired.id, "public_key": crate::keys::public_key_base64(&plan.retired_new_key)}),
+    ));
+    drafts.push((
+        Kind::ActorRevoked,
+        "retired scanner revoked".into(),
+        json!({
+        "actor": retired.id, "reason": "device lost"}),
+    ));
     let envelopes = drafts
         .into_iter()
         .map(|(kind, what, data)| {

@@ -75,6 +75,9 @@ pub struct Plan {
     pub registry_at: DateTime<Utc>,
     pub cities: Vec<DemoCity>,
     pub actors: Vec<DemoActor>,
+    /// An actor whose key is rotated and who is then revoked (signs nothing), and its second key.
+    pub retired: DemoActor,
+    pub retired_new_key: SigningKey,
     /// `pom_baseline` data for the years before the documented ones.
     pub baselines: Vec<Value>,
     pub products: Vec<ProductPlan>,
@@ -331,10 +334,21 @@ pub fn plan(settings: &Settings) -> Plan {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| d.and_utc())
         .unwrap_or(until);
+    let lost = |name: &str| {
+        actor(
+            seed,
+            "Berlin Municipal Collection",
+            name,
+            &[Role::Collector],
+            "DEBER",
+        )
+    };
     Plan {
         registry_at,
         cities,
         actors,
+        retired: lost("Lost scanner"),
+        retired_new_key: lost("Lost scanner, second key").key,
         baselines,
         products,
     }
