@@ -155,7 +155,7 @@ impl Metrics {
         if let Ok(h) = self.append_seconds.lock() {
             h.render("ewaste_append_batch_seconds", "", &mut out);
         }
-        section("ewaste_events_total", "counter", "Submitted events by kind and outcome (recorded, replayed, or the refusal's problem code).", &mut out);
+        section("ewaste_events_total", "counter", "Events the writer decided, by kind and outcome (recorded, replayed, or the refusal's problem code); malformed or badly signed submissions are refused before it and show in the HTTP series.", &mut out);
         if let Ok(events) = self.events.lock() {
             for ((kind, outcome), count) in events.iter() {
                 let _ = writeln!(
