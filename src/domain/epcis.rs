@@ -5,6 +5,7 @@
 //! shows the mapping of every kind.
 
 use super::kinds::Kind;
+use super::percent;
 use serde_json::{json, Map, Value};
 
 /// The namespace of our extension terms; `ewl:` in documents, declared by the context the
@@ -125,18 +126,6 @@ pub fn type_and_step(kind: Kind) -> (&'static str, String) {
     (event_type, step)
 }
 
-/// Percent-encodes a free-text name for a URN segment.
-fn urn_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The EPCIS 2.0 event of one entry.
 pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     let event = entry.event;
@@ -169,7 +158,7 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 let grams = fraction.get("mass_g").and_then(Value::as_u64).unwrap_or(0);
-                json!({"epcClass": format!("urn:ewaste-ledger:material:{}", urn_segment(material)),
+                json!({"epcClass": format!("urn:ewaste-ledger:material:{}", percent::encode(material)),
                        "quantity": grams as f64 / 1000.0, "uom": "KGM"})
             })
             .collect();
@@ -199,7 +188,7 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
         Kind::HandedOver => {
             if !data_text("document").is_empty() {
                 transactions.push(json!({"type": "bol",
-                    "bizTransaction": format!("urn:ewaste-ledger:document:{}", urn_segment(data_text("document")))}));
+                    "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(data_text("document")))}));
             }
             destinations.push(json!({"type": "possessing_party",
                 "destination": format!("{}/v1/actors/{}", links.base, data_text("to"))}));
@@ -207,9 +196,9 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
         Kind::Exported => {
             transactions.push(json!({"type": vocabulary("btt:basel-notification"),
                 "bizTransaction": format!("urn:ewaste-ledger:basel:{}:{}",
-                    urn_segment(data_text("basel_entry")), urn_segment(data_text("notification")))}));
+                    percent::encode(data_text("basel_entry")), percent::encode(data_text("notification")))}));
             destinations.push(json!({"type": "location",
-                "destination": format!("urn:ewaste-ledger:country:{}", urn_segment(data_text("country")))}));
+                "destination": format!("urn:ewaste-ledger:country:{}", percent::encode(data_text("country")))}));
         }
         _ => {}
     }

@@ -17,6 +17,7 @@ pub mod jcs;
 pub mod kinds;
 pub mod merkle;
 pub mod note;
+pub mod percent;
 pub mod records;
 pub mod reference;
 pub mod rejection;

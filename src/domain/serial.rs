@@ -46,37 +46,12 @@ impl Serial {
     /// Lowercase hex digits are accepted (RFC 3986 §2.1 says they are equivalent); characters
     /// left unencoded are accepted as long as they are in character set 82.
     pub fn from_percent_encoded(input: &str) -> Result<Serial, IdentifierError> {
-        let bytes = input.as_bytes();
-        let mut decoded = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                let hex = |j: usize| bytes.get(j).and_then(|b| (*b as char).to_digit(16));
-                match (hex(i + 1), hex(i + 2)) {
-                    (Some(hi), Some(lo)) => {
-                        // Two hex digits are at most 0xFF.
-                        decoded.push((hi * 16 + lo) as u8);
-                        i += 3;
-                    }
-                    _ => {
-                        return Err(IdentifierError::PercentEncoding {
-                            input: input.to_owned(),
-                            position: i + 1,
-                        })
-                    }
-                }
-            } else {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-        match String::from_utf8(decoded) {
-            Ok(s) => Serial::parse(&s),
-            Err(e) => Err(IdentifierError::PercentEncoding {
+        let decoded =
+            super::percent::decode(input).map_err(|e| IdentifierError::PercentEncoding {
                 input: input.to_owned(),
-                position: e.utf8_error().valid_up_to() + 1,
-            }),
-        }
+                position: e.position,
+            })?;
+        Serial::parse(&decoded)
     }
 
     /// The decoded serial, as printed in human-readable label text.
@@ -87,23 +62,8 @@ impl Serial {
     /// The serial with every character outside `A-Z a-z 0-9 - . _ ~` written as `%XX`
     /// with uppercase hex (PRODUCT.md §2); this form goes into paths and the UUID name.
     pub fn percent_encoded(&self) -> String {
-        let mut out = String::with_capacity(self.0.len() * 3);
-        for b in self.0.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push('%');
-                out.push(hex_upper(b >> 4));
-                out.push(hex_upper(b & 0x0F));
-            }
-        }
-        out
+        super::percent::encode(&self.0)
     }
-}
-
-/// Uppercase hex digit for a nibble (0..=15).
-fn hex_upper(nibble: u8) -> char {
-    char::from(b"0123456789ABCDEF"[usize::from(nibble & 0x0F)])
 }
 
 impl fmt::Display for Serial {

@@ -8,6 +8,7 @@ use super::problem::Problem;
 use super::stats::YearQuery;
 use super::AppState;
 use crate::domain::identifiers::Locode;
+use crate::domain::stats::csv::field;
 use crate::domain::stats::facts::{Facts, Metric};
 use crate::domain::stats::kpis::{EU_COLLECTION_TARGET_PCT, ITU_RECYCLING_TARGET_PCT};
 use actix_web::http::StatusCode;
@@ -113,16 +114,9 @@ fn tiles(total: &Value) -> Vec<Tile> {
 }
 
 fn csv_of(chart: &Chart) -> String {
-    let quote = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_string()
-        }
-    };
     let mut out = String::new();
     for row in std::iter::once(&chart.columns).chain(&chart.rows) {
-        out.push_str(&row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+        out.push_str(&row.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
     out

@@ -11,6 +11,7 @@ use crate::domain::epcis::{context, epcis_event, query_document, EntryView, Link
 use crate::domain::epcis_query::{EventQuery, QueryParameterError};
 use crate::domain::event::format_timestamp;
 use crate::domain::identifiers::ProductRef;
+use crate::domain::percent;
 use crate::ledger::read::LoggedEvent;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
@@ -165,7 +166,7 @@ pub async fn events(
         pairs.push(("nextPageToken".into(), next.to_string()));
         let query = pairs
             .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .map(|(k, v)| format!("{}={}", percent::encode(k), percent::encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         let link = format!("<{}/epcis/events?{query}>; rel=\"next\"", state.public_url);
@@ -176,18 +177,6 @@ pub async fn events(
         );
     }
     Ok(response)
-}
-
-/// Percent-encodes a query-string component.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `GET /epcis/events/{eventID}`: `urn:uuid:…` or the bare UUID.
@@ -240,24 +229,7 @@ pub async fn epc_events(
         .strip_prefix("/epcis/epcs/")
         .and_then(|rest| rest.strip_suffix("/events"))
         .unwrap_or_default();
-    let epc = percent_decode(raw)
-        .ok_or_else(|| no_such(format!("`{raw}` is not a percent-encoded EPC.")))?;
+    let epc = percent::decode(raw)
+        .map_err(|_| no_such(format!("`{raw}` is not a percent-encoded EPC.")))?;
     product_document(&state, &epc).await
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }

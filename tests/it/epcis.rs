@@ -8,6 +8,7 @@ use crate::support::{labelled, setup, Env};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use ewaste_ledger::domain::kinds::{Kind, Role};
+use ewaste_ledger::domain::percent::encode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -110,17 +111,6 @@ fn events(document: &Value) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 db_test! {

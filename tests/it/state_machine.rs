@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The product kinds after registration, in PRODUCT.md §3.1 order.
-const KINDS: [Kind; 10] = [
+pub(crate) const KINDS: [Kind; 10] = [
     Kind::PlacedOnMarket,
     Kind::Resold,
     Kind::Repaired,

@@ -4,6 +4,7 @@
 //! incremental facts against a rebuild from the log.
 
 use crate::db::{db_test, TestDb};
+use crate::state_machine::KINDS;
 use crate::support::{assert_problem, labelled, setup, Env, GTIN};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
@@ -422,19 +423,6 @@ db_test! {
         assert_eq!(env.ledger.statistics_facts().await.expect("facts"), before);
     }
 }
-
-const KINDS: [Kind; 10] = [
-    Kind::PlacedOnMarket,
-    Kind::Resold,
-    Kind::Repaired,
-    Kind::Collected,
-    Kind::HandedOver,
-    Kind::PreparedForReuse,
-    Kind::Depolluted,
-    Kind::Recycled,
-    Kind::Disposed,
-    Kind::Exported,
-];
 
 /// Plausible data of `kind`, masses from `grams`.
 fn data(kind: Kind, grams: u64, env: &Env) -> Value {

@@ -49,7 +49,7 @@ pub fn statistics_csv(stats: &Value) -> String {
 }
 
 /// RFC 4180 quoting where needed.
-fn field(text: &str) -> String {
+pub fn field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
