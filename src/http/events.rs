@@ -114,6 +114,14 @@ pub async fn submit_batch(
         }
         _ => {
             let receipts = state.ledger.submit(to_submit, query.atomic).await;
+            // The database failed the writer's transaction: none of this request's events was
+            // recorded, so the whole request is answered 503 and can be sent again as it is.
+            if let Some(Err(error)) = receipts
+                .iter()
+                .find(|r| matches!(r, Err(LedgerError::Unavailable(_))))
+            {
+                return Err(error.clone().into());
+            }
             for (index, receipt) in submit_positions.into_iter().zip(receipts) {
                 outcomes[index] = Some(receipt);
             }

@@ -75,7 +75,12 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database is usually back within seconds (a restart, freed disk space).
+            response.insert_header(("Retry-After", "2"));
+        }
+        response
             .content_type("application/problem+json")
             .json(self.body())
     }
@@ -141,7 +146,9 @@ impl From<LedgerError> for Problem {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "Service unavailable",
-                    "The ledger cannot record or read right now; nothing was changed. Retry shortly.",
+                    "The ledger's database is unavailable, so this request was not acknowledged. \
+                     Send it again shortly: an event that was recorded after all is then answered \
+                     with its original receipt.",
                 )
             }
             LedgerError::Internal(cause) => {

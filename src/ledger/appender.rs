@@ -67,7 +67,7 @@ pub fn spawn(
 }
 
 fn writer_loop(
-    mut conn: DbConnection,
+    conn: DbConnection,
     target: DatabaseTarget,
     mut receiver: mpsc::Receiver<Job>,
     settings: AppenderSettings,
@@ -75,6 +75,9 @@ fn writer_loop(
     keys: Arc<KeyCache>,
     metrics: &Metrics,
 ) {
+    // `None` while the database is unreachable: each batch first tries to reconnect, so the
+    // writer recovers by itself when the database returns, and answers 503 until then.
+    let mut conn = Some(conn);
     let mut cache = RegistryCache::default();
     // The tree's frontier after the last batch, valid while no other process appended.
     let mut frontier: Option<Frontier> = None;
@@ -91,15 +94,18 @@ fn writer_loop(
             }
         }
         let started = std::time::Instant::now();
-        let outcomes = match append_batch(
-            &mut conn,
-            &jobs,
-            settings,
-            log,
-            Utc::now(),
-            &mut cache,
-            &mut frontier,
-        ) {
+        let result = connected(&mut conn, &target).and_then(|c| {
+            append_batch(
+                c,
+                &jobs,
+                settings,
+                log,
+                Utc::now(),
+                &mut cache,
+                &mut frontier,
+            )
+        });
+        let outcomes = match result {
             Ok((outcomes, state)) => {
                 cache.remember(&state);
                 tracing::debug!(
@@ -120,11 +126,10 @@ fn writer_loop(
                 tracing::error!(%error, "append transaction failed; nothing of this batch was recorded");
                 cache.forget();
                 frontier = None;
-                if crate::storage::connection::is_broken(&mut conn) {
-                    if let Ok(fresh) = crate::storage::connection::connect_writer(&target) {
-                        conn = fresh;
-                    }
-                }
+                // A failed transaction can leave a connection unusable in ways a ping does not
+                // show (a lost server, SQLite's rollback on a full disk confusing diesel's
+                // transaction manager): start the next batch on a fresh one.
+                conn = None;
                 jobs.iter()
                     .map(|job| {
                         job.events
@@ -150,6 +155,19 @@ fn writer_loop(
             let _ = job.reply.send(outcome);
         }
     }
+}
+
+/// The writer's connection, opened again if the last one was lost.
+fn connected<'a>(
+    conn: &'a mut Option<DbConnection>,
+    target: &DatabaseTarget,
+) -> Result<&'a mut DbConnection, StorageError> {
+    if conn.is_none() {
+        *conn = Some(crate::storage::connection::connect_writer(target)?);
+        tracing::info!("the writer reconnected to the database");
+    }
+    conn.as_mut()
+        .ok_or_else(|| StorageError::Unavailable("no writer connection".into()))
 }
 
 type Outcomes = Vec<Vec<Result<Receipt, LedgerError>>>;

@@ -201,11 +201,6 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Whether a connection no longer answers (then the writer opens a new one).
-pub fn is_broken(conn: &mut DbConnection) -> bool {
-    conn.ping().is_err()
-}
-
 /// A pool of reader connections.
 pub type Pool = r2d2::Pool<Manager>;
 

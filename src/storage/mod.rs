@@ -86,12 +86,20 @@ impl StorageError {
 fn is_transient(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     [
+        // SQLite: another process holds the write lock, or the disk is full.
         "database is locked",
         "disk is full",
         "database or disk is full",
+        "disk i/o error",
+        // PostgreSQL: the server stops, restarts or is gone.
         "terminating connection",
         "server closed the connection",
         "could not connect",
+        "connection refused",
+        "no connection to the server",
+        "could not send data",
+        "could not receive data",
+        "the database system is",
     ]
     .iter()
     .any(|needle| message.contains(needle))

@@ -122,3 +122,38 @@ db_test! {
         assert_eq!(body["type"], "urn:ewaste-ledger:problem:body-timeout");
     }
 }
+
+db_test! {
+    /// Slowloris: hundreds of clients that send half a request head and then nothing hold no
+    /// worker. A normal client is served meanwhile, and the server answers each
+    /// slow one 408 and closes it after its 10 s request timeout.
+    async fn slow_clients_time_out_and_block_no_one(db: TestDb) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = crate::process::start(&dir.path().join("data"), &crate::process::database_url(&db.target));
+        let address = server.url.trim_start_matches("http://").to_string();
+        let started = std::time::Instant::now();
+        let mut slow: Vec<std::net::TcpStream> = (0..300)
+            .map(|_| {
+                let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: sl").expect("a partial header");
+                stream
+            })
+            .collect();
+        let (status, body) = {
+            let mut response = crate::process::agent().get(&format!("{}/healthz", server.url)).call().expect("served");
+            (response.status().as_u16(), response.body_mut().read_to_string().expect("body"))
+        };
+        assert_eq!(status, 200, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(5), "the normal client waited {:?}", started.elapsed());
+
+        for stream in &mut slow {
+            stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+            let mut answer = Vec::new();
+            // The server answers 408 and closes: read to the end.
+            let _ = stream.read_to_end(&mut answer);
+            let answer = String::from_utf8_lossy(&answer);
+            assert!(answer.starts_with("HTTP/1.1 408"), "a slow client got {answer:?}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(19), "cut off after {:?}", started.elapsed());
+    }
+}
