@@ -136,6 +136,16 @@ pub async fn events(
     let query = EventQuery::parse(&pairs).map_err(parameter_error)?;
     let size = state.ledger.head().await?.size;
     let mut next = query.next_page.unwrap_or(0);
+    // Tokens are seqs of this log, which only grows: a larger one was never issued (and would
+    // overflow the scan's end).
+    if next > size {
+        return Err(parameter_error(QueryParameterError {
+            parameter: "nextPageToken".into(),
+            reason: format!(
+                "`{next}` is not a token this server issued (the log has {size} entries)"
+            ),
+        }));
+    }
     let scan_end = (next + SCAN_LIMIT).min(size);
     let mut found = Vec::new();
     'scan: while next < scan_end {

@@ -1,14 +1,25 @@
 //! OpenAPI 3.1 of the HTTP API (`GET /openapi.json`), built from the table below: each
 //! operation with its parameters, request body and responses, and the JSON Schemas of what the
 //! API exchanges. `tests/it/openapi.rs` fails when a route registered in `mod.rs` is missing
-//! here, and validates real answers against these schemas.
+//! here, and validates real answers against these schemas; `.ci/schemathesis` generates
+//! requests from it (docs/api-testing.md), so parameter schemas say what the API accepts and
+//! every status it answers is declared.
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
 
-/// A query parameter (path parameters are read from the path itself).
+/// Where a parameter goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum In {
+    Path,
+    Query,
+}
+
+/// A parameter: its schema is a JSON type or a component of [`schemas`].
 struct Param {
     name: &'static str,
+    location: In,
+    required: bool,
     schema: &'static str,
     description: &'static str,
 }
@@ -20,6 +31,7 @@ struct Operation {
     method: &'static str,
     path: &'static str,
     summary: &'static str,
+    /// The path's `{parameters}` and the query parameters.
     params: &'static [Param],
     /// Media type and component of the request body.
     body: Option<(&'static str, &'static str)>,
@@ -30,18 +42,48 @@ const JSON: &str = "application/json";
 const PROBLEM: &str = "application/problem+json";
 const LD: &str = "application/ld+json";
 
+/// An optional query parameter.
 const fn q(name: &'static str, schema: &'static str, description: &'static str) -> Param {
     Param {
         name,
+        location: In::Query,
+        required: false,
         schema,
         description,
     }
 }
 
+/// A required query parameter.
+const fn rq(name: &'static str, schema: &'static str, description: &'static str) -> Param {
+    Param {
+        required: true,
+        ..q(name, schema, description)
+    }
+}
+
+/// A path parameter (always required).
+const fn p(name: &'static str, schema: &'static str, description: &'static str) -> Param {
+    Param {
+        location: In::Path,
+        ..rq(name, schema, description)
+    }
+}
+
 const YEAR: Param = q(
     "year",
-    "integer",
+    "Year",
     "The year (default: the current one, or the latest with figures on dashboards).",
+);
+const PRODUCT: Param = p(
+    "id",
+    "Uuid",
+    "The product's UUID (a label URI path, percent-encoded, is accepted too).",
+);
+const LOCODE: Param = p("locode", "Locode", "The city's UN/LOCODE.");
+const LINK_TYPE: Param = q(
+    "linkType",
+    "string",
+    "gs1:epcis for the product's EPCIS events.",
 );
 const NOT_FOUND: Response = (404, PROBLEM, "Problem", "Nothing with this id or name.");
 const BAD: Response = (
@@ -50,11 +92,31 @@ const BAD: Response = (
     "Problem",
     "A malformed parameter or body; the problem names it.",
 );
+/// The ledger's refusals of an event, by reason (docs/api.md).
+const NOT_ALLOWED: Response = (
+    403,
+    PROBLEM,
+    "Problem",
+    "Not allowed: a bad signature, a revoked actor, a role or custodian the rules refuse.",
+);
+const UNKNOWN_PRODUCT: Response = (404, PROBLEM, "Problem", "The event's product is unknown.");
 const REFUSED: Response = (
     409,
     PROBLEM,
     "Problem",
-    "Refused by the ledger's rules (403, 404, 409, 422 by reason; docs/api.md).",
+    "Conflict with the ledger's state (an illegal transition, a stale prev, a duplicate).",
+);
+const NOT_ACCEPTABLE: Response = (
+    422,
+    PROBLEM,
+    "Problem",
+    "Not acceptable: an unknown actor or city, a mass balance or time the rules refuse.",
+);
+const TOO_LARGE: Response = (
+    413,
+    PROBLEM,
+    "Problem",
+    "The body exceeds this endpoint's limit (docs/api.md).",
 );
 const UNAVAILABLE: Response = (
     503,
@@ -77,86 +139,106 @@ const EPCIS_MISSING: Response = (
     "Problem",
     "epcisException:NoSuchResourceException.",
 );
+/// The passport resolver answers a browser with pages and `Accept: application/json` (or
+/// `linkType=gs1:epcis`) with problems.
+const PASSPORT: &[Response] = &[
+    HTML,
+    (200, JSON, "Passport", "With Accept: application/json."),
+    EPCIS_QUERY,
+    (400, "text/html", "", "Not a label."),
+    BAD,
+    (404, "text/html", "", "Unknown product."),
+    EPCIS_MISSING,
+];
 
 const OPERATIONS: &[Operation] = &[
     Operation { method: "get", path: "/healthz", summary: "Health and log size", params: &[], body: None,
         responses: &[(200, JSON, "Health", "The database answers."), UNAVAILABLE] },
     Operation { method: "post", path: "/v1/events", summary: "Record one signed event", params: &[], body: Some((JSON, "SignedEvent")),
-        responses: &[(201, JSON, "Receipt", "Recorded."), (200, JSON, "Receipt", "A replay: the original receipt."), BAD, REFUSED, UNAVAILABLE] },
+        responses: &[(201, JSON, "Receipt", "Recorded."), (200, JSON, "Receipt", "A replay: the original receipt."), BAD, NOT_ALLOWED,
+                     UNKNOWN_PRODUCT, REFUSED, TOO_LARGE, NOT_ACCEPTABLE, UNAVAILABLE] },
     Operation { method: "post", path: "/v1/events/batch", summary: "Record signed events (each, or all with atomic=true)",
         params: &[q("atomic", "boolean", "All or nothing.")], body: Some((JSON, "SignedEventList")),
-        responses: &[(200, JSON, "BatchAnswer", "A receipt or a problem per event, in order."), BAD, UNAVAILABLE] },
-    Operation { method: "get", path: "/v1/products/{id}", summary: "A product", params: &[], body: None,
+        responses: &[(200, JSON, "BatchAnswer", "A receipt or a problem per event, in order."), BAD, TOO_LARGE, UNAVAILABLE] },
+    Operation { method: "get", path: "/v1/products/{id}", summary: "A product", params: &[PRODUCT], body: None,
         responses: &[(200, JSON, "Product", "The product."), BAD, NOT_FOUND] },
-    Operation { method: "get", path: "/v1/products/{id}/events", summary: "A product's events in log order", params: &[], body: None,
+    Operation { method: "get", path: "/v1/products/{id}/events", summary: "A product's events in log order", params: &[PRODUCT], body: None,
         responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
-    Operation { method: "get", path: "/v1/products/{id}/label.svg", summary: "The product's label as SVG", params: &[], body: None,
-        responses: &[(200, "image/svg+xml", "", "The label."), NOT_FOUND] },
-    Operation { method: "get", path: "/v1/products/{id}/label.png", summary: "The product's label as PNG", params: &[], body: None,
-        responses: &[(200, "image/png", "", "The label."), NOT_FOUND] },
+    Operation { method: "get", path: "/v1/products/{id}/label.svg", summary: "The product's label as SVG", params: &[PRODUCT], body: None,
+        responses: &[(200, "image/svg+xml", "", "The label."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/products/{id}/label.png", summary: "The product's label as PNG", params: &[PRODUCT], body: None,
+        responses: &[(200, "image/png", "", "The label."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/01/{gtin}/21/{serial}", summary: "Resolve a Digital Link: passport page, JSON, or EPCIS events",
-        params: &[q("linkType", "string", "gs1:epcis for the product's EPCIS events.")], body: None,
-        responses: &[HTML, (200, JSON, "Passport", "With Accept: application/json."), EPCIS_QUERY, (400, "text/html", "", "Not a label."), (404, "text/html", "", "Unknown product.")] },
+        params: &[p("gtin", "Gtin", "The GTIN as printed (8, 12, 13 or 14 digits)."),
+                  p("serial", "Serial", "The serial (GS1 character set 82), percent-encoded in the path."), LINK_TYPE],
+        body: None, responses: PASSPORT },
     Operation { method: "get", path: "/p/{id}", summary: "Resolve an unlabelled product's URI",
-        params: &[q("linkType", "string", "gs1:epcis for the product's EPCIS events.")], body: None,
-        responses: &[HTML, (200, JSON, "Passport", "With Accept: application/json."), EPCIS_QUERY, (404, "text/html", "", "Unknown product.")] },
+        params: &[p("id", "Uuid", "The product's UUID."), LINK_TYPE], body: None, responses: PASSPORT },
     Operation { method: "get", path: "/scan", summary: "The scan station page", params: &[], body: None, responses: &[HTML] },
     Operation { method: "get", path: "/scan/key.svg", summary: "A station's public key as a QR code",
-        params: &[q("public_key", "string", "Base64 of the 32-byte Ed25519 key.")], body: None,
+        params: &[rq("public_key", "PublicKey", "Base64 of the 32-byte Ed25519 key.")], body: None,
         responses: &[(200, "image/svg+xml", "", "The QR code."), BAD] },
-    Operation { method: "get", path: "/assets/{name}", summary: "The station's scripts and style sheet", params: &[], body: None,
-        responses: &[(200, "text/javascript", "", "The file."), NOT_FOUND] },
+    Operation { method: "get", path: "/assets/{name}", summary: "The station's scripts and style sheet",
+        params: &[p("name", "AssetName", "The file.")], body: None,
+        responses: &[(200, "text/javascript", "", "A script."), (200, "text/css", "", "The style sheet."), NOT_FOUND] },
     Operation { method: "get", path: "/v1/actors", summary: "Every actor", params: &[], body: None,
         responses: &[(200, JSON, "ActorList", "The actors.")] },
-    Operation { method: "get", path: "/v1/actors/{id}", summary: "An actor", params: &[], body: None,
+    Operation { method: "get", path: "/v1/actors/{id}", summary: "An actor", params: &[p("id", "Uuid", "The actor's id.")], body: None,
         responses: &[(200, JSON, "Actor", "The actor."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/cities", summary: "Every city", params: &[], body: None,
         responses: &[(200, JSON, "CityList", "The cities.")] },
     Operation { method: "get", path: "/cities", summary: "The cities compared (dashboard)", params: &[YEAR], body: None, responses: &[HTML, BAD] },
     Operation { method: "get", path: "/cities.csv", summary: "The cities compared, as CSV", params: &[YEAR], body: None, responses: &[CSV, BAD] },
-    Operation { method: "get", path: "/cities/{locode}", summary: "A city's dashboard", params: &[YEAR], body: None, responses: &[HTML, BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/cities/{locode}", summary: "A city's dashboard", params: &[LOCODE, YEAR], body: None,
+        responses: &[HTML, BAD, NOT_FOUND] },
     Operation { method: "get", path: "/cities/{locode}/{chart}", summary: "The table under a dashboard chart ({chart} is flows.csv, rates.csv, materials.csv or lifespans.csv)",
-        params: &[YEAR], body: None, responses: &[CSV, BAD, NOT_FOUND] },
+        params: &[LOCODE, p("chart", "ChartFile", "The chart's table."), YEAR], body: None, responses: &[CSV, BAD, NOT_FOUND] },
     Operation { method: "get", path: "/epcis/context.jsonld", summary: "Our JSON-LD context (ewl: terms)", params: &[], body: None,
         responses: &[(200, LD, "JsonLdContext", "The context.")] },
     Operation { method: "get", path: "/epcis/events", summary: "EPCIS 2.0 SimpleEventQuery (subset)",
-        params: &[q("eventType", "string", "ObjectEvent|TransformationEvent|…"), q("GE_eventTime", "string", "RFC 3339."),
-                  q("LT_eventTime", "string", "RFC 3339."), q("EQ_bizStep", "string", "List."), q("EQ_disposition", "string", "List."),
+        params: &[q("eventType", "string", "ObjectEvent|TransformationEvent|…"), q("GE_eventTime", "DateTime", "RFC 3339."),
+                  q("LT_eventTime", "DateTime", "RFC 3339."), q("EQ_bizStep", "string", "List."), q("EQ_disposition", "string", "List."),
                   q("MATCH_epc", "string", "List of EPC URIs."), q("MATCH_anyEPC", "string", "List of EPC URIs."),
-                  q("EQ_bizLocation", "string", "List of location URIs."), q("perPage", "integer", "1 to 1000."),
-                  q("nextPageToken", "string", "From the previous page's Link header.")],
+                  q("EQ_bizLocation", "string", "List of location URIs."), q("perPage", "PerPage", "1 to 1000."),
+                  q("nextPageToken", "PageToken", "From the previous page's Link header.")],
         body: None, responses: &[EPCIS_QUERY, EPCIS_ERROR] },
     Operation { method: "post", path: "/epcis/capture", summary: "Capture an EPCISDocument of signed events, all or nothing", params: &[],
         body: Some((LD, "EpcisDocument")),
-        responses: &[(201, JSON, "CaptureAnswer", "Recorded."), (400, PROBLEM, "Problem", "epcisException:ValidationException with each event's error.")] },
-    Operation { method: "get", path: "/epcis/events/{id}", summary: "One EPCIS event (urn:uuid:…)", params: &[], body: None,
-        responses: &[EPCIS_QUERY, EPCIS_MISSING] },
+        responses: &[(201, JSON, "CaptureAnswer", "Recorded."), (400, PROBLEM, "Problem", "epcisException:ValidationException with each event's error."),
+                     TOO_LARGE, UNAVAILABLE] },
+    Operation { method: "get", path: "/epcis/events/{id}", summary: "One EPCIS event (urn:uuid:…)",
+        params: &[p("id", "EpcisEventId", "urn:uuid:… or the bare UUID.")], body: None, responses: &[EPCIS_QUERY, EPCIS_MISSING] },
     Operation { method: "get", path: "/epcis/epcs/{epc}/events", summary: "A product's EPCIS events ({epc}: its label URI, percent-encoded)",
-        params: &[], body: None, responses: &[EPCIS_QUERY, EPCIS_MISSING] },
+        params: &[p("epc", "Epc", "The product's label URI (or id).")], body: None, responses: &[EPCIS_QUERY, EPCIS_MISSING] },
     Operation { method: "get", path: "/v1/stats", summary: "Every city's statistics", params: &[YEAR], body: None,
         responses: &[(200, JSON, "StatsAll", "The statistics."), BAD] },
-    Operation { method: "get", path: "/v1/stats/{locode}", summary: "A city's statistics ({locode}.csv for CSV)", params: &[YEAR], body: None,
+    Operation { method: "get", path: "/v1/stats/{locode}", summary: "A city's statistics ({locode}.csv for CSV)",
+        params: &[p("locode", "LocodeOrCsv", "The city's UN/LOCODE, with .csv for CSV."), YEAR], body: None,
         responses: &[(200, JSON, "CityStats", "The KPIs."), CSV, BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/log/checkpoint", summary: "The latest checkpoint (C2SP signed note)",
         params: &[q("witnessed", "boolean", "The latest one a witness cosigned.")], body: None,
-        responses: &[(200, "text/plain", "", "The note."), NOT_FOUND] },
+        responses: &[(200, "text/plain", "", "The note."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/log/key", summary: "The log's verifier key", params: &[], body: None,
         responses: &[(200, "text/plain", "", "The key.")] },
     Operation { method: "get", path: "/v1/log/entries", summary: "Entries as NDJSON of their exact bytes",
-        params: &[q("start", "integer", "First seq."), q("limit", "integer", "1 to 10,000.")], body: None,
+        params: &[q("start", "Seq", "First seq."), q("limit", "PageLimit", "1 to 10,000 (default 1,000).")], body: None,
         responses: &[(200, "application/x-ndjson", "", "One entry per line."), BAD] },
-    Operation { method: "get", path: "/v1/log/entries/{seq}", summary: "One entry's exact bytes", params: &[], body: None,
+    Operation { method: "get", path: "/v1/log/entries/{seq}", summary: "One entry's exact bytes",
+        params: &[p("seq", "Seq", "The entry's seq, in plain decimal.")], body: None,
         responses: &[(200, JSON, "Entry", "The entry."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/log/proof/inclusion", summary: "RFC 9162 inclusion proof",
-        params: &[q("seq", "integer", "The entry."), q("size", "integer", "Tree size (default: the latest checkpoint's).")], body: None,
+        params: &[rq("seq", "Seq", "The entry."), q("size", "TreeSize", "Tree size (default: the latest checkpoint's).")], body: None,
         responses: &[(200, JSON, "InclusionProof", "The proof."), BAD] },
     Operation { method: "get", path: "/v1/log/proof/consistency", summary: "RFC 9162 consistency proof",
-        params: &[q("from", "integer", "Smaller size."), q("to", "integer", "Larger size (default: the latest checkpoint's).")], body: None,
+        params: &[rq("from", "TreeSize", "Smaller size."), q("to", "TreeSize", "Larger size (default: the latest checkpoint's).")], body: None,
         responses: &[(200, JSON, "ConsistencyProof", "The proof."), BAD] },
-    Operation { method: "get", path: "/v1/log/proof/event/{id}", summary: "An event's proof bundle", params: &[], body: None,
+    Operation { method: "get", path: "/v1/log/proof/event/{id}", summary: "An event's proof bundle",
+        params: &[p("id", "Uuid", "The event's id.")], body: None,
         responses: &[(200, JSON, "ProofBundle", "Entry, inclusion proof and checkpoint."), BAD, NOT_FOUND] },
     Operation { method: "post", path: "/v1/log/cosignature", summary: "A witness's cosignature of a checkpoint", params: &[],
-        body: Some(("text/plain", "")), responses: &[(201, JSON, "CosignatureAnswer", "Accepted."), BAD, REFUSED] },
+        body: Some(("text/plain", "string")),
+        responses: &[(201, JSON, "CosignatureAnswer", "Accepted."), BAD, (404, PROBLEM, "Problem", "This log signed no checkpoint of that size."),
+                     TOO_LARGE] },
     Operation { method: "get", path: "/v1/log/export", summary: "The whole log, streamed (docs/audit.md)", params: &[], body: None,
         responses: &[(200, "application/x-ndjson", "", "The export.")] },
     Operation { method: "get", path: "/openapi.json", summary: "This document", params: &[], body: None,
@@ -171,7 +253,7 @@ fn schemas() -> Value {
     let uuid = json!({"type": "string", "format": "uuid"});
     let kpis = json!({"type": "object", "required": ["pom_kg", "collected_kg", "eu_collection_rate_pct",
         "weee_generated_modelled_kg", "recycling_rate_pct"], "additionalProperties": true});
-    json!({
+    let components = json!({
         "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
             "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                            "detail": {"type": "string"}}, "additionalProperties": true},
@@ -184,7 +266,7 @@ fn schemas() -> Value {
             "additionalProperties": false},
         "SignedEvent": {"type": "object", "required": ["event", "sig"],
             "properties": {"event": {"$ref": "#/components/schemas/Event"}, "sig": {"type": "string"}}, "additionalProperties": false},
-        "SignedEventList": {"type": "array", "items": {"$ref": "#/components/schemas/SignedEvent"}},
+        "SignedEventList": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"$ref": "#/components/schemas/SignedEvent"}},
         "Receipt": {"type": "object", "required": ["seq", "leaf_hash", "checkpoint"],
             "properties": {"seq": {"type": "integer"}, "leaf_hash": hex, "checkpoint": {"type": "string"}}},
         "BatchAnswer": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Receipt"}, {"$ref": "#/components/schemas/Problem"}]}},
@@ -230,6 +312,39 @@ fn schemas() -> Value {
             "description": "An EPCIS 2.0 EPCISQueryDocument (the official JSON Schema: reference/epcis/EPCIS-JSON-Schema.json)."},
         "CaptureAnswer": {"type": "object", "required": ["captured", "receipts"],
             "properties": {"captured": {"type": "integer"}, "receipts": {"type": "array", "items": {"$ref": "#/components/schemas/Receipt"}}}},
+    });
+    let mut schemas = match components {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    if let Value::Object(parameters) = parameter_schemas() {
+        schemas.extend(parameters);
+    }
+    Value::Object(schemas)
+}
+
+/// The schemas of parameters: exactly what the handlers accept, so that a generated request
+/// outside them must be refused (4xx) and one inside them must not fail (never a 5xx).
+fn parameter_schemas() -> Value {
+    json!({
+        "Uuid": {"type": "string", "format": "uuid"},
+        "Locode": {"type": "string", "pattern": "^[A-Z]{2}[A-Z2-9]{3}$"},
+        "LocodeOrCsv": {"type": "string", "pattern": "^[A-Z]{2}[A-Z2-9]{3}(\\.csv)?$"},
+        "ChartFile": {"type": "string", "pattern": "^(flows|rates|materials|lifespans)(\\.csv)?$"},
+        "Year": {"type": "integer", "minimum": 1950, "maximum": 2200},
+        "Gtin": {"type": "string", "pattern": "^([0-9]{8}|[0-9]{12,14})$"},
+        "Serial": {"type": "string", "pattern": "^[A-Za-z0-9!\"%&'()*+,./:;<=>?_-]{1,20}$"},
+        "PublicKey": {"type": "string", "pattern": "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"},
+        "AssetName": {"enum": ["ledger.css", "ledger.js", "forms.js", "station.js", "passport.js"]},
+        "EpcisEventId": {"type": "string",
+            "pattern": "^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},
+        "Epc": {"type": "string", "minLength": 1},
+        "DateTime": {"type": "string", "format": "date-time"},
+        "PerPage": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "PageToken": {"type": "integer", "minimum": 0, "maximum": i64::MAX, "description": "Opaque: copy it from the Link header."},
+        "PageLimit": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "Seq": {"type": "integer", "minimum": 0, "maximum": i64::MAX},
+        "TreeSize": {"type": "integer", "minimum": 0, "maximum": u64::MAX},
     })
 }
 
@@ -241,25 +356,48 @@ fn schema_ref(name: &str) -> Value {
     }
 }
 
+/// The declared parameter of an operation's `{name}` path segment.
+fn path_param<'a>(operation: &'a Operation, name: &str) -> Option<&'a Param> {
+    operation
+        .params
+        .iter()
+        .find(|p| p.location == In::Path && p.name == name)
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
     for operation in OPERATIONS {
-        let mut parameters: Vec<Value> = operation
+        let path_names: Vec<&str> = operation
             .path
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        parameters.extend(operation.params.iter().map(|p| {
-            json!({"name": p.name, "in": "query", "required": false, "schema": schema_ref(p.schema), "description": p.description})
+        // Path parameters in the path's order (a string when the table forgot one: the test
+        // in tests/it/openapi.rs refuses that), then the query parameters.
+        let mut parameters: Vec<Value> = path_names
+            .iter()
+            .map(|name| match path_param(operation, name) {
+                Some(p) => json!({"name": name, "in": "path", "required": true,
+                                  "schema": schema_ref(p.schema), "description": p.description}),
+                None => json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+            })
+            .collect();
+        parameters.extend(operation.params.iter().filter(|p| p.location == In::Query).map(|p| {
+            json!({"name": p.name, "in": "query", "required": p.required, "schema": schema_ref(p.schema),
+                   "description": p.description})
         }));
         let mut responses = Map::new();
-        for (status, media, schema, description) in operation.responses {
+        let mut declare = |(status, media, schema, description): &Response| {
             let entry = responses
                 .entry(status.to_string())
                 .or_insert_with(|| json!({"description": description, "content": {}}));
             entry["content"][*media] = json!({"schema": schema_ref(schema)});
+        };
+        operation.responses.iter().for_each(&mut declare);
+        if !path_names.is_empty() {
+            // An empty path segment matches no route: the router's own 404 problem.
+            declare(&NOT_FOUND);
         }
         let mut op = json!({"summary": operation.summary, "operationId": format!("{} {}", operation.method, operation.path),
                             "parameters": parameters, "responses": responses});

@@ -103,3 +103,73 @@ db_test! {
         check(&document, "Problem", &problem);
     }
 }
+
+/// Every parameter of every operation, by `"in"`, with its name and schema.
+fn parameters(document: &Value) -> Vec<(String, String, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("an item") {
+            for parameter in operation["parameters"].as_array().expect("parameters") {
+                found.push((
+                    format!("{method} {path}"),
+                    parameter["in"].as_str().expect("in").to_string(),
+                    parameter["name"].as_str().expect("name").to_string(),
+                    parameter["schema"].clone(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+db_test! {
+    /// What `.ci/schemathesis` generates requests from: every `{name}` of a path is a required
+    /// path parameter with a schema of its own (not any string), and an empty path segment's
+    /// 404 is declared.
+    async fn every_path_parameter_has_a_schema_for_generated_requests(db: TestDb) {
+        let env = setup(db).await;
+        let document = json_of(&env, "/openapi.json").await;
+        let parameters = parameters(&document);
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("an item") {
+                let operation_name = format!("{method} {path}");
+                for name in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+                    let declared: Vec<_> = parameters
+                        .iter()
+                        .filter(|(op, location, n, _)| *op == operation_name && location == "path" && n == name)
+                        .collect();
+                    assert_eq!(declared.len(), 1, "{operation_name}: {{{name}}} is declared {} times", declared.len());
+                    assert_ne!(declared[0].3, json!({"type": "string"}), "{operation_name}: {{{name}}} has no schema of its own");
+                    let not_found = &operation["responses"]["404"]["content"]["application/problem+json"];
+                    assert!(not_found.is_object(), "{operation_name}: the router's 404 is not declared");
+                }
+            }
+        }
+        // Query parameters the handlers cannot do without are required.
+        for (path, name) in [("/scan/key.svg", "public_key"), ("/v1/log/proof/inclusion", "seq"), ("/v1/log/proof/consistency", "from")] {
+            let parameter = document["paths"][path]["get"]["parameters"].as_array().expect("parameters").iter()
+                .find(|p| p["name"] == name && p["in"] == "query");
+            let parameter = parameter.unwrap_or_else(|| panic!("get {path}: `{name}` is not declared"));
+            assert_eq!(parameter["required"], true, "get {path}: `{name}` is required");
+        }
+    }
+
+    /// Requests `.ci/schemathesis` found answered without a response (a handler's panic): each
+    /// is now refused with a problem naming the parameter (docs/api-testing.md).
+    async fn requests_schemathesis_found_are_refused_with_problems(db: TestDb) {
+        let env = setup(db).await;
+        let size = env.log_size().await;
+        // `nextPageToken` at the top of its schema's range overflowed the scan's end.
+        for token in [i64::MAX, i64::MAX - 50_000, size + 1] {
+            let (status, problem) = env.get(&format!("/epcis/events?nextPageToken={token}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{token}: {problem}");
+            assert_eq!(problem["type"], "epcisException:QueryParameterException");
+            assert_eq!(problem["parameter"], "nextPageToken");
+            assert!(problem["detail"].as_str().expect("detail").contains("not a token this server issued"), "{problem}");
+        }
+        // A token at the log's end is an empty last page.
+        let (status, document) = env.get(&format!("/epcis/events?nextPageToken={size}")).await;
+        assert_eq!(status, StatusCode::OK, "{document}");
+        assert_eq!(document["epcisBody"]["queryResults"]["resultsBody"]["eventList"], json!([]));
+    }
+}
