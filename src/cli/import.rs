@@ -77,7 +77,9 @@ pub enum ProductCommand {
 impl ProductFields {
     /// The label of a labelled product under the resolver `base`; the id is derived from GTIN
     /// and serial, so labels can be printed before the products are registered.
-    pub(super) fn label(&self, base: &str) -> Result<crate::labels::Label, String> {
+    ///
+    /// Public (with [`row_fields`]) so that the CSV fuzz target can call it.
+    pub fn label(&self, base: &str) -> Result<crate::labels::Label, String> {
         let (Some(gtin), Some(serial)) = (&self.gtin, &self.serial) else {
             return Err(
                 "a label needs gtin and serial (an unlabelled item gets its label \
@@ -174,8 +176,10 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
     }
 }
 
-/// One CSV row, by header name.
-pub(super) fn row_fields(
+/// One CSV row, by header name: the pure part of reading a product CSV (`product import`,
+/// `label --import`). The caller adds the row's line number to an error. Public so that the
+/// CSV fuzz target (`fuzz/fuzz_targets/csv_import.rs`) can call it.
+pub fn row_fields(
     headers: &csv::StringRecord,
     record: &csv::StringRecord,
 ) -> Result<(ProductFields, Option<String>), String> {

@@ -20,6 +20,10 @@ mod serve;
 mod stats;
 mod witness;
 
+// The pure CSV readers, public for the fuzz targets (`fuzz/`).
+pub use import::{row_fields, ProductFields};
+pub use stats::baseline_rows;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

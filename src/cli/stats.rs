@@ -5,6 +5,8 @@ use super::audit::fetch_text;
 use super::client::{now, Client};
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
+use crate::domain::identifiers::Locode;
+use crate::domain::jcs::MAX_SAFE_INTEGER;
 use crate::domain::kinds::Kind;
 use crate::domain::reference;
 use anyhow::Context;
@@ -114,8 +116,10 @@ fn rebuild(data_dir: PathBuf, database_url: Option<&str>) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Reads the baseline CSV completely, reporting every bad row by line, before sending.
-fn baseline_rows(text: &str) -> Result<Vec<Value>, Vec<String>> {
+/// Reads the baseline CSV completely, reporting every bad row by line, before sending: each
+/// row becomes the `data` of a `pom_baseline` event, each error starts with `line N:`. Public
+/// so that the CSV fuzz target (`fuzz/fuzz_targets/csv_import.rs`) can call it.
+pub fn baseline_rows(text: &str) -> Result<Vec<Value>, Vec<String>> {
     let mut lines = text.lines().enumerate();
     let header: Vec<&str> = lines
         .next()
@@ -139,21 +143,32 @@ fn baseline_rows(text: &str) -> Result<Vec<Value>, Vec<String>> {
             continue;
         };
         let year: Option<u16> = year.parse().ok().filter(|y| (1950..=2200).contains(y));
+        // At most 2^53-1 grams: a larger integer cannot be signed (JCS, I-JSON safe range).
         let grams = kg
             .parse::<f64>()
             .ok()
             .filter(|kg| kg.is_finite() && *kg >= 0.0)
-            .map(|kg| (kg * 1000.0).round() as u64);
-        match (year, grams, reference::unu_key(unu_key)) {
-            (None, _, _) => errors.push(format!(
+            .map(|kg| (kg * 1000.0).round())
+            .filter(|grams| *grams <= MAX_SAFE_INTEGER as f64)
+            .map(|grams| grams as u64);
+        match (
+            Locode::parse(city),
+            year,
+            grams,
+            reference::unu_key(unu_key),
+        ) {
+            (Err(_), _, _, _) => errors.push(format!(
+                "line {line_no}: city `{city}` is not a UN/LOCODE such as DEBER"
+            )),
+            (_, None, _, _) => errors.push(format!(
                 "line {line_no}: year `{}` is not a year",
                 fields[1]
             )),
-            (_, None, _) => errors.push(format!(
-                "line {line_no}: kg `{kg}` is not a non-negative number"
+            (_, _, None, _) => errors.push(format!(
+                "line {line_no}: kg `{kg}` is not a non-negative number of at most 9007199254740 kg"
             )),
-            (_, _, None) => errors.push(format!("line {line_no}: unknown UNU-KEY `{unu_key}`")),
-            (Some(year), Some(mass_g), Some(_)) => rows
+            (_, _, _, None) => errors.push(format!("line {line_no}: unknown UNU-KEY `{unu_key}`")),
+            (Ok(_), Some(year), Some(mass_g), Some(_)) => rows
                 .push(json!({"locode": city, "year": year, "unu_key": unu_key, "mass_g": mass_g})),
         }
     }
@@ -206,5 +221,23 @@ mod tests {
         let rows = baseline_rows("city,year,unu_key,kg\nDEBER,2019,0306,12.5\n").unwrap();
         assert_eq!(rows[0]["mass_g"], 12_500);
         assert!(baseline_rows("town,year,unu_key,kg\n").is_err());
+    }
+
+    /// Found by the `csv_import` fuzz target: rows the server must refuse (a city that is not a
+    /// UN/LOCODE; a mass beyond 2^53-1 grams, which cannot be signed) were accepted, so the
+    /// import failed after the check without naming the line.
+    #[test]
+    fn rows_the_ledger_would_refuse_are_reported_by_line() {
+        let errors = baseline_rows(
+            "city,year,unu_key,kg\nDE BER,2019,0306,1\nK\u{1}TENBO,2019,0306,1\nDEBER,2019,0306,1e13\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("line 2: city `DE BER`"), "{errors:?}");
+        assert!(errors[1].starts_with("line 3: city"), "{errors:?}");
+        assert!(errors[2].starts_with("line 4: kg `1e13`"), "{errors:?}");
+        // The largest mass that can be signed is still accepted.
+        let rows = baseline_rows("city,year,unu_key,kg\nDEBER,2019,0306,9007199254740\n").unwrap();
+        assert_eq!(rows[0]["mass_g"], 9_007_199_254_740_000_u64);
     }
 }
