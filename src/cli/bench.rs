@@ -32,7 +32,10 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -75,11 +78,19 @@ pub struct BenchArgs {
     stats_units_large: usize,
 }
 
+/// Other benchmarks, run instead of the figures above.
+#[derive(clap::Subcommand, Debug)]
+enum BenchCommand {
+    /// A sustained mixed load (ingestion, passports, proofs, statistics) for a bounded time,
+    /// with latency per route and a check that no acknowledged event was lost.
+    Load(super::bench_load::LoadArgs),
+}
+
 /// The core issue's `batch_ratio` (batch ingest over the verify rate of the same run), before
 /// the Merkle tree and a checkpoint were written with every batch: commit 178c457's own bench
 /// on this machine, 2026-11-29 (docs/benchmarks.md). As a ratio to the machine's verify rate it
 /// carries over between runs even though this machine's speed varies by 2× from day to day.
-const CORE_BATCH_RATIO: f64 = 0.244;
+pub(super) const CORE_BATCH_RATIO: f64 = 0.244;
 
 /// The figures, as printed by `--json`.
 #[derive(serde::Serialize)]
@@ -111,6 +122,9 @@ struct Figures {
 }
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchCommand::Load(load)) = args.command {
+        return super::bench_load::load(load);
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dir = tempfile::Builder::new().prefix("ewaste-bench").tempdir()?;
     eprintln!("(a) Ed25519 batch verification on {cores} cores…");
@@ -260,7 +274,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// (a) Signatures per second over all cores, 64 per batch verification.
-fn verification_rate(count: usize) -> anyhow::Result<f64> {
+pub(super) fn verification_rate(count: usize) -> anyhow::Result<f64> {
     let key = SigningKey::from_bytes(&[42; 32]);
     let messages: Vec<Vec<u8>> = (0..count)
         .into_par_iter()
@@ -303,12 +317,15 @@ fn fsync_rate(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> 
     Ok(count as f64 / start.elapsed().as_secs_f64())
 }
 
-struct Server {
-    url: String,
-    address: SocketAddr,
+pub(super) struct Server {
+    pub(super) url: String,
+    pub(super) address: SocketAddr,
 }
 
-fn start_server(dir: &std::path::Path, database_url: Option<String>) -> anyhow::Result<Server> {
+pub(super) fn start_server(
+    dir: &std::path::Path,
+    database_url: Option<String>,
+) -> anyhow::Result<Server> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let address = listener.local_addr()?;
     let args = ServeArgs {
@@ -340,13 +357,13 @@ fn start_server(dir: &std::path::Path, database_url: Option<String>) -> anyhow::
 }
 
 /// A manufacturer and a city, registered through the API with the bootstrap admin key.
-struct Setup {
-    maker: SigningKey,
-    maker_id: Uuid,
+pub(super) struct Setup {
+    pub(super) maker: SigningKey,
+    pub(super) maker_id: Uuid,
 }
 
 impl Setup {
-    fn new(server: &Server, dir: &std::path::Path) -> anyhow::Result<Setup> {
+    pub(super) fn new(server: &Server, dir: &std::path::Path) -> anyhow::Result<Setup> {
         let admin = Client::with_key(
             &server.url,
             crate::keys::read_pem(&dir.join("data/admin-key.pem"))?,

@@ -24,6 +24,14 @@ pub fn post_request(path: &str, body: &[u8]) -> Vec<u8> {
     request
 }
 
+/// A GET request ready to be written as is, with an `Accept` header when one is given.
+pub fn get_request(path: &str, accept: Option<&str>) -> Vec<u8> {
+    let accept = accept
+        .map(|a| format!("Accept: {a}\r\n"))
+        .unwrap_or_default();
+    format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{accept}\r\n").into_bytes()
+}
+
 impl Connection {
     pub fn open(address: SocketAddr) -> std::io::Result<Connection> {
         let stream = TcpStream::connect(address)?;

@@ -25,6 +25,7 @@ mod labels;
 mod layers;
 mod lifecycle;
 mod limits;
+mod load;
 mod log_api;
 mod log_identity;
 mod metrics;
