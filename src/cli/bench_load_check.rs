@@ -4,6 +4,7 @@
 
 use super::audit::{agent, fetch_text};
 use super::bench_load_run::{Ack, Prepared};
+use super::bench_pages::history_draft;
 use super::client::Client;
 use super::load;
 use crate::domain::checkpoint::verify_checkpoint;
@@ -44,25 +45,8 @@ pub fn passport_products(
     for round in 0..events {
         let envelopes = (0..products)
             .map(|n| {
-                let (kind, data) = match round {
-                    0 => (
-                        Kind::Registered,
-                        json!({"unu_key": "0303", "weight_g": 1_160, "gtin": GTIN, "serial": serials[n],
-                               "brand": "Load", "model": "Book 14", "hazards": ["battery:li-ion"]}),
-                    ),
-                    1 => (Kind::PlacedOnMarket, json!({})),
-                    _ => (Kind::Resold, json!({})),
-                };
-                let draft = Draft {
-                    id: Uuid::new_v4(),
-                    kind,
-                    actor: maker_id,
-                    occurred_at: now.clone(),
-                    city: Some("DEBER".into()),
-                    product: Some(ids[n]),
-                    prev: heads[n],
-                    data,
-                };
+                let draft =
+                    history_draft(round, maker_id, ids[n], &gtin, &serials[n], heads[n], &now);
                 Ok(draft.sign(&client.key)?)
             })
             .collect::<anyhow::Result<Vec<Value>>>()?;

@@ -15,6 +15,38 @@ use uuid::Uuid;
 /// Events of the benchmarked product.
 pub const PASSPORT_EVENTS: usize = 50;
 
+/// Event `n` of a benchmark product's history, after `prev`: registered by `maker_id` (a
+/// manufacturer and retailer), placed on the market, then resold again and again.
+pub fn history_draft(
+    n: usize,
+    maker_id: Uuid,
+    product: Uuid,
+    gtin: &Gtin14,
+    serial: &str,
+    prev: Option<Hash32>,
+    occurred_at: &str,
+) -> Draft {
+    let (kind, data) = match n {
+        0 => (
+            Kind::Registered,
+            json!({"unu_key": "0303", "weight_g": 1_160, "gtin": gtin.as_str(), "serial": serial,
+                   "brand": "Bench", "model": "Book 14", "hazards": ["battery:li-ion"]}),
+        ),
+        1 => (Kind::PlacedOnMarket, json!({})),
+        _ => (Kind::Resold, json!({})),
+    };
+    Draft {
+        id: Uuid::new_v4(),
+        kind,
+        actor: maker_id,
+        occurred_at: occurred_at.to_string(),
+        city: Some("DEBER".into()),
+        product: Some(product),
+        prev,
+        data,
+    }
+}
+
 /// Records a product with [`PASSPORT_EVENTS`] events signed by `maker` (a manufacturer and
 /// retailer), then renders its passport `renders` times; mean milliseconds per page.
 pub fn passport_render_ms(client: &Client, maker_id: Uuid, renders: usize) -> anyhow::Result<f64> {
@@ -25,25 +57,7 @@ pub fn passport_render_ms(client: &Client, maker_id: Uuid, renders: usize) -> an
     let now = super::client::now();
     let mut prev: Option<Hash32> = None;
     for n in 0..PASSPORT_EVENTS {
-        let (kind, data) = match n {
-            0 => (
-                Kind::Registered,
-                json!({"unu_key": "0303", "weight_g": 1_160, "gtin": gtin.as_str(), "serial": serial_text,
-                       "brand": "Bench", "model": "Book 14", "hazards": ["battery:li-ion"]}),
-            ),
-            1 => (Kind::PlacedOnMarket, json!({})),
-            _ => (Kind::Resold, json!({})),
-        };
-        let draft = Draft {
-            id: Uuid::new_v4(),
-            kind,
-            actor: maker_id,
-            occurred_at: now.clone(),
-            city: Some("DEBER".into()),
-            product: Some(product),
-            prev,
-            data,
-        };
+        let draft = history_draft(n, maker_id, product, &gtin, serial_text, prev, &now);
         let receipt = client.submit(&draft)?;
         prev = receipt["leaf_hash"].as_str().and_then(Hash32::from_hex);
     }

@@ -4,12 +4,9 @@
 //! sent but not acknowledged is, when sent again, either recorded now or answered with the
 //! receipt of an earlier, complete recording (never half-written).
 
-use crate::process::{agent, post, registered, verify_chain};
+use crate::process::{agent, placed_on_market, post, registered, verify_chain};
 use ed25519_dalek::SigningKey;
-use ewaste_ledger::domain::draft::Draft;
-use ewaste_ledger::domain::event::format_timestamp;
 use ewaste_ledger::domain::hash::Hash32;
-use ewaste_ledger::domain::kinds::Kind;
 use ewaste_ledger::storage::DatabaseTarget;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -180,8 +177,17 @@ impl Client {
         if !self.settle(&registration, &receipt) {
             return;
         }
+        let product = registration["event"]["product"]
+            .as_str()
+            .and_then(|p| Uuid::parse_str(p).ok());
         let head = receipt["leaf_hash"].as_str().and_then(Hash32::from_hex);
-        let sale = sale(&self.maker, self.maker_id, &registration, head);
+        let (Some(product), Some(head)) = (product, head) else {
+            self.outcomes
+                .unexpected
+                .push(format!("receipt without a leaf hash: {receipt}"));
+            return;
+        };
+        let sale = placed_on_market(&self.maker, self.maker_id, product, head);
         if let Answer::Acknowledged(receipt) = self.send(&url, &sale, &[&sale]) {
             self.settle(&sale, &receipt);
         }
@@ -250,25 +256,6 @@ impl Client {
             }
         }
     }
-}
-
-/// The manufacturer puts the product of `registration` on the market.
-fn sale(maker: &SigningKey, maker_id: Uuid, registration: &Value, head: Option<Hash32>) -> Value {
-    let product = registration["event"]["product"]
-        .as_str()
-        .and_then(|p| Uuid::parse_str(p).ok());
-    Draft {
-        id: Uuid::new_v4(),
-        kind: Kind::PlacedOnMarket,
-        actor: maker_id,
-        occurred_at: format_timestamp(chrono::Utc::now() - chrono::Duration::seconds(30)),
-        city: Some("DEBER".into()),
-        product,
-        prev: head,
-        data: json!({}),
-    }
-    .sign(maker)
-    .expect("signed")
 }
 
 /// After the fault: the chain is intact, every acknowledged event is at its seq, and every

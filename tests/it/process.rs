@@ -161,6 +161,27 @@ pub(crate) fn registered(maker: &SigningKey, maker_id: Uuid, serial: &str) -> Va
     .expect("signed")
 }
 
+/// The manufacturer puts `product` on the market, after its head `prev`.
+pub(crate) fn placed_on_market(
+    maker: &SigningKey,
+    maker_id: Uuid,
+    product: Uuid,
+    prev: Hash32,
+) -> Value {
+    Draft {
+        id: Uuid::new_v4(),
+        kind: Kind::PlacedOnMarket,
+        actor: maker_id,
+        occurred_at: now(),
+        city: Some("DEBER".into()),
+        product: Some(product),
+        prev: Some(prev),
+        data: json!({}),
+    }
+    .sign(maker)
+    .expect("signed")
+}
+
 /// Reads the whole log straight from the database and checks the chain: seqs 0..n without a
 /// gap, each `prev` the previous leaf hash, each leaf hash the hash of the stored bytes.
 /// Returns event id → seq.

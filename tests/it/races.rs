@@ -6,35 +6,15 @@
 
 use crate::db::{db_test, TestDb};
 use crate::ingest::{check_nothing_lost, Ingestion};
-use crate::process::{database_url, post, registered, setup, start, Server};
-use ed25519_dalek::SigningKey;
-use ewaste_ledger::domain::draft::Draft;
-use ewaste_ledger::domain::event::format_timestamp;
+use crate::process::{database_url, placed_on_market, post, registered, setup, start, Server};
 use ewaste_ledger::domain::hash::Hash32;
-use ewaste_ledger::domain::kinds::Kind;
 use ewaste_ledger::storage::DatabaseTarget;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Barrier;
 use uuid::Uuid;
 
 const PRODUCTS: usize = 12;
 const CONTENDERS: usize = 6;
-
-/// One contender: the manufacturer puts `product` on the market, as a distinct event.
-fn contender(maker: &SigningKey, maker_id: Uuid, product: Uuid, head: Hash32) -> Value {
-    Draft {
-        id: Uuid::new_v4(),
-        kind: Kind::PlacedOnMarket,
-        actor: maker_id,
-        occurred_at: format_timestamp(chrono::Utc::now() - chrono::Duration::seconds(30)),
-        city: Some("DEBER".into()),
-        product: Some(product),
-        prev: Some(head),
-        data: json!({}),
-    }
-    .sign(maker)
-    .expect("signed")
-}
 
 /// The servers to race on: one for SQLite, two sharing the database (and its log key) for
 /// PostgreSQL.
@@ -82,7 +62,7 @@ db_test! {
                         products
                             .iter()
                             .map(|(product, head)| {
-                                let event = contender(maker, maker_id, *product, *head);
+                                let event = placed_on_market(maker, maker_id, *product, *head);
                                 barrier.wait();
                                 post(&url, &event)
                             })
