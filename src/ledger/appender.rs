@@ -127,8 +127,8 @@ fn writer_loop(
                 cache.forget();
                 frontier = None;
                 // A failed transaction can leave a connection unusable in ways a ping does not
-                // show (a lost server, SQLite's rollback on a full disk confusing diesel's
-                // transaction manager): start the next batch on a fresh one.
+                // show (a lost server; after SQLite's own rollback on a full disk, the ORM's
+                // transaction bookkeeping no longer matches): start the next batch afresh.
                 conn = None;
                 jobs.iter()
                     .map(|job| {
