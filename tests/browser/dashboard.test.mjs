@@ -12,14 +12,14 @@ import {
   launchBrowser, PHONE, postgresSchema, SCREENSHOTS, SKIP_POSTGRES, startServer, watchErrors,
 } from "./support.mjs";
 
-/** Waits until the demo has finished: the log stops growing. */
-async function demoRecorded(url) {
-  let last = -1;
+/** Waits until the server says the demo is recorded; returns the log size then. */
+async function demoRecorded(server) {
   for (let attempt = 0; attempt < 600; attempt++) {
-    const { log_size: size } = await (await fetch(`${url}/healthz`)).json();
-    if (size > 1000 && size === last) return size;
-    last = size;
-    await new Promise((r) => setTimeout(r, 1000));
+    if (server.printed().includes("demo failed")) throw new Error(server.printed());
+    if (server.printed().includes("demo: recorded")) {
+      return (await (await fetch(`${server.url}/healthz`)).json()).log_size;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error("the demo did not finish");
 }
@@ -29,7 +29,7 @@ async function dashboards(backend, databaseUrl) {
   const server = await startServer(dir, databaseUrl, ["--demo"]);
   const browser = await launchBrowser();
   try {
-    const size = await demoRecorded(server.url);
+    const size = await demoRecorded(server);
     assert.ok(size > 10_000, `${size} entries`);
     // At 1× the long page stays a small file; the station and passport shots are 2×.
     const context = await browser.newContext({ ...PHONE, deviceScaleFactor: 1, baseURL: server.url });

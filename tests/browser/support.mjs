@@ -39,16 +39,22 @@ export function postgresSchema() {
   };
 }
 
-/** `serve` on a free port in `dir`, healthy; `extra` are more arguments (`--demo`). */
+/**
+ * `serve` on a free port in `dir`, healthy; `extra` are more arguments (`--demo`).
+ * `printed()` is what it has written on stderr so far.
+ */
 export async function startServer(dir, databaseUrl, extra = []) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", join(dir, "data"), "--public-url", url, ...extra];
   if (databaseUrl) args.push("--database-url", databaseUrl);
-  const child = spawn(BIN, args, { stdio: "ignore" });
+  const child = spawn(BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  const printed = () => stderr;
   for (let attempt = 0; attempt < 300; attempt++) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child, printed };
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
