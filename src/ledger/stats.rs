@@ -78,6 +78,29 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
 impl Ledger {
     /// A registered city and its facts of every year.
     pub async fn city_facts(&self, locode: String) -> Result<(CityRecord, Facts), LedgerError> {
+        self.city_and_facts(locode, stats::city_facts).await
+    }
+
+    /// The statistics of one city in `year`, from only the facts that year needs.
+    pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
+        let (city, facts) = self
+            .city_and_facts(locode, move |conn, locode| {
+                stats::city_facts_for_year(conn, locode, year, &SERIES_METRICS)
+            })
+            .await?;
+        Ok(city_statistics(&info(&city), year, &facts))
+    }
+
+    /// A registered city and the facts `facts_of` reads of it, in one connection; 404 for a
+    /// LOCODE no city has.
+    async fn city_and_facts<F>(
+        &self,
+        locode: String,
+        facts_of: F,
+    ) -> Result<(CityRecord, Facts), LedgerError>
+    where
+        F: FnOnce(&mut DbConnection, &str) -> Result<Facts, StorageError> + Send + 'static,
+    {
         let wanted = locode.clone();
         let (city, facts) = self
             .with_conn(move |conn| {
@@ -85,7 +108,7 @@ impl Ledger {
                     .into_iter()
                     .find(|c| c.locode == locode);
                 let facts = match &city {
-                    Some(city) => stats::city_facts(conn, &city.locode)?,
+                    Some(city) => facts_of(conn, &city.locode)?,
                     None => Facts::new(),
                 };
                 Ok((city, facts))
@@ -96,30 +119,6 @@ impl Ledger {
             id: wanted,
         })?;
         Ok((city, facts))
-    }
-
-    /// The statistics of one city in `year`, from only the facts that year needs.
-    pub async fn city_statistics(&self, locode: String, year: i32) -> Result<Value, LedgerError> {
-        let wanted = locode.clone();
-        let (city, facts) = self
-            .with_conn(move |conn| {
-                let city = read::all_cities(conn)?
-                    .into_iter()
-                    .find(|c| c.locode == locode);
-                let facts = match &city {
-                    Some(city) => {
-                        stats::city_facts_for_year(conn, &city.locode, year, &SERIES_METRICS)?
-                    }
-                    None => Facts::new(),
-                };
-                Ok((city, facts))
-            })
-            .await?;
-        let city = city.ok_or(LedgerError::NotFound {
-            what: "City",
-            id: wanted,
-        })?;
-        Ok(city_statistics(&info(&city), year, &facts))
     }
 
     /// Every registered city's statistics in `year`, side by side.
