@@ -1,9 +1,10 @@
 //! Criterion benchmarks of the functions on the write and audit paths: parsing and
-//! canonicalising a submission, verifying its signature (alone and in a batch of 64), building
+//! canonicalising a submission, verifying its signature under the ledger's rule, building
 //! an entry, parsing it back for an audit, and the Merkle tree (appending a leaf, verifying
-//! proofs). Run with `cargo bench`; `ewaste-ledger bench` measures the whole service.
+//! proofs). Run with `cargo bench`; `ewaste-ledger bench` measures the whole service, and
+//! `benches/signature_rules.rs` the candidate signature rules.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
 use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::entry::{parse_entry, Entry, EntryHeader};
@@ -13,7 +14,7 @@ use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::jcs::canonicalize;
 use ewaste_ledger::domain::kinds::Kind;
 use ewaste_ledger::domain::merkle::{self, Frontier, NodeId};
-use ewaste_ledger::domain::signing::{verify_batch, verify_event};
+use ewaste_ledger::domain::signing::verify_event;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -52,18 +53,6 @@ fn write_path(c: &mut Criterion) {
     c.bench_function("ed25519_verify_one", |b| {
         b.iter(|| verify_event(&key.verifying_key(), &signed.canonical, &signed.signature))
     });
-
-    let batch: Vec<_> = (0..64)
-        .map(|n| parse_signed_event(&envelope(&key, n)).expect("valid"))
-        .collect();
-    let messages: Vec<Vec<u8>> = batch.iter().map(|s| s.message()).collect();
-    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    let signatures: Vec<_> = batch.iter().map(|s| s.signature).collect();
-    let keys = vec![key.verifying_key(); 64];
-    let mut group = c.benchmark_group("ed25519_verify_batch");
-    group.throughput(Throughput::Elements(64));
-    group.bench_function("64", |b| b.iter(|| verify_batch(&refs, &signatures, &keys)));
-    group.finish();
 
     c.bench_function("entry_bytes_and_leaf_hash", |b| {
         b.iter(|| {

@@ -113,7 +113,7 @@ struct Report {
 pub fn load(args: LoadArgs) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!(
-        "Ed25519 batch verification of {} signatures on {cores} cores…",
+        "Ed25519 verification of {} signatures under the signature rule on {cores} cores…",
         args.verify
     );
     // Sizes the pool of pre-signed events; measured again right before and after the load.

@@ -475,20 +475,16 @@ fn roles(field: &str, values: &[String]) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// Decodes a base64 Ed25519 public key (32 raw bytes), refusing weak keys.
+/// Decodes a base64 Ed25519 public key (32 raw bytes) that the signature rule accepts: a
+/// canonical encoding of a point of prime order (see `signing::check_public_key`).
 pub fn public_key(field: &str, value: &str) -> Result<[u8; 32], Rejection> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD
+    let bytes = base64::engine::general_purpose::STANDARD
         .decode(value)
-        .ok()
-        .and_then(|bytes| super::signing::verifying_key(&bytes))
+        .map_err(|_| Rejection::invalid(field, "is not standard base64 of 32 bytes"))?;
+    super::signing::check_public_key(&bytes)
         .map(|key| key.to_bytes())
-        .ok_or_else(|| {
-            Rejection::invalid(
-                field,
-                "is not the base64 of a valid 32-byte Ed25519 public key",
-            )
-        })
+        .map_err(|defect| Rejection::invalid(field, format!("the Ed25519 public key {defect}")))
 }
 
 fn mass(field: &str, grams: u64) -> Result<(), Rejection> {

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// The signature-type byte of a verifier key: what the signature covers.
@@ -217,8 +217,9 @@ impl SignedNote {
     pub fn verify(&self, key: &VerifierKey) -> Result<(), NoteError> {
         let signed = key.key_type == KeyType::Ed25519
             && self.signatures.iter().filter(|s| s.is_by(key)).any(|s| {
-                Signature::from_slice(&s.payload)
-                    .is_ok_and(|sig| key.public_key.verify(self.text.as_bytes(), &sig).is_ok())
+                Signature::from_slice(&s.payload).is_ok_and(|sig| {
+                    super::signing::verify(&key.public_key, self.text.as_bytes(), &sig)
+                })
             });
         if signed {
             Ok(())
@@ -284,10 +285,12 @@ fn verify_cosignature_payload(key: &VerifierKey, text: &str, payload: &[u8]) -> 
     }
     let timestamp = u64::from_be_bytes(payload[..8].try_into().ok()?);
     let signature = Signature::from_slice(&payload[8..]).ok()?;
-    key.public_key
-        .verify(&cosignature_message(timestamp, text), &signature)
-        .ok()
-        .map(|_| timestamp)
+    super::signing::verify(
+        &key.public_key,
+        &cosignature_message(timestamp, text),
+        &signature,
+    )
+    .then_some(timestamp)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::batch_state::{BatchState, RecordedEvent, RegistryCache};
 use super::keys::KeyCache;
 use super::tree::{self, LogIdentity};
-use super::{LedgerError, Receipt, VerifiedEvent};
+use super::{LedgerError, Receipt, SignatureCheck, VerifiedEvent};
 use crate::domain::data::EventData;
 use crate::domain::entry::{Entry, EntryHeader};
 use crate::domain::event::format_timestamp;
@@ -461,19 +461,22 @@ fn append_one(
 fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], Rejection> {
     let event = &verified.signed.event;
     let current = state.actors.get(&event.actor).map(|a| a.public_key);
-    match (current, verified.verified_key) {
-        (Some(current), Some(used)) if current == used => Ok(current),
+    let refused = Rejection::BadSignature { actor: event.actor };
+    match (current, verified.signature) {
+        (Some(current), SignatureCheck::Valid(used)) if current == used => Ok(current),
+        (Some(current), SignatureCheck::InvalidReplay(used)) if current == used => Err(refused),
         (Some(current), _) => {
-            let key = signing::verifying_key(&current)
-                .ok_or(Rejection::BadSignature { actor: event.actor })?;
+            let key = signing::verifying_key(&current).ok_or(refused.clone())?;
             if signing::verify_event(&key, &verified.signed.canonical, &verified.signed.signature) {
                 Ok(current)
             } else {
-                Err(Rejection::BadSignature { actor: event.actor })
+                Err(refused)
             }
         }
         // Unknown actor: only the genesis can pass the rules, with the key it verified under.
-        (None, used) => Ok(used.unwrap_or([0; 32])),
+        (None, SignatureCheck::Valid(used)) => Ok(used),
+        (None, SignatureCheck::Unchecked) => Ok([0; 32]),
+        (None, SignatureCheck::InvalidReplay(_)) => Err(refused),
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod appender;
 pub mod audit;
 pub mod batch_state;
-mod batcher;
 pub mod keys;
 pub mod log;
 pub mod passport;
@@ -24,7 +23,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 pub use tree::LogIdentity;
 
-pub use verify::VerifiedEvent;
+pub use verify::{SignatureCheck, VerifiedEvent};
 
 /// What the writer answers for an accepted event (PRODUCT.md §7: seq, leaf hash, checkpoint).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +97,6 @@ pub struct Ledger {
     pool: Pool,
     writer: mpsc::Sender<Job>,
     keys: Arc<KeyCache>,
-    batcher: batcher::SignatureBatcher,
     backend: &'static str,
     log_key: Arc<VerifierKey>,
     metrics: Arc<Metrics>,
@@ -143,14 +141,10 @@ impl Ledger {
             metrics.clone(),
             settings.queue_depth,
         )?;
-        let batcher = batcher::SignatureBatcher::spawn().map_err(|e| {
-            StorageError::Unavailable(format!("cannot start the signature batcher: {e}"))
-        })?;
         Ok(Ledger {
             pool,
             writer,
             keys,
-            batcher,
             log_key: Arc::new(verifier_key),
             metrics,
             backend: match target {

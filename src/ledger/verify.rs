@@ -1,27 +1,42 @@
 //! Signature verification before the writer (ARCHITECTURE.md §2): in parallel on all cores,
-//! with Ed25519 batch verification, so that the single writer only ever does the cheap part.
+//! one signature at a time under the ledger's one rule (`domain::signing`), so that the single
+//! writer only ever does the cheap part.
 
 use super::{Ledger, LedgerError};
 use crate::domain::data::EventData;
 use crate::domain::event::SignedEvent;
+use crate::domain::hash::Hash32;
 use crate::domain::rejection::Rejection;
 use crate::domain::signing;
 use crate::storage::append;
 use ed25519_dalek::VerifyingKey;
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Signatures checked together in one batch verification.
-const VERIFY_CHUNK: usize = 64;
-/// Up to this many submissions go to the cross-request batcher instead of the rayon pool.
+/// Up to this many submissions are verified on the request's own task: handing them to the
+/// rayon pool would cost more than it saves.
 const FEW: usize = 4;
 
-/// An event whose signature verified under `verified_key`, or could not be checked yet because
-/// its actor is not known here (`None`; the writer decides, see `appender::signer_key`).
+/// An event on its way to the writer, with what verification found (the writer decides the
+/// rest, see `appender::signer_key`).
 #[derive(Clone, Debug)]
 pub struct VerifiedEvent {
     pub signed: SignedEvent,
-    pub verified_key: Option<[u8; 32]>,
+    pub signature: SignatureCheck,
+}
+
+/// What verification before the writer found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// The signature verifies under this key.
+    Valid([u8; 32]),
+    /// It does not verify under this key, but the identical event is already in the log: the
+    /// writer answers the replay with its original receipt (the signer's key may have been
+    /// rotated since), and refuses anything else.
+    InvalidReplay([u8; 32]),
+    /// The actor is not known here (only the genesis can pass).
+    Unchecked,
 }
 
 /// The key that must have signed: a self-registration (the genesis) is signed by the key it
@@ -62,18 +77,13 @@ impl Ledger {
         );
         self.refresh_keys(missing).await?;
         let keys = self.keys.clone();
-        let mut checked = if submissions.len() <= FEW {
-            self.verify_few(submissions).await
+        let check = move |signed| check_one(signed, |actor| keys.get(actor));
+        let mut checked: Vec<Checked> = if submissions.len() <= FEW {
+            submissions.into_iter().map(check).collect()
         } else {
-            tokio::task::spawn_blocking(move || {
-                submissions
-                    .into_par_iter()
-                    .chunks(VERIFY_CHUNK)
-                    .flat_map_iter(|chunk| verify_chunk(chunk, |actor| keys.get(actor)))
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| LedgerError::Internal(format!("verification panicked: {e}")))?
+            tokio::task::spawn_blocking(move || submissions.into_par_iter().map(check).collect())
+                .await
+                .map_err(|e| LedgerError::Internal(format!("verification panicked: {e}")))?
         };
 
         // A signature that failed under a cached key may be valid under a key that another
@@ -98,40 +108,57 @@ impl Ledger {
                 }
             }
         }
+        let replays = self.recorded_identically(&checked).await?;
         Ok(checked
             .into_iter()
-            .map(|c| match (c.key, c.valid) {
-                (None, _) => Ok(VerifiedEvent {
+            .map(|c| {
+                let signature = match (c.key, c.valid) {
+                    (None, _) => SignatureCheck::Unchecked,
+                    (Some(key), true) => SignatureCheck::Valid(key.to_bytes()),
+                    (Some(key), false) if replays.contains(&c.signed.event.id) => {
+                        SignatureCheck::InvalidReplay(key.to_bytes())
+                    }
+                    (Some(_), false) => {
+                        return Err(Rejection::BadSignature {
+                            actor: c.signed.event.actor,
+                        })
+                    }
+                };
+                Ok(VerifiedEvent {
                     signed: c.signed,
-                    verified_key: None,
-                }),
-                (Some(key), true) => Ok(VerifiedEvent {
-                    signed: c.signed,
-                    verified_key: Some(key.to_bytes()),
-                }),
-                (Some(_), false) => Err(Rejection::BadSignature {
-                    actor: c.signed.event.actor,
-                }),
+                    signature,
+                })
             })
             .collect())
     }
 
-    /// A request's few signatures, batched with other requests' (see [`super::batcher`]).
-    async fn verify_few(&self, submissions: Vec<SignedEvent>) -> Vec<Checked> {
-        let mut checked = Vec::with_capacity(submissions.len());
-        for signed in submissions {
-            let key = claimed_key(&signed, |actor| self.keys.get(actor));
-            let valid = match key {
-                Some(key) => {
-                    self.batcher
-                        .verify(signed.message(), signed.signature, key)
-                        .await
-                }
-                None => false,
-            };
-            checked.push(Checked { signed, key, valid });
+    /// The ids of the events whose signature failed but which are already in the log, byte for
+    /// byte the same event (one query, only when something failed).
+    async fn recorded_identically(
+        &self,
+        checked: &[Checked],
+    ) -> Result<HashSet<Uuid>, LedgerError> {
+        let failed: HashMap<Vec<u8>, Hash32> = checked
+            .iter()
+            .filter(|c| c.key.is_some() && !c.valid)
+            .map(|c| (c.signed.event.id.as_bytes().to_vec(), c.signed.event_hash()))
+            .collect();
+        if failed.is_empty() {
+            return Ok(HashSet::new());
         }
-        checked
+        let ids: Vec<Vec<u8>> = failed.keys().cloned().collect();
+        let recorded = self
+            .with_conn(move |conn| append::entries_by_event_id(conn, &ids))
+            .await?;
+        Ok(recorded
+            .into_iter()
+            .filter(|row| {
+                failed
+                    .get(&row.event_id)
+                    .is_some_and(|hash| hash.0.as_slice() == row.event_hash.as_slice())
+            })
+            .filter_map(|row| Uuid::from_slice(&row.event_id).ok())
+            .collect())
     }
 
     async fn refresh_keys(&self, actors: Vec<String>) -> Result<(), LedgerError> {
@@ -153,31 +180,11 @@ fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<String> {
     ids
 }
 
-/// Verifies one chunk: first all at once (batch verification); only if that fails, one by one
-/// to find the culprits. Events whose actor is unknown here are passed on unchecked.
-fn verify_chunk(
-    chunk: Vec<SignedEvent>,
-    known: impl Fn(&Uuid) -> Option<VerifyingKey>,
-) -> Vec<Checked> {
-    let keys: Vec<Option<VerifyingKey>> = chunk.iter().map(|s| claimed_key(s, &known)).collect();
-    let checkable: Vec<usize> = (0..chunk.len()).filter(|&i| keys[i].is_some()).collect();
-    let messages: Vec<Vec<u8>> = checkable.iter().map(|&i| chunk[i].message()).collect();
-    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    let signatures: Vec<_> = checkable.iter().map(|&i| chunk[i].signature).collect();
-    let verifying_keys: Vec<_> = checkable.iter().filter_map(|&i| keys[i]).collect();
-    // Batch verification pays a fixed cost for its random scalars: worth it from two on.
-    let all_valid = refs.len() > 1 && signing::verify_batch(&refs, &signatures, &verifying_keys);
-    chunk
-        .into_iter()
-        .zip(keys)
-        .map(|(signed, key)| {
-            let valid = match &key {
-                None => false,
-                Some(vk) => {
-                    all_valid || signing::verify_event(vk, &signed.canonical, &signed.signature)
-                }
-            };
-            Checked { key, valid, signed }
-        })
-        .collect()
+/// Checks one signature under its claimed key. Events whose actor is unknown here are passed
+/// on unchecked (the writer decides).
+fn check_one(signed: SignedEvent, known: impl Fn(&Uuid) -> Option<VerifyingKey>) -> Checked {
+    let key = claimed_key(&signed, known);
+    let valid =
+        key.is_some_and(|key| signing::verify_event(&key, &signed.canonical, &signed.signature));
+    Checked { signed, key, valid }
 }

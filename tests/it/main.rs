@@ -36,6 +36,7 @@ mod races;
 mod rejections;
 mod replays;
 mod roles;
+mod signature_rule;
 mod standards;
 mod state_machine;
 mod station;

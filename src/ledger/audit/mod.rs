@@ -9,7 +9,7 @@
 //!
 //! The chunks flow through a three-stage pipeline so that both cores stay busy: while chunk
 //! `k` is replayed in order ([`checks`]), chunk `k+1` is parsed and the signatures of chunk
-//! `k-1` are batch-verified ([`signatures`]), in parallel.
+//! `k-1` are verified ([`signatures`]), in parallel.
 
 mod checks;
 mod replay;

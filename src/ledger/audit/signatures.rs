@@ -1,5 +1,6 @@
-//! Signature checks of the audit: in parallel, 64 to an Ed25519 batch verification, with each
-//! signer key decompressed once (decompression costs about a third of a verification).
+//! Signature checks of the audit: in parallel, one at a time under the ledger's one rule
+//! (`domain::signing`, the same check as at ingress), with each signer key checked and
+//! decompressed once.
 
 use super::AuditFailure;
 use crate::domain::entry::ParsedEntry;
@@ -31,42 +32,27 @@ impl KeyCache {
     }
 }
 
-/// Checks the signatures; returns the earliest bad one. A failed batch is re-checked one
-/// signature at a time to find the culprit.
+/// Checks the signatures; returns the earliest bad one.
 pub(super) fn first_bad_signature(
     parsed: &[Result<ParsedEntry, String>],
     pending: &[PendingSignature],
 ) -> Option<AuditFailure> {
     pending
-        .par_chunks(64)
-        .filter_map(|batch| {
-            let entries: Vec<&ParsedEntry> = batch
-                .iter()
-                .filter_map(|p| parsed[p.parsed].as_ref().ok())
-                .collect();
-            let keys: Option<Vec<VerifyingKey>> = batch.iter().map(|p| p.key).collect();
-            if let Some(keys) = &keys {
-                let messages: Vec<Vec<u8>> = entries.iter().map(|e| e.signed.message()).collect();
-                let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-                let signatures: Vec<_> = entries.iter().map(|e| e.signed.signature).collect();
-                if signing::verify_batch(&refs, &signatures, keys) {
-                    return None;
-                }
-            }
-            batch.iter().zip(&entries).find_map(|(p, entry)| {
-                let valid = p.key.is_some_and(|key| {
-                    signing::verify_event(&key, &entry.signed.canonical, &entry.signed.signature)
-                });
-                (!valid).then(|| AuditFailure {
-                    seq: Some(p.seq),
-                    line: p.line,
-                    what: format!(
-                        "the signature does not verify under actor {}'s key as of this entry",
-                        entry.signed.event.actor
-                    ),
-                    expected: None,
-                    found: None,
-                })
+        .par_iter()
+        .filter_map(|p| {
+            let entry = parsed[p.parsed].as_ref().ok()?;
+            let valid = p.key.is_some_and(|key| {
+                signing::verify_event(&key, &entry.signed.canonical, &entry.signed.signature)
+            });
+            (!valid).then(|| AuditFailure {
+                seq: Some(p.seq),
+                line: p.line,
+                what: format!(
+                    "the signature does not verify under actor {}'s key as of this entry",
+                    entry.signed.event.actor
+                ),
+                expected: None,
+                found: None,
             })
         })
         .min_by_key(|failure| failure.line)
