@@ -193,6 +193,89 @@ fn keys_with_a_small_order_component_are_refused() {
         .is_some_and(|b| b.is_torsion_free()));
 }
 
+/// Runs tests/vectors/check_signature_rule.py over `cases`: PyCA's and libsodium's verdicts.
+/// Without the Python packages the test is skipped locally and fails in CI.
+fn third_party_verdicts(cases: &[Value]) -> Option<(Vec<bool>, Vec<bool>)> {
+    use std::io::Write;
+    let python = std::env::var("EWASTE_VERIFIERS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/check_signature_rule.py"
+    );
+    let mut child = std::process::Command::new(&python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&serde_json::to_vec(cases).expect("JSON"))
+        .expect("write the cases");
+    let output = child.wait_with_output().expect("python ran");
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            std::env::var_os("CI").is_none() || !stderr.contains("ModuleNotFoundError"),
+            "CI needs PyCA cryptography and PyNaCl (.ci/verifiers-requirements.txt): {stderr}"
+        );
+        assert!(stderr.contains("ModuleNotFoundError"), "{stderr}");
+        eprintln!("skipped: {python} lacks PyCA cryptography or PyNaCl (.ci/run installs them)");
+        return None;
+    }
+    let verdicts: Value = serde_json::from_slice(&output.stdout).expect("JSON verdicts");
+    let list = |name: &str| -> Vec<bool> {
+        verdicts[name]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|v| v.as_bool().expect("a verdict"))
+            .collect()
+    };
+    Some((list("pyca"), list("libsodium")))
+}
+
+#[test]
+fn openssl_and_libsodium_agree_with_the_rule_on_every_crafted_signature() {
+    let mut cases = Vec::new();
+    let mut ours = Vec::new();
+    let mut identity_r = Vec::new();
+    for seed in 0x70..0x74u8 {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let public = verifying_key(key.verifying_key().as_bytes()).expect("a prime-order key");
+        for n in 0..10u64 {
+            let message = event_message(format!("{{\"seed\":{seed},\"n\":{n}}}").as_bytes());
+            let sig = if n == 9 {
+                ed25519_dalek::Signer::sign(&key, &message)
+            } else {
+                crafted(&key, &message, u64::from(seed) * 9 + n)
+            };
+            identity_r.push(sig.r_bytes() == EdwardsPoint::default().compress().as_bytes());
+            ours.push(verify(&public, &message, &sig));
+            cases.push(json!({
+                "public_key_hex": hex::encode(key.verifying_key().as_bytes()),
+                "message_hex": hex::encode(&message),
+                "signature_hex": hex::encode(sig.to_bytes()),
+            }));
+        }
+    }
+    let Some((pyca, libsodium)) = third_party_verdicts(&cases) else {
+        return;
+    };
+    assert_eq!(ours.iter().filter(|ok| **ok).count(), 4, "the honest ones");
+    // libsodium decides exactly as the rule does.
+    assert_eq!(libsodium, ours);
+    // OpenSSL too, except that it accepts R = identity, which only the key's holder can make:
+    // everything the ledger accepts, OpenSSL accepts.
+    for (i, (&openssl, &rule)) in pyca.iter().zip(&ours).enumerate() {
+        assert_eq!(openssl, rule || identity_r[i], "case {i}");
+    }
+    assert!(identity_r.iter().any(|&r| r));
+}
+
 /// A registration by the fixture manufacturer, signed with `sig` made over its bytes.
 async fn registration_signed(
     env: &Env,
