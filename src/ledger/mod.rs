@@ -8,6 +8,7 @@ mod batcher;
 pub mod keys;
 pub mod log;
 pub mod passport;
+mod passport_state;
 pub mod read;
 pub mod stats;
 pub mod tree;
@@ -102,6 +103,8 @@ pub struct Ledger {
     backend: &'static str,
     log_key: Arc<VerifierKey>,
     metrics: Arc<Metrics>,
+    /// The writer's allowance for `occurred_at`, for pages that replay entries with its rules.
+    clock_skew: chrono::Duration,
 }
 
 /// Why the ledger could not be opened.
@@ -153,6 +156,7 @@ impl Ledger {
             batcher,
             log_key: Arc::new(verifier_key),
             metrics,
+            clock_skew: settings.clock_skew,
             backend: match target {
                 DatabaseTarget::Sqlite(_) => "sqlite",
                 DatabaseTarget::Postgres(_) => "postgres",

@@ -5,8 +5,8 @@
 
 use crate::db::{db_test, TestDb};
 use crate::process::{
-    admin_event, agent, cli, database_url, now, placed_on_market, post, registered, setup,
-    start, Server,
+    admin_event, agent, cli, database_url, now, placed_on_market, post, registered, setup, start,
+    Server,
 };
 use crate::tamper;
 use ed25519_dalek::SigningKey;
@@ -55,7 +55,14 @@ impl Audited {
     }
 
     fn verify(&self) -> Output {
-        cli(&["audit", "verify", "--server", &self.server.url, "--log-key", &self.log_key])
+        cli(&[
+            "audit",
+            "verify",
+            "--server",
+            &self.server.url,
+            "--log-key",
+            &self.log_key,
+        ])
     }
 
     /// The audit passes.
@@ -70,7 +77,11 @@ impl Audited {
         let out = self.verify();
         assert_eq!(out.status.code(), Some(5), "{}", text(&out));
         for needle in needles {
-            assert!(text(&out).contains(needle), "`{needle}` not in: {}", text(&out));
+            assert!(
+                text(&out).contains(needle),
+                "`{needle}` not in: {}",
+                text(&out)
+            );
         }
     }
 
@@ -85,7 +96,12 @@ impl Audited {
     }
 
     /// A product registered and sold by the maker, then collected by `collector`.
-    fn collected(&self, maker: &(SigningKey, Uuid), collector: &(SigningKey, Uuid), serial: &str) -> Uuid {
+    fn collected(
+        &self,
+        maker: &(SigningKey, Uuid),
+        collector: &(SigningKey, Uuid),
+        serial: &str,
+    ) -> Uuid {
         let envelope = registered(&maker.0, maker.1, serial);
         let id: Uuid = serde_json::from_value(envelope["event"]["product"].clone()).expect("id");
         let head = self.post(&envelope);
