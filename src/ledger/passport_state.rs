@@ -87,11 +87,13 @@ pub fn stored_state_differs(
                 history.product = Some(*product);
             }
             Ok(_) => return Some(format!("entry {} is not an event of a product", entry.seq)),
-            Err(rejection) => return Some(format!(
+            Err(rejection) => {
+                return Some(format!(
                 "its entries do not replay: the ledger's rules refuse entry {} ({}: {rejection})",
                 entry.seq,
                 rejection.code()
-            )),
+            ))
+            }
         }
     }
     let replayed = history.product?;
