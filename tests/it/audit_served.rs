@@ -55,14 +55,12 @@ impl Audited {
     }
 
     fn verify(&self) -> Output {
-        cli(&[
-            "audit",
-            "verify",
-            "--server",
-            &self.server.url,
-            "--log-key",
-            &self.log_key,
-        ])
+        self.verify_with(&[])
+    }
+
+    fn verify_with(&self, extra: &[&str]) -> Output {
+        let args = ["audit", "verify", "--server", &self.server.url, "--log-key", &self.log_key];
+        cli(&[&args[..], extra].concat())
     }
 
     /// The audit passes.
@@ -182,10 +180,18 @@ db_test! {
         let collector = collector(&audited.server);
         let id = audited.collected(&maker, &collector, "DOCTORED-1");
         audited.collected(&maker, &collector, "DOCTORED-2");
-        audited.holds();
+        let out = audited.holds();
+        assert!(out.contains("3 actors, 1 cities and 2 products on the server equal what the entries give"), "{out}");
+        // The same when the replayed products are spilled to the audit's scratch store.
+        let spilled = ["--memory-budget", "1", "--chunk-entries", "2"];
+        let out = audited.verify_with(&spilled);
+        assert!(out.status.success() && text(&out).contains("2 products on the server"), "{}", text(&out));
 
         audited.sql(&format!("UPDATE products SET state = 'recycled', brand = 'Forged', model = 'X9' WHERE id = '{id}'"));
         audited.fails_naming(&[&format!("product {id} differs from what its entries give"), "state: recomputed \"collected\", server \"recycled\""]);
+        let out = audited.verify_with(&spilled);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        assert!(text(&out).contains(&format!("product {id} differs")), "{}", text(&out));
         audited.sql(&format!("UPDATE products SET state = 'collected' WHERE id = '{id}'"));
         audited.fails_naming(&[&format!("product {id}"), "brand: recomputed null, server \"Forged\""]);
         audited.sql(&format!("UPDATE products SET brand = NULL, model = NULL WHERE id = '{id}'"));
