@@ -59,7 +59,14 @@ impl Audited {
     }
 
     fn verify_with(&self, extra: &[&str]) -> Output {
-        let args = ["audit", "verify", "--server", &self.server.url, "--log-key", &self.log_key];
+        let args = [
+            "audit",
+            "verify",
+            "--server",
+            &self.server.url,
+            "--log-key",
+            &self.log_key,
+        ];
         cli(&[&args[..], extra].concat())
     }
 
