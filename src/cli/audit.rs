@@ -71,8 +71,8 @@ pub struct VerifyArgs {
     /// A witness whose cosignature must be on the log (repeatable; text or file).
     #[arg(long)]
     witness_key: Vec<String>,
-    /// Compare this server's statistics with those recomputed from the entries (default: the
-    /// --server being verified).
+    /// Compare everything this server serves (actors, cities, products, statistics) with what
+    /// the entries give (default: the --server being verified).
     #[arg(long)]
     statistics_from: Option<String>,
     /// A checkpoint note you already hold: the log must extend it.
@@ -236,11 +236,13 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let outcome = audit(BufReader::with_capacity(1 << 20, input), &options, &bar);
     bar.0.finish_and_clear();
     match outcome {
-        Ok(report) => {
-            let statistics = match args.statistics_from.as_ref().or(args.server.as_ref()) {
-                Some(server) => super::audit_stats::compare(server, &report)?,
-                None => "statistics not compared: give --statistics-from URL to compare a server's"
-                    .into(),
+        Ok(mut report) => {
+            let served = match args.statistics_from.as_ref().or(args.server.as_ref()) {
+                Some(server) => super::audit_served::compare(server, &mut report)?,
+                None => vec![
+                    "served state and statistics not compared: give --statistics-from URL to compare a server's"
+                        .into(),
+                ],
             };
             println!(
                 "OK: {} entries, {} checkpoints, root {}",
@@ -249,7 +251,9 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             for (witness, size) in &report.witnessed {
                 println!("  witness {witness} cosigned the tree up to {size} entries");
             }
-            println!("  {statistics}");
+            for line in &served {
+                println!("  {line}");
+            }
             Ok(())
         }
         Err(AuditError::Failed(failure)) => {

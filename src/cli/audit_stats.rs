@@ -1,34 +1,55 @@
-//! The last check of `audit verify` (PRODUCT.md §4.4): the server's statistics equal those
-//! recomputed from the entries. The audit replays every entry through the same rules and facts
-//! as the writer; here each city's KPIs for every year with facts are computed from those
-//! facts and compared, member by member, with the server's answer.
+//! The statistics part of `audit verify`'s comparison with the server (audit_served.rs,
+//! PRODUCT.md §4.4): the server reports exactly the cities and years the entries produce
+//! (`/v1/stats/years`: a year or city no entry produces is a failure, not a skip, since pages
+//! such as `/cities.csv` default to the latest year reported), and each of them equals what the
+//! replayed facts give, city by city (`/v1/stats/{locode}?year=`) and side by side
+//! (`/v1/stats?year=`), member by member.
 
 use super::audit::fetch_json;
+use super::audit_served::first_difference;
 use super::CliError;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::kpis::city_statistics;
 use crate::ledger::audit::AuditReport;
-use crate::ledger::stats::info;
-use serde_json::Value;
+use crate::ledger::stats::{all_city_statistics, city_years_view, info};
 use std::collections::BTreeSet;
 
-/// Compares; `Ok` says what was compared (or why nothing could be), a difference is a
-/// verification failure that names the city, the year and the first member that differs.
+fn failed(message: String) -> anyhow::Error {
+    CliError::Verification(format!("verification failed: {message}")).into()
+}
+
+/// Compares; `Ok` says how many city-years were compared, a difference is a verification
+/// failure that names the city, the year and the first member that differs.
 pub fn compare(server: &str, report: &AuditReport) -> anyhow::Result<String> {
-    let size = |server: &str| -> anyhow::Result<u64> {
-        Ok(fetch_json(server, "/healthz")?["log_size"]
-            .as_u64()
-            .unwrap_or(0))
-    };
-    let grew = |now: u64| {
-        format!(
-            "statistics not compared: the server's log has {now} entries, the audited one {}; run the audit again when it is quiet",
-            report.size
-        )
-    };
-    let before = size(server)?;
-    if before != report.size {
-        return Ok(grew(before));
+    let ours: BTreeSet<(String, i32)> = report
+        .statistics
+        .keys()
+        .map(|key| (key.locode.clone(), key.year))
+        .collect();
+    let served = fetch_json(server, "/v1/stats/years")?;
+    let mut theirs = BTreeSet::new();
+    for city in served["cities"].as_array().into_iter().flatten() {
+        let locode = city["locode"].as_str().unwrap_or_default();
+        for year in city["years"].as_array().into_iter().flatten() {
+            let year = year.as_i64().and_then(|y| i32::try_from(y).ok());
+            theirs.insert((locode.to_string(), year.unwrap_or(i32::MIN)));
+        }
+    }
+    if let Some((locode, year)) = theirs.difference(&ours).next() {
+        return Err(failed(format!(
+            "the server reports statistics for {locode} in {year}, which no entry produces"
+        )));
+    }
+    if let Some((locode, year)) = ours.difference(&theirs).next() {
+        return Err(failed(format!(
+            "the server reports no statistics for {locode} in {year}, which the entries produce"
+        )));
+    }
+    // The same sets: now the listing itself, member by member (its shape included).
+    if let Some(difference) = first_difference(&city_years_view(ours.clone()), &served, "") {
+        return Err(failed(format!(
+            "the server's list of statistics years differs from the entries': {difference}"
+        )));
     }
     let mut compared = 0;
     for city in &report.cities {
@@ -38,70 +59,30 @@ pub fn compare(server: &str, report: &AuditReport) -> anyhow::Result<String> {
             .filter(|(key, _)| key.locode == city.locode)
             .map(|(key, amount)| (key.clone(), *amount))
             .collect();
-        let years: BTreeSet<i32> = facts.keys().map(|key| key.year).collect();
-        for year in years {
-            let ours = city_statistics(&info(city), year, &facts);
+        let years = ours.iter().filter(|(locode, _)| *locode == city.locode);
+        for (_, year) in years {
+            let recomputed = city_statistics(&info(city), *year, &facts);
             let theirs = fetch_json(server, &format!("/v1/stats/{}?year={year}", city.locode))?;
-            if let Some(difference) = first_difference(&ours, &theirs, "") {
-                return Err(CliError::Verification(format!(
-                    "verification failed: the server's statistics for {} in {year} differ from those recomputed from the entries: {difference}",
+            if let Some(difference) = first_difference(&recomputed, &theirs, "") {
+                return Err(failed(format!(
+                    "the server's statistics for {} in {year} differ from those recomputed from the entries: {difference}",
                     city.locode
-                ))
-                .into());
+                )));
             }
             compared += 1;
         }
     }
-    let after = size(server)?;
-    if after != report.size {
-        return Ok(grew(after));
+    let years: BTreeSet<i32> = ours.iter().map(|(_, year)| *year).collect();
+    for year in years {
+        let recomputed = all_city_statistics(&report.cities, year, &report.statistics);
+        let theirs = fetch_json(server, &format!("/v1/stats?year={year}"))?;
+        if let Some(difference) = first_difference(&recomputed, &theirs, "") {
+            return Err(failed(format!(
+                "the server's statistics of every city in {year} differ from those recomputed from the entries: {difference}"
+            )));
+        }
     }
     Ok(format!(
         "statistics: {compared} city-years on the server equal those recomputed from the entries"
     ))
-}
-
-/// The first member where `ours` and `theirs` differ, as `path: recomputed X, server Y`.
-fn first_difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            names.into_iter().find_map(|name| {
-                let path = if at.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{at}.{name}")
-                };
-                first_difference(
-                    a.get(name).unwrap_or(&Value::Null),
-                    b.get(name).unwrap_or(&Value::Null),
-                    &path,
-                )
-            })
-        }
-        (a, b) if a == b => None,
-        (a, b) => Some(format!("{at}: recomputed {a}, server {b}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_difference;
-    use serde_json::json;
-
-    #[test]
-    fn names_the_first_differing_member() {
-        let ours = json!({"total": {"a": 1, "b": {"x": 2.5}}, "year": 2025});
-        assert_eq!(first_difference(&ours, &ours.clone(), ""), None);
-        let theirs = json!({"total": {"a": 1, "b": {"x": 2.6}}, "year": 2025});
-        assert_eq!(
-            first_difference(&ours, &theirs, "").as_deref(),
-            Some("total.b.x: recomputed 2.5, server 2.6")
-        );
-        let missing = json!({"total": {"a": 1}, "year": 2025});
-        assert_eq!(
-            first_difference(&ours, &missing, "").as_deref(),
-            Some("total.b: recomputed {\"x\":2.5}, server null")
-        );
-    }
 }

@@ -2,6 +2,7 @@
 //! build and sign events locally and call the HTTP API of `--server`.
 
 mod audit;
+mod audit_served;
 mod audit_stats;
 mod bench;
 mod bench_audit;

@@ -21,7 +21,7 @@ mod products;
 mod registry;
 mod station;
 mod stats;
-mod views;
+pub mod views;
 
 use crate::ledger::Ledger;
 use actix_web::web;
@@ -79,6 +79,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route("/metrics", web::get().to(metrics::metrics))
                     .route("/v1/events", web::post().to(events::submit_one))
                     .route("/v1/events/batch", web::post().to(events::submit_batch))
+                    .route("/v1/products", web::get().to(products::products))
                     .route("/v1/products/{id}", web::get().to(products::product))
                     .route(
                         "/v1/products/{id}/events",
@@ -113,6 +114,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route("/epcis/events/{id}", web::get().to(epcis::event))
                     .route("/epcis/epcs/{epc}/events", web::get().to(epcis::epc_events))
                     .route("/v1/stats", web::get().to(stats::all))
+                    // Before `{locode}`, which would take `years` for a LOCODE.
+                    .route("/v1/stats/years", web::get().to(stats::years))
                     .route("/v1/stats/{locode}", web::get().to(stats::city))
                     .route("/v1/log/checkpoint", web::get().to(log::checkpoint))
                     .route("/v1/log/key", web::get().to(log::key))

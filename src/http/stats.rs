@@ -1,5 +1,6 @@
 //! `GET /v1/stats/{locode}?year=` (JSON, or CSV as `{locode}.csv`) and `GET /v1/stats?year=`
-//! (every city side by side): the KPIs of PRODUCT.md §6 from the stored facts.
+//! (every city side by side): the KPIs of PRODUCT.md §6 from the stored facts; and
+//! `GET /v1/stats/years`, every city and year they report.
 
 use super::problem::Problem;
 use super::AppState;
@@ -59,6 +60,12 @@ pub async fn city(
     } else {
         HttpResponse::Ok().json(stats)
     })
+}
+
+/// `GET /v1/stats/years`: every city and year the statistics report (any with stored facts),
+/// so that an audit can hold each of them against the entries.
+pub async fn years(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok().json(state.ledger.statistics_years().await?))
 }
 
 /// `GET /v1/stats`.

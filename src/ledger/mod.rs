@@ -7,6 +7,7 @@ pub mod batch_state;
 pub mod keys;
 pub mod log;
 pub mod passport;
+mod passport_state;
 pub mod read;
 pub mod stats;
 pub mod tree;
@@ -100,6 +101,8 @@ pub struct Ledger {
     backend: &'static str,
     log_key: Arc<VerifierKey>,
     metrics: Arc<Metrics>,
+    /// The writer's allowance for `occurred_at`, for pages that replay entries with its rules.
+    clock_skew: chrono::Duration,
 }
 
 /// Why the ledger could not be opened.
@@ -147,6 +150,7 @@ impl Ledger {
             keys,
             log_key: Arc::new(verifier_key),
             metrics,
+            clock_skew: settings.clock_skew,
             backend: match target {
                 DatabaseTarget::Sqlite(_) => "sqlite",
                 DatabaseTarget::Postgres(_) => "postgres",

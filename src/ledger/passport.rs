@@ -1,6 +1,7 @@
 //! A product's passport: the product, its events, who recorded them where, and whether its
 //! chain verifies here and now (PRODUCT.md §5, the label resolver).
 
+use super::passport_state::stored_state_differs;
 use super::read::LoggedEvent;
 use super::{Ledger, LedgerError};
 use crate::domain::checkpoint::verify_checkpoint;
@@ -22,8 +23,9 @@ pub struct Passport {
 /// The outcome of checking the product's chain against the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainCheck {
-    /// Every entry hashes to its leaf, every `prev` names the product's previous entry, and the
-    /// latest entry is proven included in the log's signed checkpoint of this size.
+    /// Every entry hashes to its leaf, every `prev` names the product's previous entry, the
+    /// entries replayed with the ledger's rules give the stored product, and the latest entry
+    /// is proven included in the log's signed checkpoint of this size.
     Verified { events: usize, checkpoint_size: u64 },
     /// What does not hold.
     Broken(String),
@@ -63,13 +65,13 @@ impl Ledger {
     pub async fn passport(&self, id: Uuid) -> Result<Passport, LedgerError> {
         let product = self.product(id).await?;
         let events = self.product_events(id).await?;
-        let actors = self
+        let actors: HashMap<Uuid, ActorRecord> = self
             .actors()
             .await?
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        let cities = self
+        let cities: HashMap<String, CityRecord> = self
             .cities()
             .await?
             .into_iter()
@@ -77,7 +79,13 @@ impl Ledger {
             .collect();
         let chain = match check_links(&product, &events) {
             Err(why) => ChainCheck::Broken(why),
-            Ok(()) => self.check_inclusion(&product, events.len()).await?,
+            Ok(()) => {
+                match stored_state_differs(&product, &events, &actors, &cities, self.clock_skew) {
+                    // Served state that its entries do not give is never shown as verified.
+                    Some(why) => ChainCheck::Broken(why),
+                    None => self.check_inclusion(&product, events.len()).await?,
+                }
+            }
         };
         Ok(Passport {
             product,

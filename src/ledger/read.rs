@@ -105,6 +105,16 @@ impl Ledger {
         LoggedEvent::from_row(found(row, "Event", id)?).map_err(LedgerError::from)
     }
 
+    /// One page of every product, in id order: those after `after`, at most `limit`.
+    pub async fn products_after(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<ProductRecord>, LedgerError> {
+        self.with_conn(move |c| read::products_after(c, after.as_ref(), limit))
+            .await
+    }
+
     /// The products with these ids (unknown ids are left out).
     pub async fn products(&self, ids: Vec<String>) -> Result<Vec<ProductRecord>, LedgerError> {
         self.with_conn(move |c| crate::storage::append::products_by_id(c, &ids))

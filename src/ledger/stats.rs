@@ -126,14 +126,13 @@ impl Ledger {
         let (cities, facts) = self
             .with_conn(|conn| Ok((read::all_cities(conn)?, stats::all_facts(conn)?)))
             .await?;
-        let answers: Vec<Value> = cities
-            .iter()
-            .map(|city| {
-                let own = facts.iter().filter(|(key, _)| key.locode == city.locode);
-                city_statistics(&info(city), year, own)
-            })
-            .collect();
-        Ok(json!({"year": year, "cities": answers}))
+        Ok(all_city_statistics(&cities, year, &facts))
+    }
+
+    /// Every city and year with statistics, as `{"cities": [{"locode", "years": [...]}]}`.
+    pub async fn statistics_years(&self) -> Result<Value, LedgerError> {
+        let pairs = self.with_conn(stats::city_years).await?;
+        Ok(city_years_view(pairs))
     }
 
     /// Recomputes the statistics from the log (`stats rebuild`).
@@ -145,6 +144,34 @@ impl Ledger {
     pub async fn statistics_facts(&self) -> Result<Facts, LedgerError> {
         self.with_conn(stats::all_facts).await
     }
+}
+
+/// `GET /v1/stats?year=`: every city's statistics side by side (the audit recomputes it too).
+pub fn all_city_statistics(cities: &[CityRecord], year: i32, facts: &Facts) -> Value {
+    let answers: Vec<Value> = cities
+        .iter()
+        .map(|city| {
+            let own = facts.iter().filter(|(key, _)| key.locode == city.locode);
+            city_statistics(&info(city), year, own)
+        })
+        .collect();
+    json!({"year": year, "cities": answers})
+}
+
+/// `GET /v1/stats/years` from `(locode, year)` pairs in order (the audit builds it too).
+pub fn city_years_view(pairs: impl IntoIterator<Item = (String, i32)>) -> Value {
+    let mut cities: Vec<(String, Vec<i32>)> = Vec::new();
+    for (locode, year) in pairs {
+        match cities.last_mut() {
+            Some((last, years)) if *last == locode => years.push(year),
+            _ => cities.push((locode, vec![year])),
+        }
+    }
+    let cities: Vec<Value> = cities
+        .into_iter()
+        .map(|(locode, years)| json!({"locode": locode, "years": years}))
+        .collect();
+    json!({ "cities": cities })
 }
 
 /// A city as the KPI computation takes it (no population: no per-capita figures).

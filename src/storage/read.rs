@@ -51,6 +51,29 @@ pub fn product(conn: &mut DbConnection, id: &Uuid) -> Result<Option<ProductRecor
         .transpose()
 }
 
+/// The products whose ids come after `after` (every product when `None`), in id order, at most
+/// `limit`: one page of a listing that reads O(limit) rows by the primary key whatever the page.
+/// Ids are lowercase hyphenated UUIDs, so their text order is the order of their bytes.
+pub fn products_after(
+    conn: &mut DbConnection,
+    after: Option<&Uuid>,
+    limit: i64,
+) -> Result<Vec<ProductRecord>, StorageError> {
+    let mut query = products::table
+        .order(products::id)
+        .limit(limit)
+        .select(ProductRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(products::id.gt(after.to_string()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(ProductRow::into_record)
+        .collect()
+}
+
 /// The entries with these seqs, in log order.
 pub fn entries_by_seq(
     conn: &mut DbConnection,

@@ -48,6 +48,15 @@ impl Scratch {
         append::products_by_id(&mut self.conn, ids)
     }
 
+    /// One page of the spilled products in id order: those after `after`, at most `limit`.
+    pub fn products_after(
+        &mut self,
+        after: Option<&uuid::Uuid>,
+        limit: i64,
+    ) -> Result<Vec<ProductRecord>, StorageError> {
+        super::read::products_after(&mut self.conn, after, limit)
+    }
+
     /// Writes products, replacing earlier spills of the same ids.
     pub fn put_products(&mut self, records: &[ProductRecord]) -> Result<(), StorageError> {
         let rows: Vec<ProductRow> = records.iter().map(ProductRow::from_record).collect();

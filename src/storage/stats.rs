@@ -138,6 +138,16 @@ pub fn city_facts_for_year(
     rows.into_iter().map(FactRow::into_fact).collect()
 }
 
+/// Every city and year with stored facts (any LOCODE, registered or not), in order: what the
+/// statistics report, and what an audit checks against the entries.
+pub fn city_years(conn: &mut DbConnection) -> Result<Vec<(String, i32)>, StorageError> {
+    Ok(stat_facts::table
+        .select((stat_facts::locode, stat_facts::year))
+        .distinct()
+        .order((stat_facts::locode, stat_facts::year))
+        .load(conn)?)
+}
+
 /// Every stored fact.
 pub fn all_facts(conn: &mut DbConnection) -> Result<Facts, StorageError> {
     stat_facts::table

@@ -12,6 +12,7 @@ mod support;
 
 mod audit;
 mod audit_cli;
+mod audit_served;
 mod authorisation;
 mod chain;
 mod config;

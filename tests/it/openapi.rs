@@ -92,6 +92,9 @@ db_test! {
         check(&document, "CityList", &json_of(&env, "/v1/cities").await);
         check(&document, "CityStats", &json_of(&env, "/v1/stats/DEBER").await);
         check(&document, "StatsAll", &json_of(&env, "/v1/stats").await);
+        check(&document, "StatsYears", &json_of(&env, "/v1/stats/years").await);
+        check(&document, "ProductPage", &json_of(&env, "/v1/products?limit=1").await);
+        check(&document, "ProductPage", &json_of(&env, "/v1/products").await);
         let seq = receipt["seq"].as_i64().expect("seq");
         check(&document, "InclusionProof", &json_of(&env, &format!("/v1/log/proof/inclusion?seq={seq}")).await);
         check(&document, "ConsistencyProof", &json_of(&env, "/v1/log/proof/consistency?from=1").await);

@@ -151,3 +151,29 @@ db_test! {
         let _: Value = events;
     }
 }
+
+db_test! {
+    /// A product's row doctored (collected → recycled, another brand and model, another
+    /// custodian) while its entries are intact: the passport does not call it verified, and says
+    /// what its entries give.
+    async fn a_doctored_product_is_not_shown_as_verified(db: TestDb) {
+        let env = setup(db).await;
+        let (collector, maker) = (env.actor(Role::Collector), env.actor(Role::Manufacturer));
+        let id = env.collected_by("DOCTOR-1", &collector).await;
+        let path = "/01/09506000134352/21/DOCTOR-1";
+        let (_, html, _) = page(&env, path).await;
+        assert!(html.contains("Chain verified"), "{html}");
+
+        let mut conn = tamper::connect(&env.db.target);
+        tamper::execute(&mut conn, &format!("UPDATE products SET state = 'recycled', brand = 'Forged', model = 'X9' WHERE id = '{id}'"));
+        let (_, html, _) = page(&env, path).await;
+        assert!(!html.contains("Chain verified"), "{html}");
+        assert!(html.contains("the stored state differs from what its entries give: state is recycled, its entries give collected"), "{html}");
+        assert!(html.contains("brand is Forged, its entries give Fairphone"), "{html}");
+
+        tamper::execute(&mut conn, &format!("UPDATE products SET state = 'collected', brand = 'Fairphone', model = 'FP5', custodian = '{}' WHERE id = '{id}'", maker.id));
+        let (_, html, _) = page(&env, path).await;
+        assert!(!html.contains("Chain verified"), "{html}");
+        assert!(html.contains(&format!("custodian is {}, its entries give {}", maker.id, collector.id)), "{html}");
+    }
+}

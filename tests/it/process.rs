@@ -97,7 +97,7 @@ pub(crate) fn cli(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("the CLI runs")
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     format_timestamp(chrono::Utc::now() - chrono::Duration::seconds(30))
 }
 
@@ -117,7 +117,7 @@ fn admin_of(server: &Server) -> (SigningKey, Uuid) {
 }
 
 /// Signs a registry event with the server's admin key and posts it; it must be accepted.
-fn admin_event(server: &Server, kind: Kind, data: Value) {
+pub(crate) fn admin_event(server: &Server, kind: Kind, data: Value) {
     let (admin, admin_id) = admin_of(server);
     let envelope = Draft::registry(Uuid::new_v4(), kind, admin_id, &now(), data)
         .sign(&admin)

@@ -150,3 +150,31 @@ pub fn reseal(conn: &mut DbConnection, events: &[Vec<u8>], origin: &str, log_key
     })
     .expect("reseal");
 }
+
+/// Runs one SQL statement straight on the database, as an operator with a SQL prompt would
+/// (the statements the tests use are the same on SQLite and PostgreSQL).
+pub fn execute(conn: &mut DbConnection, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// Inserts a statistics fact no entry produced (with the writer's own key encoding).
+pub fn forge_fact(
+    conn: &mut DbConnection,
+    locode: &str,
+    year: i32,
+    metric: ewaste_ledger::domain::stats::facts::Metric,
+    mass_g: i64,
+) {
+    use ewaste_ledger::domain::stats::facts::{Amount, FactKey, Facts};
+    let key = FactKey {
+        locode: locode.into(),
+        year,
+        unu_key: "0303".into(),
+        metric,
+        detail: String::new(),
+    };
+    let facts = Facts::from([(key, Amount { mass_g, units: 1 })]);
+    storage::stats::add_facts(conn, &facts).expect("forge a fact");
+}

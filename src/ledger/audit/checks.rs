@@ -386,13 +386,27 @@ impl<'a> Auditor<'a> {
                 ));
             }
         }
+        let (spilled, actors, cities) = (
+            self.replay.spilled(),
+            self.replay.actors(),
+            self.replay.cities(),
+        );
+        let products = self.replay.into_products().map_err(|e| {
+            fail(
+                None,
+                last_line,
+                format!("the audit's scratch store failed: {e}"),
+            )
+        })?;
         Ok(AuditReport {
             size,
             root: self.frontier.root(),
             checkpoints: self.checkpoints,
             witnessed: self.witnessed,
-            spilled: self.replay.spilled(),
-            cities: self.replay.cities(),
+            spilled,
+            actors,
+            cities,
+            products,
             statistics: self.statistics,
         })
     }

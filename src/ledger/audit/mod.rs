@@ -23,6 +23,7 @@ use crate::domain::note::VerifierKey;
 use crate::storage::StorageError;
 use checks::{fail, mismatch, Auditor};
 use rayon::prelude::*;
+pub use replay::ReplayedProducts;
 use signatures::{first_bad_signature, PendingSignature};
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -62,7 +63,7 @@ impl AuditOptions {
 }
 
 /// A successful audit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct AuditReport {
     pub size: u64,
     pub root: Hash32,
@@ -71,9 +72,12 @@ pub struct AuditReport {
     pub witnessed: BTreeMap<String, u64>,
     /// Whether the replay state outgrew memory and was spilled to disk.
     pub spilled: bool,
-    /// The registered cities and the statistics' facts, recomputed from the entries, to
-    /// compare with the server's statistics.
+    /// The state the entries give, to compare with everything a server serves (PRODUCT.md
+    /// §4.4): the registered actors (by id) and cities (by LOCODE), every product (paged in id
+    /// order) and the statistics' facts.
+    pub actors: Vec<crate::domain::records::ActorRecord>,
     pub cities: Vec<crate::domain::records::CityRecord>,
+    pub products: ReplayedProducts,
     pub statistics: crate::domain::stats::facts::Facts,
 }
 

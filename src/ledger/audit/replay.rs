@@ -149,4 +149,66 @@ impl Replay {
     pub fn spilled(&self) -> bool {
         self.scratch.is_some()
     }
+
+    /// Every actor registered so far, by id.
+    pub fn actors(&self) -> Vec<ActorRecord> {
+        let mut actors: Vec<ActorRecord> = self.actors.values().cloned().collect();
+        actors.sort_by_key(|a| a.id);
+        actors
+    }
+
+    /// At the end: every product as the entries leave it, to be read in id order.
+    pub fn into_products(self) -> Result<ReplayedProducts, StorageError> {
+        let memory: Vec<ProductRecord> = self.products.into_values().collect();
+        match self.scratch {
+            Some(mut scratch) => {
+                // What was touched since the last spill replaces its spilled version.
+                scratch.put_products(&memory)?;
+                Ok(ReplayedProducts::Spilled(scratch))
+            }
+            None => {
+                let mut sorted = memory;
+                sorted.sort_by_key(|p| p.id);
+                Ok(ReplayedProducts::InMemory(sorted))
+            }
+        }
+    }
+}
+
+/// Every product the replay ends with, paged in id order (the order in which a server lists
+/// them), whether it stayed in memory or was spilled to the scratch store.
+pub enum ReplayedProducts {
+    InMemory(Vec<ProductRecord>),
+    Spilled(Scratch),
+}
+
+impl ReplayedProducts {
+    /// The products after `after` (from the first when `None`), at most `limit`.
+    pub fn page(
+        &mut self,
+        after: Option<&Uuid>,
+        limit: usize,
+    ) -> Result<Vec<ProductRecord>, StorageError> {
+        match self {
+            ReplayedProducts::InMemory(sorted) => {
+                let start = match after {
+                    Some(after) => sorted.partition_point(|p| p.id <= *after),
+                    None => 0,
+                };
+                Ok(sorted.iter().skip(start).take(limit).cloned().collect())
+            }
+            ReplayedProducts::Spilled(scratch) => {
+                scratch.products_after(after, i64::try_from(limit).unwrap_or(i64::MAX))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ReplayedProducts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayedProducts::InMemory(sorted) => write!(f, "{} products in memory", sorted.len()),
+            ReplayedProducts::Spilled(_) => write!(f, "products in a scratch store"),
+        }
+    }
 }

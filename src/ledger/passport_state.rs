@@ -1,0 +1,191 @@
+//! Whether a product's stored row is what its own entries give (PRODUCT.md §4.4). The row is
+//! what pages show; the entries are what is signed and proven. The passport replays the
+//! product's entries with the writer's own rules ([`decide`]) and compares the outcome with the
+//! row, so that a row edited in the database is never shown as verified.
+
+use super::read::LoggedEvent;
+use crate::domain::entry::parse_entry;
+use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
+use crate::domain::rules::{decide, Change, Clock, LedgerView};
+use std::collections::HashMap;
+use std::fmt::Display;
+use uuid::Uuid;
+
+/// The state the writer saw when it accepted the product's entries, as far as they need it.
+struct ProductHistory<'a> {
+    /// Every actor as it was when it signed or received: not revoked. An entry is accepted only
+    /// from, and custody passes only to, an actor that is not revoked; roles are fixed at
+    /// registration and the key is checked by the chain's signature check, not here.
+    actors: HashMap<Uuid, ActorRecord>,
+    cities: &'a HashMap<String, CityRecord>,
+    product: Option<ProductRecord>,
+}
+
+impl LedgerView for ProductHistory<'_> {
+    fn log_size(&self) -> i64 {
+        // Never the genesis: a product's entries come after the first admin's.
+        1
+    }
+    fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
+        self.actors.get(id)
+    }
+    fn product(&self, _: &Uuid) -> Option<&ProductRecord> {
+        self.product.as_ref()
+    }
+    fn city(&self, locode: &str) -> Option<&CityRecord> {
+        self.cities.get(locode)
+    }
+    fn active_admins(&self) -> usize {
+        // Asked only when an admin is revoked, which is not a product event.
+        1
+    }
+}
+
+/// `None` when replaying `events` (the product's entries, in log order, whose links were
+/// checked) gives exactly `stored`; else says plainly how the stored state differs from what
+/// the entries give, or which entry the rules refuse.
+pub fn stored_state_differs(
+    stored: &ProductRecord,
+    events: &[LoggedEvent],
+    actors: &HashMap<Uuid, ActorRecord>,
+    cities: &HashMap<String, CityRecord>,
+    clock_skew: chrono::Duration,
+) -> Option<String> {
+    let mut history = ProductHistory {
+        actors: actors
+            .iter()
+            .map(|(id, actor)| {
+                let as_then = ActorRecord {
+                    revoked: false,
+                    ..actor.clone()
+                };
+                (*id, as_then)
+            })
+            .collect(),
+        cities,
+        product: None,
+    };
+    for entry in events {
+        let parsed = match parse_entry(&entry.bytes) {
+            Ok(parsed) => parsed,
+            Err(why) => return Some(format!("entry {} is malformed: {why}", entry.seq)),
+        };
+        let event = &parsed.signed.event;
+        let key = history
+            .actors
+            .get(&event.actor)
+            .map(|actor| actor.public_key)
+            .unwrap_or([0; 32]);
+        let clock = Clock {
+            now: parsed.recorded_at,
+            skew: clock_skew,
+        };
+        match decide(&history, event, &key, clock) {
+            Ok(Change::Product(mut product)) => {
+                product.entry_seqs.push(parsed.seq);
+                product.head = parsed.leaf_hash;
+                history.product = Some(*product);
+            }
+            Ok(_) => return Some(format!("entry {} is not an event of a product", entry.seq)),
+            Err(rejection) => {
+                return Some(format!(
+                "its entries do not replay: the ledger's rules refuse entry {} ({}: {rejection})",
+                entry.seq,
+                rejection.code()
+            ))
+            }
+        }
+    }
+    let replayed = history.product?;
+    let differences = differences(stored, &replayed);
+    (!differences.is_empty()).then(|| {
+        format!(
+            "the stored state differs from what its entries give: {}",
+            differences.join("; ")
+        )
+    })
+}
+
+/// Each member of the row that the replay does not give, as `name is X, its entries give Y`.
+fn differences(stored: &ProductRecord, replayed: &ProductRecord) -> Vec<String> {
+    fn shown<T: Display>(value: &Option<T>) -> String {
+        value
+            .as_ref()
+            .map_or_else(|| "none".to_string(), ToString::to_string)
+    }
+    fn milestone(value: &Option<Milestone>) -> String {
+        value
+            .as_ref()
+            .map_or_else(|| "none".into(), |m| format!("{} on {}", m.city, m.on))
+    }
+    fn listed(values: &[String]) -> String {
+        if values.is_empty() {
+            "none".into()
+        } else {
+            values.join(", ")
+        }
+    }
+    let pairs = [
+        (
+            "state",
+            stored.state.as_str().into(),
+            replayed.state.as_str().into(),
+        ),
+        (
+            "custodian",
+            shown(&stored.custodian),
+            shown(&replayed.custodian),
+        ),
+        ("brand", shown(&stored.brand), shown(&replayed.brand)),
+        ("model", shown(&stored.model), shown(&replayed.model)),
+        ("GTIN", shown(&stored.gtin), shown(&replayed.gtin)),
+        ("serial", shown(&stored.serial), shown(&replayed.serial)),
+        ("UNU-KEY", stored.unu_key.clone(), replayed.unu_key.clone()),
+        (
+            "declared weight (g)",
+            stored.weight_g.to_string(),
+            replayed.weight_g.to_string(),
+        ),
+        (
+            "measured weight (g)",
+            shown(&stored.measured_weight_g),
+            shown(&replayed.measured_weight_g),
+        ),
+        (
+            "removed (g)",
+            stored.removed_g.to_string(),
+            replayed.removed_g.to_string(),
+        ),
+        (
+            "manufactured on",
+            shown(&stored.manufactured_on),
+            shown(&replayed.manufactured_on),
+        ),
+        (
+            "hazards",
+            listed(&stored.hazards),
+            listed(&replayed.hazards),
+        ),
+        (
+            "entries",
+            format!("{:?}", stored.entry_seqs),
+            format!("{:?}", replayed.entry_seqs),
+        ),
+        ("head", stored.head.to_hex(), replayed.head.to_hex()),
+        (
+            "first sale",
+            milestone(&stored.sold),
+            milestone(&replayed.sold),
+        ),
+        (
+            "collection",
+            milestone(&stored.collected),
+            milestone(&replayed.collected),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, stored, replayed)| stored != replayed)
+        .map(|(name, stored, replayed)| format!("{name} is {stored}, its entries give {replayed}"))
+        .collect()
+}
