@@ -170,8 +170,10 @@ mod tests {
             (&["4006381", "400638"][..], 1, "overlaps"),
             (&["400638", "40063812"][..], 1, "overlaps"),
         ] {
-            let Err(Rejection::InvalidField { field: named, reason: why }) =
-                validate(field, &list(items))
+            let Err(Rejection::InvalidField {
+                field: named,
+                reason: why,
+            }) = validate(field, &list(items))
             else {
                 panic!("{items:?} was accepted");
             };
@@ -205,11 +207,17 @@ mod tests {
         let prefix = "4006381".to_string();
         assert_eq!(
             brand_owner(&owners, &gtin, maker),
-            BrandOwner::Verified { prefix: prefix.clone(), owner: maker }
+            BrandOwner::Verified {
+                prefix: prefix.clone(),
+                owner: maker
+            }
         );
         assert_eq!(
             brand_owner(&owners, &gtin, other),
-            BrandOwner::OtherOwner { prefix, owner: maker }
+            BrandOwner::OtherOwner {
+                prefix,
+                owner: maker
+            }
         );
         let free = Gtin14::parse("5901234123457").unwrap();
         assert_eq!(brand_owner(&owners, &free, other), BrandOwner::Unverified);

@@ -107,9 +107,7 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | ActorRevoked { .. }
         | RoleNotAllowed { .. }
         | NotCustodian { .. }
-        | GtinPrefixOwned { .. } => {
-            (StatusCode::FORBIDDEN, "Not allowed")
-        }
+        | GtinPrefixOwned { .. } => (StatusCode::FORBIDDEN, "Not allowed"),
         UnknownProduct { .. } => (StatusCode::NOT_FOUND, "Unknown product"),
         UnknownActor { .. }
         | UnknownCity { .. }

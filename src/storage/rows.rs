@@ -160,7 +160,10 @@ impl ActorRow {
             registered_seq: self
                 .registered_seq
                 .ok_or_else(|| corrupt(format!("actor {} has no registration seq", self.id)))?,
-            registered_at: time_back(self.registered_at.as_deref(), "an actor's registration time")?,
+            registered_at: time_back(
+                self.registered_at.as_deref(),
+                "an actor's registration time",
+            )?,
             gs1_prefixes: self
                 .gs1_company_prefixes
                 .as_deref()
