@@ -101,13 +101,16 @@ async fn out_of_order_history(db: TestDb) {
         json!({"operation": "R4", "fractions": [{"material": "copper", "mass_g": 20}]}),
     )
     .await;
-    env.refused(
-        &recycled,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "occurred-before-previous",
-        Some(id),
-    )
-    .await;
+    // 1970 is also before the recycler's own registration (2000), which is checked first.
+    let body = env
+        .refused(
+            &recycled,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "occurred-before-signer",
+            Some(id),
+        )
+        .await;
+    assert_eq!(body["registered_at"], "2000-01-01T00:00:00.000Z", "{body}");
     assert_eq!(
         env.ledger.statistics_facts().await.expect("facts"),
         facts,
