@@ -33,6 +33,12 @@ async fn owned_gtins(db: TestDb) {
     let owner = Actor::new(41, Role::Manufacturer);
     let (status, body) = register_maker(&env, &owner, json!([PREFIX, "40063819"])).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, actor) = env.get(&format!("/v1/actors/{}", owner.id)).await;
+    assert_eq!(
+        actor["gs1_company_prefixes"],
+        json!([PREFIX, "40063819"]),
+        "{actor}"
+    );
 
     let other = env.actor(Role::Manufacturer);
     let id = labelled("OWN-1");
