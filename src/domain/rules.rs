@@ -455,3 +455,7 @@ fn existing_actor(view: &impl LedgerView, id: &str) -> Result<ActorRecord, Rejec
     }
     Ok(record.clone())
 }
+
+#[cfg(test)]
+#[path = "rules_time_tests.rs"]
+mod tests;
