@@ -369,10 +369,12 @@ impl Setup {
         )?;
         let maker = SigningKey::from_bytes(&[9; 32]);
         let maker_id = Uuid::new_v4();
-        admin.registry_event(
+        // Registered a day back: its events, dated a minute before signing, may not precede it.
+        admin.registry_event_at(
             Kind::ActorRegistered,
             json!({"actor": maker_id, "org": "Bench Devices", "name": "line 1", "roles": ["manufacturer", "retailer"],
                    "public_key": crate::keys::public_key_base64(&maker)}),
+            &format_timestamp(chrono::Utc::now() - chrono::Duration::days(1)),
         )?;
         Ok(Setup { maker, maker_id })
     }

@@ -98,8 +98,18 @@ impl Client {
 
     /// Signs and submits a registry event; returns the receipt.
     pub fn registry_event(&self, kind: Kind, data: Value) -> anyhow::Result<Value> {
+        self.registry_event_at(kind, data, &now())
+    }
+
+    /// A registry event dated `occurred_at`: admins may date them in the past (PRODUCT.md §4.1).
+    pub fn registry_event_at(
+        &self,
+        kind: Kind,
+        data: Value,
+        occurred_at: &str,
+    ) -> anyhow::Result<Value> {
         let actor = self.whoami()?;
-        let draft = Draft::registry(Uuid::new_v4(), kind, actor, &now(), data);
+        let draft = Draft::registry(Uuid::new_v4(), kind, actor, occurred_at, data);
         self.submit(&draft)
     }
 

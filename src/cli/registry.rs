@@ -58,6 +58,14 @@ pub enum ActorCommand {
         /// The new actor's id (default: a random UUID).
         #[arg(long)]
         id: Option<Uuid>,
+        /// A GS1 company prefix licensed to the organisation (6 to 12 digits); repeat for
+        /// several. GTINs under it can then be registered by this actor only.
+        #[arg(long = "gs1-prefix", value_name = "PREFIX")]
+        gs1_prefixes: Vec<String>,
+        /// When the actor joined (RFC 3339 UTC; default now). An organisation that brings its
+        /// history is registered as of its first event: nothing it signs may be dated earlier.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Give an actor a new key; the old one stops working.
     Rotate {
@@ -117,6 +125,8 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             key,
             city,
             id,
+            gs1_prefixes,
+            at,
         } => {
             let client = Client::new(&client)?;
             let id = id.unwrap_or_else(Uuid::new_v4);
@@ -126,7 +136,13 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             if let Some(city) = city {
                 data["city"] = json!(city);
             }
-            client.registry_event(Kind::ActorRegistered, data)?;
+            if !gs1_prefixes.is_empty() {
+                data["gs1_company_prefixes"] = json!(gs1_prefixes);
+            }
+            match at {
+                Some(at) => client.registry_event_at(Kind::ActorRegistered, data, &at)?,
+                None => client.registry_event(Kind::ActorRegistered, data)?,
+            };
             eprintln!("actor {id} registered");
             println!("{id}");
             Ok(())

@@ -160,6 +160,8 @@ pub struct ActorRegistered {
     pub roles: Vec<String>,
     pub public_key: String,
     pub city: Option<String>,
+    /// The GS1 company prefixes licensed to the organisation (PRODUCT.md §5).
+    pub gs1_company_prefixes: Option<Vec<String>>,
 }
 
 impl ActorRegistered {
@@ -295,6 +297,9 @@ pub fn parse_data(kind: Kind, data: &Value) -> Result<EventData, Rejection> {
             public_key("data.public_key", &d.public_key)?;
             if let Some(city) = &d.city {
                 locode("data.city", city)?;
+            }
+            if let Some(prefixes) = &d.gs1_company_prefixes {
+                super::company_prefix::validate("data.gs1_company_prefixes", prefixes)?;
             }
             EventData::ActorRegistered(d)
         }

@@ -52,9 +52,16 @@ fn refused(parameter: &str, reason: impl Into<String>) -> QueryParameterError {
 }
 
 fn time(parameter: &str, value: &str) -> Result<DateTime<Utc>, QueryParameterError> {
-    DateTime::parse_from_rfc3339(value)
+    let time = DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| refused(parameter, format!("`{value}` is not an RFC 3339 date-time")))
+        .map_err(|_| refused(parameter, format!("`{value}` is not an RFC 3339 date-time")))?;
+    if super::event::is_leap_second(&time) {
+        return Err(refused(
+            parameter,
+            format!("`{value}` is a leap second (second 60); seconds are 00 to 59"),
+        ));
+    }
+    Ok(time)
 }
 
 impl EventQuery {
@@ -193,6 +200,7 @@ mod tests {
             ("perPage", "0", "1 to 1000"),
             ("perPage", "x", "1 to 1000"),
             ("GE_eventTime", "yesterday", "RFC 3339"),
+            ("LT_eventTime", "2025-06-30T23:59:60Z", "leap second"),
             ("eventType", "ObjectEvent|Thing", "`Thing`"),
             ("nextPageToken", "-3", "token"),
             ("EQ_colour", "red", "not a query parameter"),

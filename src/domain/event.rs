@@ -199,9 +199,23 @@ pub fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, Rejecti
     if !text.ends_with('Z') || text.as_bytes().get(10) != Some(&b'T') {
         return Err(bad());
     }
-    DateTime::parse_from_rfc3339(text)
+    let time = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad())
+        .map_err(|_| bad())?;
+    if is_leap_second(&time) {
+        return Err(Rejection::LeapSecond {
+            field: field.into(),
+            value: text.into(),
+        });
+    }
+    Ok(time)
+}
+
+/// Whether `time` was written with second 60. chrono accepts a leap second anywhere and keeps
+/// it as a nanosecond count past 999,999,999; Python, JavaScript and most verifiers refuse it,
+/// so the ledger does too (PRODUCT.md §4.1): every timestamp it logs reads the same everywhere.
+pub fn is_leap_second(time: &DateTime<Utc>) -> bool {
+    chrono::Timelike::nanosecond(time) >= 1_000_000_000
 }
 
 /// Formats a timestamp the way the ledger writes `recorded_at`: UTC, milliseconds, `Z`.

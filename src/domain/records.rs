@@ -3,6 +3,7 @@
 
 use super::hash::Hash32;
 use super::kinds::{ProductState, Role};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A signing identity and its active key (PRODUCT.md §2).
@@ -15,6 +16,13 @@ pub struct ActorRecord {
     pub public_key: [u8; 32],
     pub city: Option<String>,
     pub revoked: bool,
+    /// The seq and `occurred_at` of the actor's `actor_registered` entry: nothing it signs
+    /// may be dated earlier (PRODUCT.md §4.1).
+    pub registered_seq: i64,
+    pub registered_at: DateTime<Utc>,
+    /// The GS1 company prefixes it declared (PRODUCT.md §5); they stay its own after a
+    /// revocation, so that nobody else can take over its GTINs.
+    pub gs1_prefixes: Vec<String>,
 }
 
 impl ActorRecord {
@@ -61,6 +69,9 @@ pub struct ProductRecord {
     pub entry_seqs: Vec<i64>,
     /// Leaf hash of the product's latest entry: what the next event's `prev` must name.
     pub head: Hash32,
+    /// The latest `occurred_at` among the product's entries: the next one may not be earlier
+    /// (PRODUCT.md §4.1). Since the ledger keeps them in order, it is the head's.
+    pub last_occurred_at: DateTime<Utc>,
     /// Where and when it was first sold (`placed_on_market`), and last collected: the
     /// statistics attribute sales to the first and treatment to the second (PRODUCT.md §6).
     pub sold: Option<Milestone>,

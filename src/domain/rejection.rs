@@ -97,6 +97,35 @@ pub enum Rejection {
         now: String,
         skew_seconds: i64,
     },
+    #[error("`{field}` is `{value}`, a leap second (second 60): the ledger accepts seconds 00 to 59 only.")]
+    LeapSecond { field: String, value: String },
+    #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when product {product}'s previous entry (seq {previous_seq}) happened: a product's events are in time order.")]
+    OccurredBeforePrevious {
+        product: Uuid,
+        occurred_at: String,
+        previous_seq: i64,
+        previous_occurred_at: String,
+    },
+    #[error("`occurred_at` {occurred_at} is earlier than {registered_at}, when signer {actor} was registered (seq {registered_seq}): an actor records nothing before it exists.")]
+    OccurredBeforeSigner {
+        actor: Uuid,
+        occurred_at: String,
+        registered_seq: i64,
+        registered_at: String,
+    },
+    #[error("GTIN {gtin} falls under GS1 company prefix {prefix}, declared by actor {owner}: only that actor may register it.")]
+    GtinPrefixOwned {
+        gtin: String,
+        prefix: String,
+        owner: Uuid,
+    },
+    #[error("GS1 company prefix {prefix} in `{field}` overlaps prefix {declared}, already declared by actor {owner}: a GTIN can belong to one organisation only.")]
+    PrefixOverlap {
+        field: String,
+        prefix: String,
+        declared: String,
+        owner: Uuid,
+    },
     #[error("Actor {actor} is the last active admin; register another admin before revoking it.")]
     LastAdmin { actor: Uuid },
     #[error("Nothing of this all-or-nothing batch was recorded because item {failed_index} was refused.")]
@@ -134,6 +163,11 @@ impl Rejection {
             Rejection::DuplicateCity { .. } => "duplicate-city",
             Rejection::MassExceedsInput { .. } => "mass-exceeds-input",
             Rejection::FromTheFuture { .. } => "event-from-future",
+            Rejection::LeapSecond { .. } => "leap-second",
+            Rejection::OccurredBeforePrevious { .. } => "occurred-before-previous",
+            Rejection::OccurredBeforeSigner { .. } => "occurred-before-signer",
+            Rejection::GtinPrefixOwned { .. } => "gtin-prefix-owned",
+            Rejection::PrefixOverlap { .. } => "gs1-prefix-overlap",
             Rejection::LastAdmin { .. } => "last-admin",
             Rejection::BatchAborted { .. } => "batch-aborted",
         }

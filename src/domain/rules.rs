@@ -2,6 +2,7 @@
 //! keys, roles, custody, the product state machine and the checks that need state (PRODUCT.md
 //! §3.1). Pure: the caller passes the state, the verified signer key and the clock.
 
+use super::company_prefix::PrefixOwners;
 use super::data::{parse_uuid, EventData};
 use super::event::{format_timestamp, Event};
 use super::gtin::Gtin14;
@@ -23,6 +24,8 @@ pub trait LedgerView {
     fn city(&self, locode: &str) -> Option<&CityRecord>;
     /// Number of admins that are not revoked (asked only when an admin is being revoked).
     fn active_admins(&self) -> usize;
+    /// Every declared GS1 company prefix and its owner.
+    fn prefixes(&self) -> &PrefixOwners;
 }
 
 /// The state change an accepted event causes. The appender records the entry's seq and leaf
@@ -72,9 +75,59 @@ pub fn decide(
     }
     check_role(actor, event)?;
     if event.kind.is_product_kind() {
+        not_before_signer(actor, event)?;
         product_change(view, actor, event).map(|product| Change::Product(Box::new(product)))
     } else {
+        // Registry events are exempt from the time order: admins may date them in the past, to
+        // record an organisation's history before it joined (PRODUCT.md §4.1).
         registry_change(view, event)
+    }
+}
+
+/// An actor records nothing dated before its own registration (PRODUCT.md §4.1).
+fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
+    if event.occurred_at < actor.registered_at {
+        return Err(Rejection::OccurredBeforeSigner {
+            actor: actor.id,
+            occurred_at: format_timestamp(event.occurred_at),
+            registered_seq: actor.registered_seq,
+            registered_at: format_timestamp(actor.registered_at),
+        });
+    }
+    Ok(())
+}
+
+/// A product's events are in time order: none precedes an earlier entry of the product. The
+/// record keeps the latest `occurred_at`, so this is one comparison (PRODUCT.md §4.1).
+fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rejection> {
+    if event.occurred_at < product.last_occurred_at {
+        return Err(Rejection::OccurredBeforePrevious {
+            product: product.id,
+            occurred_at: format_timestamp(event.occurred_at),
+            previous_seq: product.head_seq(),
+            previous_occurred_at: format_timestamp(product.last_occurred_at),
+        });
+    }
+    Ok(())
+}
+
+/// A labelled product under another actor's GS1 company prefix is that actor's to register
+/// (PRODUCT.md §5); a GTIN under no declared prefix may be registered by any manufacturer.
+fn prefix_allows(
+    view: &impl LedgerView,
+    actor: &ActorRecord,
+    data: &super::data::Registered,
+) -> Result<(), Rejection> {
+    let Some(gtin) = data.gtin14() else {
+        return Ok(());
+    };
+    match view.prefixes().owner_of(&gtin) {
+        Some((prefix, owner)) if owner != actor.id => Err(Rejection::GtinPrefixOwned {
+            gtin: gtin.to_string(),
+            prefix: prefix.to_string(),
+            owner,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -83,7 +136,7 @@ fn genesis(event: &Event, signer_key: &[u8; 32]) -> Result<Change, Rejection> {
     let EventData::ActorRegistered(data) = &event.data else {
         return Err(Rejection::GenesisRequired);
     };
-    let record = new_actor(data)?;
+    let record = new_actor(data, event, 0)?;
     if record.id != event.actor || !record.has_role(Role::Admin) || &record.public_key != signer_key
     {
         return Err(Rejection::GenesisRequired);
@@ -133,7 +186,8 @@ fn product_change(
                 product: product_id,
             });
         }
-        return registered_product(product_id, data);
+        prefix_allows(view, actor, data)?;
+        return registered_product(product_id, event, data);
     }
 
     let current = view.product(&product_id).ok_or(Rejection::UnknownProduct {
@@ -153,6 +207,7 @@ fn product_change(
             found: event.prev.map(|h| h.to_hex()).unwrap_or_default(),
         });
     }
+    not_before_previous(current, event)?;
     let Some((allowed_from, next_state)) = event.kind.transition() else {
         return Err(Rejection::invalid("event.kind", "is not a product event"));
     };
@@ -175,6 +230,7 @@ fn product_change(
 
     let mut next = current.clone();
     next.state = next_state;
+    next.last_occurred_at = event.occurred_at;
     let here = Milestone {
         city: city.as_str().to_string(),
         on: event.occurred_at.date_naive(),
@@ -220,6 +276,7 @@ fn product_change(
 
 fn registered_product(
     product_id: Uuid,
+    event: &Event,
     data: &super::data::Registered,
 ) -> Result<ProductRecord, Rejection> {
     let gtin = data.gtin14();
@@ -250,6 +307,7 @@ fn registered_product(
         hazards: data.hazards.clone().unwrap_or_default(),
         entry_seqs: Vec::new(),
         head: Hash32::ZERO,
+        last_occurred_at: event.occurred_at,
         sold: None,
         collected: None,
     })
@@ -302,9 +360,20 @@ fn within_mass(product: &ProductRecord, field: &str, total_g: u64) -> Result<u64
 fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Rejection> {
     match &event.data {
         EventData::ActorRegistered(data) => {
-            let record = new_actor(data)?;
+            // The entry about to be appended gets seq = the log's size.
+            let record = new_actor(data, event, view.log_size())?;
             if view.actor(&record.id).is_some() {
                 return Err(Rejection::DuplicateActor { actor: record.id });
+            }
+            for (i, prefix) in record.gs1_prefixes.iter().enumerate() {
+                if let Some((declared, owner)) = view.prefixes().overlap(prefix) {
+                    return Err(Rejection::PrefixOverlap {
+                        field: format!("event.data.gs1_company_prefixes[{i}]"),
+                        prefix: prefix.clone(),
+                        declared: declared.to_string(),
+                        owner,
+                    });
+                }
             }
             Ok(Change::Actor(record))
         }
@@ -355,7 +424,11 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
     }
 }
 
-fn new_actor(data: &super::data::ActorRegistered) -> Result<ActorRecord, Rejection> {
+fn new_actor(
+    data: &super::data::ActorRegistered,
+    event: &Event,
+    seq: i64,
+) -> Result<ActorRecord, Rejection> {
     Ok(ActorRecord {
         id: parse_uuid("event.data.actor", &data.actor)?,
         org: data.org.clone(),
@@ -364,6 +437,9 @@ fn new_actor(data: &super::data::ActorRegistered) -> Result<ActorRecord, Rejecti
         public_key: super::data::public_key("event.data.public_key", &data.public_key)?,
         city: data.city.clone(),
         revoked: false,
+        registered_seq: seq,
+        registered_at: event.occurred_at,
+        gs1_prefixes: data.gs1_company_prefixes.clone().unwrap_or_default(),
     })
 }
 
@@ -379,3 +455,7 @@ fn existing_actor(view: &impl LedgerView, id: &str) -> Result<ActorRecord, Rejec
     }
     Ok(record.clone())
 }
+
+#[cfg(test)]
+#[path = "rules_time_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@ use super::pages::html;
 use super::problem::Problem;
 use super::views;
 use super::AppState;
+use crate::domain::company_prefix::BrandOwner;
 use crate::domain::identifiers::ProductRef;
 use crate::domain::kinds::{Kind, ProductState};
 use crate::domain::reference;
@@ -28,6 +29,9 @@ struct PassportPage {
     terminal: bool,
     chain_ok: bool,
     chain_text: String,
+    /// Whether the brand owner is verified by GS1 company prefix, and what to say about it.
+    brand_ok: bool,
+    brand_text: Option<String>,
     eu6: String,
     weight: String,
     custodian: Option<String>,
@@ -130,10 +134,15 @@ async fn resolve(
         Err(error) => return Err(error.into()),
     };
     if json {
-        return Ok(HttpResponse::Ok().json(json!({
+        let mut body = json!({
             "product": views::product(&state.public_url, &passport.product),
             "events": passport.events.iter().map(views::logged_event).collect::<Vec<_>>(),
-        })));
+        });
+        // Labelled products only; absent rather than null otherwise.
+        if let Some(status) = &passport.brand_owner {
+            body["brand_owner"] = brand_json(status);
+        }
+        return Ok(HttpResponse::Ok().json(body));
     }
     let forms = EventForms::new(&state.ledger.actors().await?);
     html(StatusCode::OK, &page(&state.public_url, &passport, forms))
@@ -195,6 +204,11 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
         terminal: product.state.is_terminal(),
         chain_ok,
         chain_text,
+        brand_ok: matches!(passport.brand_owner, Some(BrandOwner::Verified { .. })),
+        brand_text: passport
+            .brand_owner
+            .as_ref()
+            .map(|status| brand_text(status, &actor_name)),
         eu6,
         weight: match product.measured_weight_g {
             Some(measured) => format!("{} g declared, {measured} g measured", product.weight_g),
@@ -237,6 +251,37 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
         // Empty for a terminal product: nothing can follow.
         next_kinds: next_kinds(product.state),
         forms,
+    }
+}
+
+fn brand_text(status: &BrandOwner, actor_name: &dyn Fn(&str) -> String) -> String {
+    match status {
+        BrandOwner::Verified { prefix, owner } => format!(
+            "Brand owner verified: the GTIN is under GS1 company prefix {prefix}, declared by \
+             {}, who registered this product.",
+            actor_name(&owner.to_string())
+        ),
+        BrandOwner::Unverified => "Brand owner unverified: the GTIN is under no GS1 company \
+             prefix declared in this ledger, so any manufacturer could have registered it."
+            .into(),
+        BrandOwner::OtherOwner { prefix, owner } => format!(
+            "Brand owner unverified: the GTIN is under GS1 company prefix {prefix}, declared by \
+             {} after another actor registered this product.",
+            actor_name(&owner.to_string())
+        ),
+    }
+}
+
+/// The passport JSON's `brand_owner` member.
+fn brand_json(status: &BrandOwner) -> Value {
+    match status {
+        BrandOwner::Verified { prefix, owner } => {
+            json!({"verified": true, "gs1_company_prefix": prefix, "owner": owner})
+        }
+        BrandOwner::Unverified => json!({"verified": false}),
+        BrandOwner::OtherOwner { prefix, owner } => {
+            json!({"verified": false, "gs1_company_prefix": prefix, "owner": owner})
+        }
     }
 }
 

@@ -98,18 +98,23 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | InvalidLocode { .. }
         | UnknownUnuKey { .. }
         | UnknownOperation { .. }
+        | LeapSecond { .. }
         | ProductIdMismatch { .. } => (StatusCode::BAD_REQUEST, "Invalid event"),
         UnknownActor { field, .. } if field == "event.actor" => {
             (StatusCode::FORBIDDEN, "Not allowed")
         }
-        BadSignature { .. } | ActorRevoked { .. } | RoleNotAllowed { .. } | NotCustodian { .. } => {
-            (StatusCode::FORBIDDEN, "Not allowed")
-        }
+        BadSignature { .. }
+        | ActorRevoked { .. }
+        | RoleNotAllowed { .. }
+        | NotCustodian { .. }
+        | GtinPrefixOwned { .. } => (StatusCode::FORBIDDEN, "Not allowed"),
         UnknownProduct { .. } => (StatusCode::NOT_FOUND, "Unknown product"),
         UnknownActor { .. }
         | UnknownCity { .. }
         | MassExceedsInput { .. }
-        | FromTheFuture { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Event not acceptable"),
+        | FromTheFuture { .. }
+        | OccurredBeforePrevious { .. }
+        | OccurredBeforeSigner { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Event not acceptable"),
         GenesisRequired
         | IllegalTransition { .. }
         | TerminalState { .. }
@@ -119,6 +124,7 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | DuplicateActor { .. }
         | DuplicateCity { .. }
         | LastAdmin { .. }
+        | PrefixOverlap { .. }
         | BatchAborted { .. } => (StatusCode::CONFLICT, "Conflict with the ledger's state"),
     }
 }

@@ -29,6 +29,9 @@ pub fn actor(actor: &ActorRecord) -> Value {
     if let Some(city) = &actor.city {
         view["city"] = json!(city);
     }
+    if !actor.gs1_prefixes.is_empty() {
+        view["gs1_company_prefixes"] = json!(actor.gs1_prefixes);
+    }
     view
 }
 

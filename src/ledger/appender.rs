@@ -337,6 +337,10 @@ fn load_state(
     if revokes {
         state.active_admins = append::count_active_admins(conn)?;
     }
+    state.prefixes = match cache.prefixes() {
+        Some(cached) => cached.clone(),
+        None => append::declared_prefixes(conn)?,
+    };
     Ok(state)
 }
 

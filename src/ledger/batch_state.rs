@@ -2,6 +2,7 @@
 //! plus every change made by the batch's earlier events. It is the [`LedgerView`] the rules
 //! see, so an event may depend on one accepted a moment earlier in the same batch.
 
+use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
@@ -29,6 +30,8 @@ pub struct BatchState {
     pub events: HashMap<Uuid, RecordedEvent>,
     /// Active admins, when the batch revokes someone (otherwise not needed, not loaded).
     pub active_admins: usize,
+    /// Every declared GS1 company prefix: few, so always all of them.
+    pub prefixes: PrefixOwners,
     /// New entries, in seq order.
     pub entries: Vec<EntryRow>,
     /// Actors and cities changed by this batch, with the seq of their latest change.
@@ -50,6 +53,7 @@ impl BatchState {
             products: HashMap::new(),
             events: HashMap::new(),
             active_admins: 0,
+            prefixes: PrefixOwners::new(),
             entries: Vec::new(),
             changed_actors: BTreeMap::new(),
             changed_cities: BTreeMap::new(),
@@ -70,6 +74,9 @@ impl BatchState {
             (false, true) => self.active_admins += 1,
             (true, false) => self.active_admins = self.active_admins.saturating_sub(1),
             _ => {}
+        }
+        if !self.actors.contains_key(&record.id) {
+            self.prefixes.insert(record.id, &record.gs1_prefixes);
         }
         self.changed_actors.insert(record.id, seq);
         self.actors.insert(record.id, record);
@@ -109,6 +116,10 @@ impl LedgerView for BatchState {
     fn active_admins(&self) -> usize {
         self.active_admins
     }
+
+    fn prefixes(&self) -> &PrefixOwners {
+        &self.prefixes
+    }
 }
 
 /// Actors and cities as the writer left them at its last commit, so that a batch need not
@@ -120,6 +131,7 @@ pub struct RegistryCache {
     size: Option<i64>,
     actors: HashMap<Uuid, ActorRecord>,
     cities: HashMap<String, CityRecord>,
+    prefixes: Option<PrefixOwners>,
 }
 
 impl RegistryCache {
@@ -138,6 +150,11 @@ impl RegistryCache {
         self.cities.get(locode)
     }
 
+    /// Every declared prefix, when this writer has loaded them since the cache was valid.
+    pub fn prefixes(&self) -> Option<&PrefixOwners> {
+        self.prefixes.as_ref()
+    }
+
     /// Takes in what a committed batch loaded and changed.
     pub fn remember(&mut self, state: &BatchState) {
         self.size = Some(state.head.size);
@@ -149,6 +166,7 @@ impl RegistryCache {
                 .iter()
                 .map(|(code, c)| (code.clone(), c.clone())),
         );
+        self.prefixes = Some(state.prefixes.clone());
     }
 
     pub fn forget(&mut self) {

@@ -3,6 +3,7 @@
 
 pub mod appender;
 pub mod audit;
+mod backfill;
 pub mod batch_state;
 pub mod keys;
 pub mod log;
@@ -124,6 +125,7 @@ impl Ledger {
     ) -> Result<Ledger, OpenError> {
         let mut conn = target.connect()?;
         storage::connection::run_migrations(&mut conn)?;
+        backfill::prepare(&mut conn)?;
         let log = tree::prepare(&mut conn, log)?;
         stats::prepare(&mut conn)?;
         drop(conn);

@@ -5,6 +5,8 @@ use super::passport_state::stored_state_differs;
 use super::read::LoggedEvent;
 use super::{Ledger, LedgerError};
 use crate::domain::checkpoint::verify_checkpoint;
+use crate::domain::company_prefix::{brand_owner, BrandOwner, PrefixOwners};
+use crate::domain::gtin::Gtin14;
 use crate::domain::hash::{leaf_hash, Hash32};
 use crate::domain::merkle;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
@@ -18,6 +20,28 @@ pub struct Passport {
     pub actors: HashMap<Uuid, ActorRecord>,
     pub cities: HashMap<String, CityRecord>,
     pub chain: ChainCheck,
+    /// For a labelled product: whether its GTIN is under its registrant's GS1 prefix.
+    pub brand_owner: Option<BrandOwner>,
+}
+
+/// The brand-owner status of a labelled product, from the registry's declared prefixes and the
+/// signer of the product's first entry (its registration).
+fn brand_status(
+    product: &ProductRecord,
+    events: &[LoggedEvent],
+    actors: &HashMap<Uuid, ActorRecord>,
+) -> Option<BrandOwner> {
+    let gtin = Gtin14::parse(product.gtin.as_deref()?).ok()?;
+    let registrant = events
+        .first()
+        .and_then(|e| e.event.get("actor"))
+        .and_then(|a| a.as_str())
+        .and_then(|a| Uuid::parse_str(a).ok())?;
+    let mut owners = PrefixOwners::new();
+    for actor in actors.values() {
+        owners.insert(actor.id, &actor.gs1_prefixes);
+    }
+    Some(brand_owner(&owners, &gtin, registrant))
 }
 
 /// The outcome of checking the product's chain against the log.
@@ -77,6 +101,7 @@ impl Ledger {
             .into_iter()
             .map(|c| (c.locode.clone(), c))
             .collect();
+        let brand_owner = brand_status(&product, &events, &actors);
         let chain = match check_links(&product, &events) {
             Err(why) => ChainCheck::Broken(why),
             Ok(()) => {
@@ -93,6 +118,7 @@ impl Ledger {
             actors,
             cities,
             chain,
+            brand_owner,
         })
     }
 

@@ -4,6 +4,7 @@
 //! row, so that a row edited in the database is never shown as verified.
 
 use super::read::LoggedEvent;
+use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::entry::parse_entry;
 use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
 use crate::domain::rules::{decide, Change, Clock, LedgerView};
@@ -19,6 +20,10 @@ struct ProductHistory<'a> {
     actors: HashMap<Uuid, ActorRecord>,
     cities: &'a HashMap<String, CityRecord>,
     product: Option<ProductRecord>,
+    /// None: prefix ownership decides only whether a registration is accepted, never the
+    /// state it gives, and a prefix declared after the product was registered must not make
+    /// its honest history look refused.
+    prefixes: PrefixOwners,
 }
 
 impl LedgerView for ProductHistory<'_> {
@@ -38,6 +43,9 @@ impl LedgerView for ProductHistory<'_> {
     fn active_admins(&self) -> usize {
         // Asked only when an admin is revoked, which is not a product event.
         1
+    }
+    fn prefixes(&self) -> &PrefixOwners {
+        &self.prefixes
     }
 }
 
@@ -64,6 +72,7 @@ pub fn stored_state_differs(
             .collect(),
         cities,
         product: None,
+        prefixes: PrefixOwners::default(),
     };
     for entry in events {
         let parsed = match parse_entry(&entry.bytes) {

@@ -4,10 +4,12 @@
 use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};
 use super::schema::{actors, cities, entries, log_head, products};
 use super::{DbConnection, StorageError};
+use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use uuid::Uuid;
 
 use super::{in_chunks, CHUNK};
 
@@ -80,6 +82,26 @@ pub fn actors_by_id(
     .into_iter()
     .map(ActorRow::into_record)
     .collect()
+}
+
+/// Every declared GS1 company prefix and its owner: the few actors that declared any.
+pub fn declared_prefixes(conn: &mut DbConnection) -> Result<PrefixOwners, StorageError> {
+    let rows: Vec<(String, Option<String>)> = actors::table
+        .filter(actors::gs1_company_prefixes.is_not_null())
+        .select((actors::id, actors::gs1_company_prefixes))
+        .load(conn)?;
+    let mut owners = PrefixOwners::new();
+    for (id, list) in rows {
+        let owner = Uuid::parse_str(&id)
+            .map_err(|_| StorageError::Corrupt(format!("`{id}` is not a UUID")))?;
+        let prefixes: Vec<String> = list
+            .unwrap_or_default()
+            .split(',')
+            .map(String::from)
+            .collect();
+        owners.insert(owner, &prefixes);
+    }
+    Ok(owners)
 }
 
 /// Number of admins that are not revoked. Roles are stored comma-separated and no other role

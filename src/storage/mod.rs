@@ -21,6 +21,7 @@ macro_rules! insert_rows {
 }
 
 pub mod append;
+pub mod backfill;
 pub mod connection;
 pub mod read;
 pub mod rows;
@@ -32,7 +33,7 @@ pub mod tree;
 pub use connection::{DatabaseTarget, DbConnection, Pool};
 
 /// Rows per INSERT and keys per `IN (...)`: well under SQLite's 32,766 bound variables and
-/// PostgreSQL's 65,535 for our widest table (products, 16 columns).
+/// PostgreSQL's 65,535 for our widest table (products, 17 columns).
 const CHUNK: usize = 1000;
 
 /// Runs a query per chunk of `keys` (an `IN (...)` list is bounded) and gathers the rows.

@@ -5,7 +5,7 @@ use super::StorageError;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::{ProductState, Role};
 use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -35,6 +35,11 @@ pub struct ActorRow {
     pub city: Option<String>,
     pub revoked: bool,
     pub updated_seq: i64,
+    /// NULL only in a database written before the time rules, until the start-up backfill.
+    pub registered_seq: Option<i64>,
+    pub registered_at: Option<String>,
+    /// Comma-separated; NULL when the actor declared none.
+    pub gs1_company_prefixes: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -69,6 +74,25 @@ pub struct ProductRow {
     pub head: Vec<u8>,
     /// `{"sold": {"city", "on"}, "collected": {...}}`, members present when known.
     pub milestones: Option<String>,
+    /// NULL only in a database written before the time rules, until the start-up backfill.
+    pub last_occurred_at: Option<String>,
+}
+
+/// How the time rules' columns hold a time: RFC 3339 UTC with all nine fraction digits, exact
+/// on both backends and in the same order as the times (see the migration).
+pub fn time_text(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
+fn time_back(text: Option<&str>, what: &str) -> Result<DateTime<Utc>, StorageError> {
+    let text = text.ok_or_else(|| {
+        corrupt(format!(
+            "{what} is not filled in (the start-up backfill did not run)"
+        ))
+    })?;
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| corrupt(format!("{what} `{text}` is not an RFC 3339 time")))
 }
 
 fn corrupt(what: impl Into<String>) -> StorageError {
@@ -108,6 +132,10 @@ impl ActorRow {
             city: record.city.clone(),
             revoked: record.revoked,
             updated_seq,
+            registered_seq: Some(record.registered_seq),
+            registered_at: Some(time_text(record.registered_at)),
+            gs1_company_prefixes: (!record.gs1_prefixes.is_empty())
+                .then(|| record.gs1_prefixes.join(",")),
         }
     }
 
@@ -129,6 +157,18 @@ impl ActorRow {
                 .map_err(|_| corrupt("a stored public key is not 32 bytes"))?,
             city: self.city,
             revoked: self.revoked,
+            registered_seq: self
+                .registered_seq
+                .ok_or_else(|| corrupt(format!("actor {} has no registration seq", self.id)))?,
+            registered_at: time_back(
+                self.registered_at.as_deref(),
+                "an actor's registration time",
+            )?,
+            gs1_prefixes: self
+                .gs1_company_prefixes
+                .as_deref()
+                .map(|list| list.split(',').map(String::from).collect())
+                .unwrap_or_default(),
         })
     }
 }
@@ -181,6 +221,7 @@ impl ProductRow {
                 .join(","),
             head: record.head.0.to_vec(),
             milestones: milestones_json(record.sold.as_ref(), record.collected.as_ref()),
+            last_occurred_at: Some(time_text(record.last_occurred_at)),
         }
     }
 
@@ -216,6 +257,10 @@ impl ProductRow {
                 })
                 .collect::<Result<_, _>>()?,
             head: hash(&self.head)?,
+            last_occurred_at: time_back(
+                self.last_occurred_at.as_deref(),
+                "a product's latest occurred_at",
+            )?,
             sold: milestone(stored.as_ref(), "sold")?,
             collected: milestone(stored.as_ref(), "collected")?,
         })

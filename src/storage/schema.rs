@@ -34,6 +34,9 @@ diesel::table! {
         city -> Nullable<Text>,
         revoked -> Bool,
         updated_seq -> BigInt,
+        registered_seq -> Nullable<BigInt>,
+        registered_at -> Nullable<Text>,
+        gs1_company_prefixes -> Nullable<Text>,
     }
 }
 
@@ -66,6 +69,13 @@ diesel::table! {
         entry_seqs -> Text,
         head -> Binary,
         milestones -> Nullable<Text>,
+        last_occurred_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pending_backfills (name) {
+        name -> Text,
     }
 }
 

@@ -229,8 +229,12 @@ db_test! {
 
         let out = cli(&["keygen", "--out", maker]);
         assert!(out.status.success(), "{out:?}");
-        let out = cli(&[&["actor", "add"][..], &s, &["--key", admin, "--org", "Fairphone", "--name", "Line 1", "--roles", "manufacturer,retailer", "--key-file", maker]].concat());
+        let out = cli(&[&["actor", "add"][..], &s, &["--key", admin, "--org", "Fairphone", "--name", "Line 1", "--roles", "manufacturer,retailer", "--key-file", maker, "--gs1-prefix", "9506000", "--gs1-prefix", "87123456"]].concat());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // Another organisation cannot claim a prefix overlapping Fairphone's.
+        let out = cli(&[&["actor", "add"][..], &s, &["--key", admin, "--org", "Copycat", "--name", "Line 1", "--roles", "manufacturer", "--key-file", maker, "--gs1-prefix", "95060001"]].concat());
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("gs1-prefix-overlap"), "{}", String::from_utf8_lossy(&out.stderr));
         let out = cli(&[&["city", "add"][..], &s, &["--key", admin, "--locode", "DEBER", "--name", "Berlin", "--population", "3850000", "--population-year", "2024"]].concat());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

@@ -4,6 +4,7 @@
 //! reason otherwise, and leave the product in the model's state with the model's custodian.
 
 use chrono::{Duration, TimeZone, Utc};
+use ewaste_ledger::domain::company_prefix::PrefixOwners;
 use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::event::parse_event;
 use ewaste_ledger::domain::hash::Hash32;
@@ -85,6 +86,7 @@ struct View {
     actors: HashMap<Uuid, ActorRecord>,
     city: CityRecord,
     product: ProductRecord,
+    prefixes: PrefixOwners,
 }
 
 impl LedgerView for View {
@@ -102,6 +104,9 @@ impl LedgerView for View {
     }
     fn active_admins(&self) -> usize {
         1
+    }
+    fn prefixes(&self) -> &PrefixOwners {
+        &self.prefixes
     }
 }
 
@@ -133,7 +138,9 @@ proptest! {
         let keys: Vec<[u8; 32]> = (0..roles.len()).map(|i| [i as u8 + 1; 32]).collect();
         let actors = roles.iter().enumerate().map(|(i, roles)| (ids[i], ActorRecord {
             id: ids[i], org: "org".into(), name: format!("actor {i}"), roles: roles.clone(),
-            public_key: keys[i], city: None, revoked: false,
+            public_key: keys[i], city: None, revoked: false, registered_seq: i as i64,
+            registered_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a valid time"),
+            gs1_prefixes: vec![],
         })).collect();
         let product_id = Uuid::from_u128(999);
         let mut view = View {
@@ -143,8 +150,10 @@ proptest! {
                 id: product_id, state: ProductState::Manufactured, custodian: None, gtin: None, serial: None,
                 unu_key: "0303".into(), weight_g: 1_000, measured_weight_g: None, removed_g: 0, brand: None,
                 model: None, manufactured_on: None, hazards: vec![], entry_seqs: vec![1], head: Hash32::sha256(b"0"),
+                last_occurred_at: Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).single().expect("a valid time"),
                 sold: None, collected: None,
             },
+            prefixes: PrefixOwners::new(),
         };
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).single().expect("a valid time");
         let clock = Clock { now, skew: Duration::minutes(5) };

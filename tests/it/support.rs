@@ -66,6 +66,11 @@ pub const ROLES: [Role; 6] = [
     Role::Regulator,
 ];
 
+/// `occurred_at` of the fixtures' registry events: admins may date those in the past
+/// (PRODUCT.md §4.1), and nothing an actor signs may precede its registration, so the fixture
+/// actors exist early enough for every dated history the tests record.
+pub const REGISTRY_AT: &str = "2000-01-01T00:00:00Z";
+
 /// `occurred_at` one minute ago: recent, never in the future.
 pub fn now_minus_minute() -> String {
     format_timestamp(chrono::Utc::now() - chrono::Duration::minutes(1))
@@ -309,8 +314,9 @@ impl Env {
         product["state"].as_str().expect("state").to_string()
     }
 
-    /// A draft by `actor`: registry kinds without city/product/prev; product kinds in DEBER
-    /// with `prev` = the product's current head (none for `registered`).
+    /// A draft by `actor`: registry kinds without city/product/prev, dated [`REGISTRY_AT`];
+    /// product kinds a minute ago in DEBER with `prev` = the product's current head (none for
+    /// `registered`).
     pub async fn draft(
         &self,
         actor: &Actor,
@@ -318,7 +324,12 @@ impl Env {
         product: Option<Uuid>,
         data: Value,
     ) -> Draft {
-        let mut draft = Draft::registry(Uuid::new_v4(), kind, actor.id, &now_minus_minute(), data);
+        let at = if kind.is_product_kind() {
+            now_minus_minute()
+        } else {
+            REGISTRY_AT.to_string()
+        };
+        let mut draft = Draft::registry(Uuid::new_v4(), kind, actor.id, &at, data);
         if let Some(product) = product {
             draft.city = Some(CITY.into());
             draft.product = Some(product);

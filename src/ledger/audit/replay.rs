@@ -3,6 +3,7 @@
 //! and stay in memory; products and seen event ids are cached up to a budget and spilled to a
 //! [`Scratch`] database beyond it, so memory does not grow with the log.
 
+use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
@@ -17,6 +18,8 @@ pub struct Replay {
     size: i64,
     actors: HashMap<Uuid, ActorRecord>,
     cities: HashMap<String, CityRecord>,
+    /// Every GS1 company prefix declared so far, as the writer keeps them.
+    prefixes: PrefixOwners,
     /// Products touched since the last spill (all of them, when nothing was spilled yet).
     products: HashMap<Uuid, ProductRecord>,
     /// Event ids seen since the last spill.
@@ -47,6 +50,9 @@ impl LedgerView for Replay {
             .filter(|a| !a.revoked && a.has_role(Role::Admin))
             .count()
     }
+    fn prefixes(&self) -> &PrefixOwners {
+        &self.prefixes
+    }
 }
 
 impl Replay {
@@ -63,6 +69,7 @@ impl Replay {
             size: 0,
             actors: HashMap::new(),
             cities: HashMap::new(),
+            prefixes: PrefixOwners::new(),
             products: HashMap::new(),
             event_ids: HashSet::new(),
             spilled_ids_in_chunk: HashSet::new(),
@@ -104,6 +111,9 @@ impl Replay {
     pub fn apply(&mut self, change: Change, seq: i64, leaf: Hash32) {
         match change {
             Change::Actor(actor) => {
+                if !self.actors.contains_key(&actor.id) {
+                    self.prefixes.insert(actor.id, &actor.gs1_prefixes);
+                }
                 self.actors.insert(actor.id, actor);
             }
             Change::City(city) => {
