@@ -210,7 +210,7 @@ db_test! {
         audited.holds();
 
         let forged = Uuid::new_v4();
-        audited.sql(&format!("INSERT INTO products (id, state, custodian, gtin, serial, unu_key, weight_g, measured_weight_g, removed_g, brand, model, manufactured_on, hazards, entry_seqs, head, milestones) SELECT '{forged}', state, custodian, gtin, serial, unu_key, weight_g, measured_weight_g, removed_g, brand, model, manufactured_on, hazards, entry_seqs, head, milestones FROM products WHERE id = '{id}'"));
+        audited.sql(&format!("INSERT INTO products (id, state, custodian, gtin, serial, unu_key, weight_g, measured_weight_g, removed_g, brand, model, manufactured_on, hazards, entry_seqs, head, milestones, last_occurred_at) SELECT '{forged}', state, custodian, gtin, serial, unu_key, weight_g, measured_weight_g, removed_g, brand, model, manufactured_on, hazards, entry_seqs, head, milestones, last_occurred_at FROM products WHERE id = '{id}'"));
         audited.fails_naming(&[&format!("product {forged}"), "no entry registers"]);
     }
 
