@@ -23,12 +23,34 @@ pub struct ActorRecord {
     /// The GS1 company prefixes it declared (PRODUCT.md §5); they stay its own after a
     /// revocation, so that nobody else can take over its GTINs.
     pub gs1_prefixes: Vec<String>,
+    /// Every key it has held, oldest first, each with the seq of the entry that registered or
+    /// rotated to it: the key that had to sign the entry at a seq is the last one from before
+    /// it ([`ActorRecord::key_at`]; the passport checks signatures with it). The last is
+    /// `public_key`.
+    pub key_history: Vec<KeyPeriod>,
+}
+
+/// A key and the seq of the entry that made it the actor's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyPeriod {
+    pub from_seq: i64,
+    pub public_key: [u8; 32],
 }
 
 impl ActorRecord {
     /// Whether the actor holds `role`.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The key that was the actor's when the entry at `seq` was appended (a self-registration,
+    /// the genesis, is signed by the key it registers).
+    pub fn key_at(&self, seq: i64) -> Option<[u8; 32]> {
+        self.key_history
+            .iter()
+            .rev()
+            .find(|period| period.from_seq <= seq)
+            .map(|period| period.public_key)
     }
 }
 

@@ -9,7 +9,7 @@ use super::gtin::Gtin14;
 use super::hash::Hash32;
 use super::identifiers;
 use super::kinds::{Kind, ProductState, Role};
-use super::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
+use super::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
 use super::rejection::Rejection;
 use super::serial::Serial;
 use chrono::{DateTime, Duration, Utc};
@@ -387,6 +387,11 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
                 ));
             }
             record.public_key = key;
+            // The entry about to be appended gets seq = the log's size.
+            record.key_history.push(KeyPeriod {
+                from_seq: view.log_size(),
+                public_key: key,
+            });
             Ok(Change::Actor(record))
         }
         EventData::ActorRevoked(data) => {
@@ -429,17 +434,22 @@ fn new_actor(
     event: &Event,
     seq: i64,
 ) -> Result<ActorRecord, Rejection> {
+    let public_key = super::data::public_key("event.data.public_key", &data.public_key)?;
     Ok(ActorRecord {
         id: parse_uuid("event.data.actor", &data.actor)?,
         org: data.org.clone(),
         name: data.name.clone(),
         roles: data.parsed_roles(),
-        public_key: super::data::public_key("event.data.public_key", &data.public_key)?,
+        public_key,
         city: data.city.clone(),
         revoked: false,
         registered_seq: seq,
         registered_at: event.occurred_at,
         gs1_prefixes: data.gs1_company_prefixes.clone().unwrap_or_default(),
+        key_history: vec![KeyPeriod {
+            from_seq: seq,
+            public_key,
+        }],
     })
 }
 

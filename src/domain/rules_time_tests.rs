@@ -55,6 +55,10 @@ fn actor(id: Uuid, roles: Vec<Role>, registered_at: &str) -> ActorRecord {
         registered_seq: 4,
         registered_at: time(registered_at),
         gs1_prefixes: Vec::new(),
+        key_history: vec![KeyPeriod {
+            from_seq: 4,
+            public_key: KEY,
+        }],
     }
 }
 

@@ -18,13 +18,22 @@ pub fn receipt(receipt: &Receipt) -> Value {
 }
 
 pub fn actor(actor: &ActorRecord) -> Value {
+    let base64 = |key: &[u8; 32]| base64::engine::general_purpose::STANDARD.encode(key);
+    let keys: Vec<Value> = actor
+        .key_history
+        .iter()
+        .map(
+            |period| json!({"from_seq": period.from_seq, "public_key": base64(&period.public_key)}),
+        )
+        .collect();
     let mut view = json!({
         "id": actor.id,
         "org": actor.org,
         "name": actor.name,
         "roles": actor.roles,
-        "public_key": base64::engine::general_purpose::STANDARD.encode(actor.public_key),
+        "public_key": base64(&actor.public_key),
         "revoked": actor.revoked,
+        "key_history": keys,
     });
     if let Some(city) = &actor.city {
         view["city"] = json!(city);

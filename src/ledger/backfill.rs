@@ -5,7 +5,9 @@
 
 use crate::domain::data::EventData;
 use crate::domain::entry::parse_entry;
+use crate::domain::records::KeyPeriod;
 use crate::storage::{append, backfill, read, DbConnection, StorageError};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -21,6 +23,7 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
     append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
         let mut actors: HashMap<Uuid, (i64, DateTime<Utc>)> = HashMap::new();
+        let mut keys: HashMap<Uuid, Vec<KeyPeriod>> = HashMap::new();
         let mut products: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
         let mut start = 0;
         while start < head.size {
@@ -32,9 +35,28 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
                 let parsed = parse_entry(&row.bytes)
                     .map_err(|why| StorageError::Corrupt(format!("entry {}: {why}", row.seq)))?;
                 let event = &parsed.signed.event;
-                if let EventData::ActorRegistered(data) = &event.data {
-                    if let Ok(id) = Uuid::parse_str(&data.actor) {
-                        actors.entry(id).or_insert((row.seq, event.occurred_at));
+                let new_key = match &event.data {
+                    EventData::ActorRegistered(data) => {
+                        if let Ok(id) = Uuid::parse_str(&data.actor) {
+                            actors.entry(id).or_insert((row.seq, event.occurred_at));
+                        }
+                        Some((&data.actor, &data.public_key))
+                    }
+                    EventData::ActorKeyRotated(data) => Some((&data.actor, &data.public_key)),
+                    _ => None,
+                };
+                if let Some((actor, key)) = new_key {
+                    let id = Uuid::parse_str(actor);
+                    // As recorded: a key the rule refuses today stays in the history as it was.
+                    let key = base64::engine::general_purpose::STANDARD
+                        .decode(key)
+                        .ok()
+                        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok());
+                    if let (Ok(id), Some(public_key)) = (id, key) {
+                        keys.entry(id).or_default().push(KeyPeriod {
+                            from_seq: row.seq,
+                            public_key,
+                        });
                     }
                 }
                 if let Some(product) = event.product {
@@ -46,7 +68,8 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
             start += rows.len() as i64;
         }
         for (id, (seq, at)) in &actors {
-            backfill::set_actor_registration(conn, id, *seq, *at)?;
+            let history = keys.get(id).map(Vec::as_slice).unwrap_or_default();
+            backfill::set_actor_registration(conn, id, *seq, *at, history)?;
         }
         for (id, at) in &products {
             backfill::set_product_last_occurred(conn, id, *at)?;

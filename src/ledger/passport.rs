@@ -6,10 +6,12 @@ use super::read::LoggedEvent;
 use super::{Ledger, LedgerError};
 use crate::domain::checkpoint::verify_checkpoint;
 use crate::domain::company_prefix::{brand_owner, BrandOwner, PrefixOwners};
+use crate::domain::entry::parse_entry;
 use crate::domain::gtin::Gtin14;
 use crate::domain::hash::{leaf_hash, Hash32};
 use crate::domain::merkle;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::signing;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -47,8 +49,9 @@ fn brand_status(
 /// The outcome of checking the product's chain against the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainCheck {
-    /// Every entry hashes to its leaf, every `prev` names the product's previous entry, the
-    /// entries replayed with the ledger's rules give the stored product, and the latest entry
+    /// Every entry hashes to its leaf, every `prev` names the product's previous entry, every
+    /// signature verifies under its signer's key of the time, the entries replayed with the
+    /// ledger's rules give the stored product, and the latest entry
     /// is proven included in the log's signed checkpoint of this size.
     Verified { events: usize, checkpoint_size: u64 },
     /// What does not hold.
@@ -85,6 +88,32 @@ fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), St
     Ok(())
 }
 
+/// Every entry's signature, under its signer's key as of that entry, by the ledger's one
+/// signature rule (docs/ledger-format.md §1.1): the same check as at ingress and in the audit.
+fn check_signatures(
+    events: &[LoggedEvent],
+    actors: &HashMap<Uuid, ActorRecord>,
+) -> Result<(), String> {
+    for entry in events {
+        let parsed = parse_entry(&entry.bytes)
+            .map_err(|why| format!("entry {} is malformed: {why}", entry.seq))?;
+        let signed = &parsed.signed;
+        let key = actors
+            .get(&signed.event.actor)
+            .and_then(|actor| actor.key_at(entry.seq))
+            .and_then(|key| signing::verifying_key(&key));
+        let valid = key
+            .is_some_and(|key| signing::verify_event(&key, &signed.canonical, &signed.signature));
+        if !valid {
+            return Err(format!(
+                "the signature of entry {} does not verify under its signer's key as of that entry",
+                entry.seq
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Ledger {
     pub async fn passport(&self, id: Uuid) -> Result<Passport, LedgerError> {
         let product = self.product(id).await?;
@@ -102,7 +131,9 @@ impl Ledger {
             .map(|c| (c.locode.clone(), c))
             .collect();
         let brand_owner = brand_status(&product, &events, &actors);
-        let chain = match check_links(&product, &events) {
+        let chain = match check_links(&product, &events)
+            .and_then(|()| check_signatures(&events, &actors))
+        {
             Err(why) => ChainCheck::Broken(why),
             Ok(()) => {
                 match stored_state_differs(&product, &events, &actors, &cities, self.clock_skew) {

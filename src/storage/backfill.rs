@@ -2,9 +2,10 @@
 //! `pending_backfills` rows that migrations leave for what SQL alone cannot compute (see
 //! ledger::backfill).
 
-use super::rows::time_text;
+use super::rows::{key_history_text, time_text};
 use super::schema::{actors, pending_backfills, products};
 use super::{DbConnection, StorageError};
+use crate::domain::records::KeyPeriod;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -25,17 +26,19 @@ pub fn mark_done(conn: &mut DbConnection, name: &str) -> Result<(), StorageError
     Ok(())
 }
 
-/// Sets an actor's registration seq and time.
+/// Sets an actor's registration seq and time, and the keys it has held.
 pub fn set_actor_registration(
     conn: &mut DbConnection,
     id: &Uuid,
     seq: i64,
     at: DateTime<Utc>,
+    keys: &[KeyPeriod],
 ) -> Result<(), StorageError> {
     diesel::update(actors::table.filter(actors::id.eq(id.to_string())))
         .set((
             actors::registered_seq.eq(Some(seq)),
             actors::registered_at.eq(Some(time_text(at))),
+            actors::key_history.eq(Some(key_history_text(keys))),
         ))
         .execute(conn)?;
     Ok(())

@@ -4,7 +4,7 @@ use super::schema::{actors, cities, entries, products};
 use super::StorageError;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::{ProductState, Role};
-use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -40,6 +40,9 @@ pub struct ActorRow {
     pub registered_at: Option<String>,
     /// Comma-separated; NULL when the actor declared none.
     pub gs1_company_prefixes: Option<String>,
+    /// `seq:base64` of every key the actor held, oldest first, comma-separated; NULL only in a
+    /// database written before it, until the start-up backfill.
+    pub key_history: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -136,6 +139,7 @@ impl ActorRow {
             registered_at: Some(time_text(record.registered_at)),
             gs1_company_prefixes: (!record.gs1_prefixes.is_empty())
                 .then(|| record.gs1_prefixes.join(",")),
+            key_history: Some(key_history_text(&record.key_history)),
         }
     }
 
@@ -169,8 +173,40 @@ impl ActorRow {
                 .as_deref()
                 .map(|list| list.split(',').map(String::from).collect())
                 .unwrap_or_default(),
+            key_history: key_history_back(self.key_history.as_deref(), &self.id)?,
         })
     }
+}
+
+/// `seq:base64` of each key, comma-separated (base64 has neither `:` nor `,`).
+pub fn key_history_text(history: &[KeyPeriod]) -> String {
+    use base64::Engine;
+    history
+        .iter()
+        .map(|period| {
+            let key = base64::engine::general_purpose::STANDARD.encode(period.public_key);
+            format!("{}:{key}", period.from_seq)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn key_history_back(text: Option<&str>, actor: &str) -> Result<Vec<KeyPeriod>, StorageError> {
+    use base64::Engine;
+    let bad = || corrupt(format!("actor {actor}'s key history is malformed"));
+    let text = text.ok_or_else(|| corrupt(format!("actor {actor} has no key history")))?;
+    text.split(',')
+        .map(|item| {
+            let (seq, key) = item.split_once(':').ok_or_else(bad)?;
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .map_err(|_| bad())?;
+            Ok(KeyPeriod {
+                from_seq: seq.parse().map_err(|_| bad())?,
+                public_key: key.as_slice().try_into().map_err(|_| bad())?,
+            })
+        })
+        .collect()
 }
 
 impl CityRow {

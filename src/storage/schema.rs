@@ -37,6 +37,7 @@ diesel::table! {
         registered_seq -> Nullable<BigInt>,
         registered_at -> Nullable<Text>,
         gs1_company_prefixes -> Nullable<Text>,
+        key_history -> Nullable<Text>,
     }
 }
 

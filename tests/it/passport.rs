@@ -177,3 +177,32 @@ db_test! {
         assert!(html.contains(&format!("custodian is {}, its entries give {}", maker.id, collector.id)), "{html}");
     }
 }
+
+db_test! {
+    /// The passport checks every signature with the signer's key as of its entry (the same
+    /// rule as ingress and the audit): a product recorded before and after its maker's key was
+    /// rotated verifies; a key history doctored in the database does not.
+    async fn the_passport_checks_signatures_with_the_key_of_their_time(db: TestDb) {
+        use base64::Engine;
+        let env = setup(db).await;
+        let maker = env.actor(Role::Manufacturer);
+        let id = env.register("ROTATE-1").await;
+        let rotated = ed25519_dalek::SigningKey::from_bytes(&[0x63; 32]);
+        let new_key = base64::engine::general_purpose::STANDARD.encode(rotated.verifying_key().as_bytes());
+        env.ok(&env.admin, Kind::ActorKeyRotated, None, json!({"actor": maker.id, "public_key": new_key})).await;
+        let maker_now = crate::support::Actor { key: rotated.clone(), ..maker.clone() };
+        env.ok(&maker_now, Kind::PlacedOnMarket, Some(id), json!({})).await;
+        let path = "/01/09506000134352/21/ROTATE-1";
+        let (_, html, _) = page(&env, path).await;
+        assert!(html.contains("Chain verified"), "{html}");
+
+        // The maker's first key replaced by the rotated one: the registration no longer verifies.
+        let mut conn = tamper::connect(&env.db.target);
+        let (_, actor) = env.get(&format!("/v1/actors/{}", maker.id)).await;
+        let first_seq = actor["key_history"][0]["from_seq"].as_i64().expect("a key history");
+        tamper::execute(&mut conn, &format!("UPDATE actors SET key_history = '{first_seq}:{new_key}' WHERE id = '{}'", maker.id));
+        let (_, html, _) = page(&env, path).await;
+        assert!(!html.contains("Chain verified"), "{html}");
+        assert!(html.contains("the signature of entry 8 does not verify under its signer&#39;s key as of that entry"), "{html}");
+    }
+}

@@ -9,7 +9,7 @@ use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::event::parse_event;
 use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::kinds::{Kind, ProductState, Role};
-use ewaste_ledger::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use ewaste_ledger::domain::records::{ActorRecord, CityRecord, KeyPeriod, ProductRecord};
 use ewaste_ledger::domain::rules::{decide, Change, Clock, LedgerView};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -141,6 +141,7 @@ proptest! {
             public_key: keys[i], city: None, revoked: false, registered_seq: i as i64,
             registered_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a valid time"),
             gs1_prefixes: vec![],
+            key_history: vec![KeyPeriod { from_seq: i as i64, public_key: keys[i] }],
         })).collect();
         let product_id = Uuid::from_u128(999);
         let mut view = View {

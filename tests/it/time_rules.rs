@@ -343,13 +343,14 @@ async fn backfilled_at_start(db: TestDb) {
     )
     .await;
     assert_eq!(env.post(&sold).await.0, StatusCode::CREATED);
+    let (_, actors_before) = env.get("/v1/actors").await;
     let Env { db, .. } = env;
 
     // What the migration leaves in a database from before: the columns empty, the work pending.
     let mut conn = tamper::connect(&db.target);
     for statement in [
         "UPDATE products SET last_occurred_at = NULL",
-        "UPDATE actors SET registered_seq = NULL, registered_at = NULL",
+        "UPDATE actors SET registered_seq = NULL, registered_at = NULL, key_history = NULL",
         "INSERT INTO pending_backfills (name) VALUES ('time-rules')",
     ] {
         diesel::sql_query(statement)
@@ -359,6 +360,8 @@ async fn backfilled_at_start(db: TestDb) {
     drop(conn);
 
     let env = empty(db).await;
+    // The key histories are back as they were, from the log.
+    assert_eq!(env.get("/v1/actors").await.1, actors_before);
     let collected = dated(
         &env,
         &collector,

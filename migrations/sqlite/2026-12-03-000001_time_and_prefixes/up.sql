@@ -8,6 +8,10 @@
 ALTER TABLE actors ADD COLUMN registered_seq BIGINT;
 ALTER TABLE actors ADD COLUMN registered_at TEXT;
 ALTER TABLE actors ADD COLUMN gs1_company_prefixes TEXT;
+-- Every key each actor has held, oldest first, as `seq:base64` joined by commas, each seq the
+-- entry that registered or rotated to the key: the passport checks each signature with the
+-- key of its time.
+ALTER TABLE actors ADD COLUMN key_history TEXT;
 
 -- The latest occurred_at among each product's entries.
 ALTER TABLE products ADD COLUMN last_occurred_at TEXT;
