@@ -3,6 +3,7 @@
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
 pub mod checkpoint;
+pub mod csv;
 pub mod data;
 pub mod draft;
 pub mod entry;

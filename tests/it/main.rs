@@ -17,6 +17,7 @@ mod chain;
 mod config;
 mod conflicts;
 mod crash;
+mod csv_injection;
 mod escaping;
 mod faults;
 mod http_api;
