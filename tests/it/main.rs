@@ -8,6 +8,7 @@ mod db;
 mod demo;
 mod epcis;
 mod ingest;
+mod key_material;
 mod support;
 
 mod audit;
