@@ -165,7 +165,8 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
             let key = verifier_key("--log-key", &log_key)?;
             let text = std::fs::read_to_string(&bundle)
                 .with_context(|| format!("cannot read {}", bundle.display()))?;
-            let bundle: Value = serde_json::from_str(&text).context("the bundle is not JSON")?;
+            let bundle = crate::domain::json::parse(text.as_bytes())
+                .map_err(|e| CliError::Usage(format!("the bundle is not accepted JSON: {e}")))?;
             let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;
             println!(
                 "OK: the entry is in the log's tree of {size} entries, signed by {}",

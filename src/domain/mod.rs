@@ -15,6 +15,7 @@ pub mod gtin;
 pub mod hash;
 pub mod identifiers;
 pub mod jcs;
+pub mod json;
 pub mod key_text;
 pub mod kinds;
 pub mod merkle;

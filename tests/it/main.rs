@@ -6,6 +6,7 @@
 mod dashboard;
 mod db;
 mod demo;
+mod duplicate_members;
 mod epcis;
 mod ingest;
 mod key_material;
