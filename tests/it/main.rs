@@ -22,6 +22,7 @@ mod crash;
 mod csv_injection;
 mod escaping;
 mod faults;
+mod headers;
 mod http_api;
 mod label_cli;
 mod labels;
