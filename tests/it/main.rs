@@ -20,6 +20,7 @@ mod config;
 mod conflicts;
 mod crash;
 mod csv_injection;
+mod data_dir;
 mod escaping;
 mod faults;
 mod headers;
