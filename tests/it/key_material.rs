@@ -46,6 +46,9 @@ fn assert_no_key_material(what: &str, text: &str, secret: &Secret) {
     );
 }
 
+/// The command line of one flag's run, given the value to pass.
+type Args<'a> = Box<dyn Fn(&str) -> Vec<String> + 'a>;
+
 fn output(out: &Output) -> String {
     format!(
         "{}{}",
@@ -86,7 +89,7 @@ fn no_cli_key_flag_echoes_a_key() {
         ("a garbage file", path("garbage.txt"), "not"),
     ];
     let server = ["--server", "http://127.0.0.1:9"];
-    let flags: Vec<(&str, Box<dyn Fn(&str) -> Vec<String>>)> = vec![
+    let flags: Vec<(&str, Args)> = vec![
         (
             "audit verify --log-key",
             Box::new(|k: &str| {
@@ -206,7 +209,7 @@ fn no_cli_key_flag_echoes_a_key() {
 
     // Flags that take a private key file: given key text instead of a path, or a file of
     // the raw text, or garbage, they say so without echoing what they read.
-    let key_files: Vec<(&str, Box<dyn Fn(&str) -> Vec<String>>)> = vec![
+    let key_files: Vec<(&str, Args)> = vec![
         (
             "--key (client)",
             Box::new(|k: &str| {
