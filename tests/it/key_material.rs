@@ -339,6 +339,12 @@ db_test!(
                 );
                 assert_no_key_material(&format!("{kind:?} with a {what}"), &body.to_string(), &key);
             }
+            // A key pasted where the signature goes.
+            let mut envelope = env.signed_registration("KEY-1").await;
+            envelope["sig"] = json!(text);
+            let (status, body) = env.post(&envelope).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "sig with a {what}: {body}");
+            assert_no_key_material(&format!("sig with a {what}"), &body.to_string(), &key);
             // A key pasted into a cosignature.
             let note = format!("ledger.test/log\n1\nAAAA\n\n{text}\n");
             let (status, body, _) = env
