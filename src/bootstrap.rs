@@ -7,6 +7,7 @@ use crate::domain::event::{format_timestamp, parse_signed_event};
 use crate::domain::kinds::Kind;
 use crate::keys::{self, KeyError};
 use crate::ledger::{Ledger, LedgerError, LogIdentity, OpenError};
+use crate::permissions::{self, LooseMode};
 use chrono::Utc;
 use serde_json::json;
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ pub struct BootstrapReport {
     /// Set when this run wrote the genesis entry.
     pub genesis_admin: Option<Uuid>,
     pub log_size: i64,
+    /// The data directory and key files that group or others may read (warned about).
+    pub loose_modes: Vec<LooseMode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +40,7 @@ pub enum BootstrapError {
 /// Creates missing keys, opens the ledger as the log they sign, and writes the genesis entry
 /// when the log is empty.
 pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport), BootstrapError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| BootstrapError::DataDir {
+    permissions::create_private_dir(&config.data_dir).map_err(|e| BootstrapError::DataDir {
         path: config.data_dir.display().to_string(),
         reason: e.to_string(),
     })?;
@@ -47,6 +50,14 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
         if !path.exists() {
             keys::write_pem(path, &keys::generate())?;
         }
+    }
+    let loose_modes = permissions::loose_modes(&[&config.data_dir, &log_key, &admin_key]);
+    for loose in &loose_modes {
+        tracing::warn!(
+            file = %loose.path.display(),
+            mode = %format!("{:04o}", loose.mode),
+            "{loose}"
+        );
     }
     let log = LogIdentity {
         origin: config.origin.clone(),
@@ -59,6 +70,7 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
         admin_key,
         genesis_admin: None,
         log_size: ledger.head().await?.size,
+        loose_modes,
     };
     if report.log_size > 0 {
         return Ok((ledger, report));

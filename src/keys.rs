@@ -1,6 +1,7 @@
 //! Ed25519 keys as PKCS#8 PEM files, the format `openssl genpkey -algorithm ed25519` writes,
 //! so operators can make, inspect and back up keys with the tools they already have.
 
+use crate::domain::key_text::KeyText;
 use base64::Engine;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
@@ -14,8 +15,23 @@ pub enum KeyError {
     Read { path: String, reason: String },
     #[error("Cannot write the key file {path}: {reason}.")]
     Write { path: String, reason: String },
-    #[error("{path} is not an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519` makes one).")]
-    Format { path: String },
+    #[error("{path} holds {found}, not an Ed25519 private key in PKCS#8 PEM (`openssl genpkey -algorithm ed25519` and `keygen` make one).")]
+    Format { path: String, found: KeyText },
+}
+
+/// A path as errors show it: as it is, unless it looks like key text itself (a key pasted
+/// where a file name belongs must not be echoed).
+pub fn shown_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    let key_like = text.contains('\n')
+        || text.contains("-----")
+        || !matches!(KeyText::of(&text), KeyText::Other)
+        || (text.len() > 40 && !text.contains(['/', '.']));
+    if key_like {
+        "(the path given, not shown: it looks like key text)".to_string()
+    } else {
+        text
+    }
 }
 
 /// A fresh key from the operating system's random source.
@@ -25,20 +41,25 @@ pub fn generate() -> SigningKey {
 
 /// Reads a PKCS#8 PEM private key.
 pub fn read_pem(path: &Path) -> Result<SigningKey, KeyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| KeyError::Read {
-        path: path.display().to_string(),
+    let bytes = std::fs::read(path).map_err(|e| KeyError::Read {
+        path: shown_path(path),
         reason: e.to_string(),
     })?;
-    SigningKey::from_pkcs8_pem(&text).map_err(|_| KeyError::Format {
-        path: path.display().to_string(),
-    })
+    // The decoder's own error is not shown: it may quote what it could not decode.
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| SigningKey::from_pkcs8_pem(text).ok())
+        .ok_or_else(|| KeyError::Format {
+            path: shown_path(path),
+            found: KeyText::of_bytes(&bytes),
+        })
 }
 
 /// Writes a key as PKCS#8 PEM, readable by its owner only, never overwriting an existing file
 /// (losing a signing key cannot be undone).
 pub fn write_pem(path: &Path, key: &SigningKey) -> Result<(), KeyError> {
     let error = |reason: String| KeyError::Write {
-        path: path.display().to_string(),
+        path: shown_path(path),
         reason,
     };
     // PKCS#8 v1 (the seed only), exactly what OpenSSL writes: OpenSSL 3.0 refuses the v2 form

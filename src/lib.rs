@@ -10,6 +10,7 @@
 //! - [`http`]: actix-web routes, handlers and RFC 9457 problems.
 //! - [`cli`]: the `ewaste-ledger` subcommands; client commands call the HTTP API.
 //! - [`config`]: validated configuration, built once and passed down.
+//! - [`keys`], [`permissions`]: key files (PKCS#8 PEM) and the modes of the data directory.
 
 pub mod bootstrap;
 pub mod cli;
@@ -22,4 +23,5 @@ pub mod keys;
 pub mod labels;
 pub mod ledger;
 pub mod metrics;
+pub mod permissions;
 pub mod storage;

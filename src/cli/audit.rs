@@ -1,6 +1,7 @@
 //! `audit export|verify|prove|verify-proof|witness`: what a regulator runs, trusting nothing
 //! but the log's verifier key obtained out of band (docs/audit.md).
 
+use super::key_args::verifier_key;
 use super::witness::{self, WitnessArgs};
 use super::CliError;
 use crate::domain::checkpoint::verify_checkpoint;
@@ -50,7 +51,7 @@ pub enum AuditCommand {
         #[arg(long)]
         bundle: PathBuf,
         /// The log's verifier key (text, or a file holding it).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         log_key: String,
     },
     /// Act as a witness: check the log grew append-only since last time, then cosign.
@@ -66,10 +67,10 @@ pub struct VerifyArgs {
     #[arg(long)]
     server: Option<String>,
     /// The log's verifier key (text, or a file holding it), obtained out of band.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     log_key: String,
     /// A witness whose cosignature must be on the log (repeatable; text or file).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     witness_key: Vec<String>,
     /// Compare everything this server serves (actors, cities, products, statistics) with what
     /// the entries give (default: the --server being verified).
@@ -86,15 +87,10 @@ pub struct VerifyArgs {
     chunk_entries: usize,
 }
 
-/// A verifier key given as text or as a file holding it.
+/// A verifier key given as text or as a file holding it (the server's, for the benches; flags
+/// name themselves through [`super::key_args::verifier_key`]).
 pub fn read_verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
-    let text = if Path::new(text_or_path).is_file() {
-        std::fs::read_to_string(text_or_path)
-            .with_context(|| format!("cannot read the key file {text_or_path}"))?
-    } else {
-        text_or_path.to_string()
-    };
-    VerifierKey::parse(text.trim()).map_err(|e| CliError::Usage(e.to_string()).into())
+    super::key_args::verifier_key("the log's verifier key", text_or_path)
 }
 
 /// A plain HTTP agent for the audit commands (no signing key involved).
@@ -166,10 +162,11 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AuditCommand::VerifyProof { bundle, log_key } => {
-            let key = read_verifier_key(&log_key)?;
+            let key = verifier_key("--log-key", &log_key)?;
             let text = std::fs::read_to_string(&bundle)
                 .with_context(|| format!("cannot read {}", bundle.display()))?;
-            let bundle: Value = serde_json::from_str(&text).context("the bundle is not JSON")?;
+            let bundle = crate::domain::json::parse(text.as_bytes())
+                .map_err(|e| CliError::Usage(format!("the bundle is not accepted JSON: {e}")))?;
             let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;
             println!(
                 "OK: the entry is in the log's tree of {size} entries, signed by {}",
@@ -208,9 +205,11 @@ impl Progress for Bar {
 }
 
 fn verify(args: VerifyArgs) -> anyhow::Result<()> {
-    let mut options = AuditOptions::new(read_verifier_key(&args.log_key)?);
+    let mut options = AuditOptions::new(verifier_key("--log-key", &args.log_key)?);
     for key in &args.witness_key {
-        options.witness_keys.push(read_verifier_key(key)?);
+        options
+            .witness_keys
+            .push(verifier_key("--witness-key", key)?);
     }
     if let Some(path) = &args.checkpoint {
         options.trusted_checkpoint = Some(

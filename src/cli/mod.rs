@@ -17,6 +17,7 @@ mod client;
 mod demo;
 mod export_epcis;
 mod import;
+mod key_args;
 mod label;
 mod load;
 mod record;
@@ -103,7 +104,12 @@ pub struct ClientArgs {
     #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// PKCS#8 PEM private key of the signing actor.
-    #[arg(long, env = "EWASTE_KEY", default_value = "data/admin-key.pem")]
+    #[arg(
+        long,
+        env = "EWASTE_KEY",
+        default_value = "data/admin-key.pem",
+        allow_hyphen_values = true
+    )]
     pub key: PathBuf,
 }
 

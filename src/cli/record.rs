@@ -92,8 +92,11 @@ fn masses(items: &[String], name_key: &str) -> anyhow::Result<Vec<Value>> {
 impl EventArgs {
     fn data(&self) -> anyhow::Result<Value> {
         let mut data = match &self.data {
-            Some(text) => match serde_json::from_str(text) {
+            Some(text) => match crate::domain::json::parse(text.as_bytes()) {
                 Ok(Value::Object(map)) => map,
+                Err(e @ crate::domain::json::JsonError::Duplicate { .. }) => {
+                    return Err(CliError::Usage(format!("--data: {e}")).into())
+                }
                 _ => return Err(CliError::Usage("--data must be a JSON object".into()).into()),
             },
             None => Map::new(),

@@ -14,19 +14,20 @@ pub struct PublicKeyArg {
     /// Public key, base64 of the 32 raw bytes.
     #[arg(
         long,
+        allow_hyphen_values = true,
         conflicts_with = "key_file",
         required_unless_present = "key_file"
     )]
     public_key: Option<String>,
     /// Take the public key from this PKCS#8 PEM private key (e.g. one made by `keygen`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     key_file: Option<PathBuf>,
 }
 
 impl PublicKeyArg {
     fn base64(&self) -> anyhow::Result<String> {
         match (&self.public_key, &self.key_file) {
-            (Some(text), _) => Ok(text.clone()),
+            (Some(text), _) => super::key_args::public_key_base64("--public-key", text),
             (None, Some(path)) => Ok(crate::keys::public_key_base64(&crate::keys::read_pem(
                 path,
             )?)),
@@ -128,10 +129,11 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             gs1_prefixes,
             at,
         } => {
+            let public_key = key.base64()?;
             let client = Client::new(&client)?;
             let id = id.unwrap_or_else(Uuid::new_v4);
             let mut data = json!({
-                "actor": id, "org": org, "name": name, "roles": roles, "public_key": key.base64()?,
+                "actor": id, "org": org, "name": name, "roles": roles, "public_key": public_key,
             });
             if let Some(city) = city {
                 data["city"] = json!(city);
@@ -148,8 +150,9 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ActorCommand::Rotate { client, actor, key } => {
+            let public_key = key.base64()?;
             let client = Client::new(&client)?;
-            let data = json!({ "actor": actor, "public_key": key.base64()? });
+            let data = json!({ "actor": actor, "public_key": public_key });
             print_receipt(&client.registry_event(Kind::ActorKeyRotated, data)?);
             Ok(())
         }

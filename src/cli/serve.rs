@@ -78,12 +78,20 @@ async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
         ledger.backend(),
         report.log_size
     );
-    eprintln!("  log key:   {}", report.log_key.display());
+    // The private key files are labelled as such: a regulator who takes "log key" for the
+    // key to pass to `audit verify --log-key` would hand over, and paste around, a secret.
     eprintln!(
-        "  verifier key (for auditors and witnesses): {}",
+        "  log signing key (private, keep secret): {}",
+        report.log_key.display()
+    );
+    eprintln!(
+        "  log verifier key (public, for `audit verify --log-key` and witnesses): {}",
         ledger.log_key().to_text()
     );
-    eprintln!("  admin key: {}", report.admin_key.display());
+    eprintln!(
+        "  admin key (private, keep secret): {}",
+        report.admin_key.display()
+    );
     if let Some(admin) = report.genesis_admin {
         eprintln!("  genesis written: first admin actor id {admin}");
     }

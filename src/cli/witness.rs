@@ -3,7 +3,8 @@
 //! consistency proof from the one it holds, and only then cosigns (C2SP tlog-cosignature) and
 //! remembers the new one. A log that forked or rewrote its history is refused, loudly.
 
-use super::audit::{fetch_json, fetch_text, read_verifier_key, write_atomically};
+use super::audit::{fetch_json, fetch_text, write_atomically};
+use super::key_args::verifier_key;
 use super::CliError;
 use crate::domain::checkpoint::{verify_checkpoint, VerifiedCheckpoint};
 use crate::domain::export::parse_path;
@@ -18,7 +19,7 @@ pub struct WitnessArgs {
     #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
     /// The witness's key: the PKCS#8 PEM of an actor with the `regulator` role.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     key: PathBuf,
     /// Where the witness keeps the pinned log key and the last checkpoint it verified.
     #[arg(long)]
@@ -28,7 +29,7 @@ pub struct WitnessArgs {
     name: Option<String>,
     /// The log's verifier key; without it the key is taken from the server on the first run
     /// and pinned in the state directory (trust on first use).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     log_key: Option<String>,
 }
 
@@ -87,12 +88,12 @@ pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
 fn pinned_log_key(args: &WitnessArgs) -> anyhow::Result<VerifierKey> {
     let pinned_path = args.state.join(PINNED_KEY);
     let pinned = match std::fs::read_to_string(&pinned_path) {
-        Ok(text) => Some(read_verifier_key(text.trim())?),
+        Ok(text) => Some(verifier_key("the pinned log key", text.trim())?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e).context("cannot read the pinned log key"),
     };
     let given = match &args.log_key {
-        Some(text) => Some(read_verifier_key(text)?),
+        Some(text) => Some(verifier_key("--log-key", text)?),
         None => None,
     };
     let key = match (pinned, given) {
@@ -105,7 +106,10 @@ fn pinned_log_key(args: &WitnessArgs) -> anyhow::Result<VerifierKey> {
             .into())
         }
         (Some(key), _) | (None, Some(key)) => key,
-        (None, None) => read_verifier_key(fetch_text(&args.server, "/v1/log/key")?.trim())?,
+        (None, None) => verifier_key(
+            "the server's GET /v1/log/key",
+            fetch_text(&args.server, "/v1/log/key")?.trim(),
+        )?,
     };
     write_atomically(&pinned_path, &format!("{}\n", key.to_text()))?;
     Ok(key)

@@ -121,8 +121,7 @@ pub fn parse_entry(bytes: &[u8]) -> Result<ParsedEntry, String> {
             "the members after the event are not written as the ledger writes them",
         ));
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(event_bytes).map_err(|e| malformed(&e.to_string()))?;
+    let value = super::json::parse(event_bytes).map_err(|e| malformed(&e.to_string()))?;
     let event = super::event::parse_event(&value).map_err(|e| e.to_string())?;
     Ok(ParsedEntry {
         seq: tail.seq,

@@ -56,7 +56,9 @@ pub fn classify(line: &[u8]) -> Result<ExportLine<'_>, String> {
     if line.starts_with(b"{\"event\":") {
         return Ok(ExportLine::Entry(line));
     }
-    serde_json::from_slice(line)
+    super::json::parse(line)
+        .map_err(|e| e.to_string())
+        .and_then(|value| serde_json::from_value(value).map_err(|e| e.to_string()))
         .map(ExportLine::Checkpoint)
         .map_err(|e| format!("neither an entry nor a checkpoint line: {e}"))
 }

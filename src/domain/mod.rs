@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod company_prefix;
+pub mod csv;
 pub mod data;
 pub mod draft;
 pub mod entry;
@@ -15,6 +16,8 @@ pub mod gtin;
 pub mod hash;
 pub mod identifiers;
 pub mod jcs;
+pub mod json;
+pub mod key_text;
 pub mod kinds;
 pub mod merkle;
 pub mod note;

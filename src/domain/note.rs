@@ -2,6 +2,7 @@
 //! signatures (type 0x01) and Ed25519 timestamped cosignatures (type 0x04,
 //! c2sp.org/tlog-cosignature). Parsers never panic: notes come from untrusted servers.
 
+use super::key_text::KeyText;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -38,14 +39,16 @@ impl KeyType {
 pub enum NoteError {
     #[error("The key name `{0}` is not valid: it must be non-empty, with no spaces and no `+`.")]
     BadKeyName(String),
-    #[error("The verifier key `{0}` is not `name+hexid+base64key` with a known key type.")]
-    BadVerifierKey(String),
+    /// Names the kind of text given, never the text: it may be a private key (`key_text`).
+    #[error("The text given is not a verifier key (`name+hexid+base64key` with a known key type): it is {0}.")]
+    BadVerifierKey(KeyText),
     #[error("The verifier key's id {stated} does not match its name and key ({computed}).")]
     KeyIdMismatch { stated: String, computed: String },
     #[error("The note is malformed: {0}.")]
     Malformed(&'static str),
-    #[error("The signature line `{0}` is malformed.")]
-    BadSignatureLine(String),
+    /// Names the line by its number, not its text: a pasted key must not be echoed.
+    #[error("Signature line {0} is malformed (`— <name> <base64>`).")]
+    BadSignatureLine(usize),
     #[error("The note has no valid signature by {0}.")]
     NotSignedBy(String),
 }
@@ -91,20 +94,24 @@ impl VerifierKey {
     /// Parses verifier-key text, checking that the stated id matches name and key.
     pub fn parse(text: &str) -> Result<VerifierKey, NoteError> {
         let text = text.trim_end_matches('\n');
-        let bad = || NoteError::BadVerifierKey(text.to_string());
+        let bad = || NoteError::BadVerifierKey(KeyText::of(text));
         // Only the first two `+` separate: base64 uses `+` too.
         let mut parts = text.splitn(3, '+');
         let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };
-        check_key_name(name)?;
+        // A bad name is reported as a bad key: the "name" of a pasted PEM is its first line.
+        check_key_name(name).map_err(|_| bad())?;
         let key_bytes = BASE64.decode(key_b64).map_err(|_| bad())?;
         let (&type_byte, public) = key_bytes.split_first().ok_or_else(bad)?;
         let key_type = KeyType::from_byte(type_byte).ok_or_else(bad)?;
         let public = super::signing::verifying_key(public).ok_or_else(bad)?;
         let key = VerifierKey::new(name, key_type, public)?;
-        if id_hex.len() != 8 || hex::encode(key.id) != id_hex {
+        if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        if hex::encode(key.id) != id_hex {
             return Err(NoteError::KeyIdMismatch {
                 stated: id_hex.to_string(),
                 computed: hex::encode(key.id),
@@ -141,8 +148,8 @@ impl NoteSignature {
         format!("\u{2014} {} {}\n", self.name, BASE64.encode(bytes))
     }
 
-    fn parse_line(line: &str) -> Result<NoteSignature, NoteError> {
-        let bad = || NoteError::BadSignatureLine(line.to_string());
+    fn parse_line((index, line): (usize, &str)) -> Result<NoteSignature, NoteError> {
+        let bad = || NoteError::BadSignatureLine(index + 1);
         let rest = line.strip_prefix("\u{2014} ").ok_or_else(bad)?;
         let (name, b64) = rest.split_once(' ').ok_or_else(bad)?;
         check_key_name(name).map_err(|_| bad())?;
@@ -190,6 +197,7 @@ impl SignedNote {
         }
         let signatures = signatures
             .lines()
+            .enumerate()
             .map(NoteSignature::parse_line)
             .collect::<Result<Vec<_>, _>>()?;
         if signatures.is_empty() {

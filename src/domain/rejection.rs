@@ -12,6 +12,8 @@ use uuid::Uuid;
 pub enum Rejection {
     #[error("The request body is not valid JSON: {detail}.")]
     InvalidJson { detail: String },
+    #[error("The member `{field}` appears more than once in its object; duplicate member names are refused (I-JSON, RFC 7493 §2.3).")]
+    DuplicateMember { field: String },
     #[error("The member `{field}` is not part of this format; unknown members are refused.")]
     UnknownField { field: String },
     #[error("The member `{field}` is required.")]
@@ -138,6 +140,7 @@ impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::InvalidJson { .. } => "invalid-json",
+            Rejection::DuplicateMember { .. } => "duplicate-member",
             Rejection::UnknownField { .. } => "unknown-field",
             Rejection::MissingField { .. } => "missing-field",
             Rejection::InvalidField { .. } => "invalid-field",

@@ -41,7 +41,6 @@ pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, Problem> {
         .ok_or_else(|| Problem::not_found(format!("There is no asset named `{name}`.")))?;
     Ok(HttpResponse::Ok()
         .content_type(*content_type)
-        // Revalidate every time: a station must not keep running yesterday's signing code.
-        .insert_header(("cache-control", "no-cache"))
+        // `no-cache` (from `headers`): a station must not keep running yesterday's signing code.
         .body(*body))
 }

@@ -11,6 +11,7 @@ use super::views;
 use super::AppState;
 use crate::domain::epcis::type_and_step;
 use crate::domain::event::{parse_signed_event, SignedEvent};
+use crate::domain::json::{self, JsonError};
 use crate::domain::kinds::Kind;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
@@ -79,8 +80,11 @@ pub async fn capture(
 ) -> Result<HttpResponse, Problem> {
     let limits = state.limits;
     let body = read_limited(payload, limits.batch_body_bytes, limits.body_timeout).await?;
-    let document: Value = serde_json::from_slice(&body)
-        .map_err(|e| invalid(format!("The body is not JSON: {e}.")))?;
+    // EPCIS answers its own exception form; a duplicate member is named in its detail.
+    let document: Value = json::parse(&body).map_err(|e| match e {
+        JsonError::Duplicate { .. } => invalid(e.to_string()),
+        JsonError::Syntax(e) => invalid(format!("The body is not JSON: {e}.")),
+    })?;
     if document["type"] != "EPCISDocument" {
         return Err(invalid(
             "The body must be an EPCISDocument (`\"type\": \"EPCISDocument\"`).",

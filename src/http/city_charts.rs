@@ -5,6 +5,7 @@
 use super::charts::{bar_chart, line_chart, Line, PALETTE};
 use super::problem::Problem;
 use super::AppState;
+use crate::domain::csv::Cell;
 use crate::domain::records::CityRecord;
 use crate::domain::reference;
 use crate::domain::stats::facts::{Facts, Metric};
@@ -25,17 +26,14 @@ pub struct Chart {
     pub note: &'static str,
     pub svg: String,
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    /// Typed cells: the CSV neutralises text and leaves numbers usable (`domain::csv`).
+    pub rows: Vec<Vec<Cell>>,
     pub csv: String,
 }
 
 /// A KPI's value as a table cell (empty when it cannot be computed).
-pub fn cell(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+pub fn cell(value: &Value) -> Cell {
+    Cell::json(value)
 }
 
 pub fn chart_failed(error: String) -> Problem {
@@ -93,7 +91,7 @@ pub fn city_charts(
         rows: series
             .iter()
             .map(|(y, s)| {
-                std::iter::once(y.to_string())
+                std::iter::once(Cell::int(i64::from(*y)))
                     .chain(flows.iter().map(|(_, kpi)| cell(&s["total"][kpi])))
                     .collect()
             })
@@ -145,7 +143,11 @@ pub fn city_charts(
         rows: rates
             .iter()
             .map(|(name, value, target)| {
-                vec![name.clone(), cell(value), target.map(|t| t.to_string()).unwrap_or_default()]
+                vec![
+                    Cell::text(name.clone()),
+                    cell(value),
+                    target.map(Cell::float).unwrap_or_else(|| Cell::text("")),
+                ]
             })
             .collect(),
         csv: csv("rates"),
@@ -174,7 +176,7 @@ pub fn city_charts(
         columns: vec!["material".into(), "kg".into()],
         rows: materials
             .iter()
-            .map(|(m, kg)| vec![m.clone(), kg.to_string()])
+            .map(|(m, kg)| vec![Cell::text(m.clone()), Cell::float(*kg)])
             .collect(),
         csv: csv("materials"),
     };
@@ -212,8 +214,12 @@ pub fn city_charts(
             .iter()
             .map(|(key, g)| {
                 vec![
-                    key.clone(),
-                    reference::unu_key(key).map(|k| k.description.clone()).unwrap_or_default(),
+                    Cell::text(key.clone()),
+                    Cell::text(
+                        reference::unu_key(key)
+                            .map(|k| k.description.clone())
+                            .unwrap_or_default(),
+                    ),
                     cell(&g["observed_lifespan_units"]),
                     cell(&g["observed_lifespan_mean_years"]),
                     cell(&g["observed_lifespan_median_years"]),

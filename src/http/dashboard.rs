@@ -7,8 +7,8 @@ use super::pages::html;
 use super::problem::Problem;
 use super::stats::YearQuery;
 use super::AppState;
+use crate::domain::csv::{self, Cell};
 use crate::domain::identifiers::Locode;
-use crate::domain::stats::csv::field;
 use crate::domain::stats::facts::{Facts, Metric};
 use crate::domain::stats::kpis::{EU_COLLECTION_TARGET_PCT, ITU_RECYCLING_TARGET_PCT};
 use actix_web::http::StatusCode;
@@ -114,12 +114,8 @@ fn tiles(total: &Value) -> Vec<Tile> {
 }
 
 fn csv_of(chart: &Chart) -> String {
-    let mut out = String::new();
-    for row in std::iter::once(&chart.columns).chain(&chart.rows) {
-        out.push_str(&row.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
+    let header: Vec<Cell> = chart.columns.iter().map(Cell::text).collect();
+    csv::write(std::iter::once(header.as_slice()).chain(chart.rows.iter().map(Vec::as_slice)))
 }
 
 fn csv_response(body: String) -> HttpResponse {

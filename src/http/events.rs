@@ -6,6 +6,7 @@ use super::problem::Problem;
 use super::views;
 use super::AppState;
 use crate::domain::event::{parse_signed_event, SignedEvent};
+use crate::domain::json::{self, JsonError};
 use crate::domain::rejection::Rejection;
 use crate::ledger::{LedgerError, Receipt};
 use actix_web::{web, HttpResponse};
@@ -18,6 +19,14 @@ fn invalid_json(error: serde_json::Error) -> Rejection {
     Rejection::InvalidJson {
         detail: error.to_string(),
     }
+}
+
+/// One JSON value, duplicate member names refused (`domain::json`).
+fn strict_json(bytes: &[u8]) -> Result<Value, Rejection> {
+    json::parse(bytes).map_err(|error| match error {
+        JsonError::Duplicate { field } => Rejection::DuplicateMember { field },
+        JsonError::Syntax(detail) => Rejection::InvalidJson { detail },
+    })
 }
 
 fn receipt_response(receipt: &Receipt) -> HttpResponse {
@@ -40,7 +49,7 @@ pub async fn submit_one(
         state.limits.body_timeout,
     )
     .await?;
-    let value: Value = serde_json::from_slice(&body).map_err(invalid_json)?;
+    let value = strict_json(&body)?;
     let signed = parse_signed_event(&value)?;
     let verified = state
         .ledger
@@ -163,7 +172,7 @@ fn parse_batch(
     Ok(items
         .par_iter()
         .map(|item| {
-            let value: Value = serde_json::from_str(item.get()).map_err(invalid_json)?;
+            let value = strict_json(item.get().as_bytes())?;
             parse_signed_event(&value)
         })
         .collect())

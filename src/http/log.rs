@@ -2,6 +2,7 @@
 //! and the streamed export.
 
 use super::body::read_limited;
+use super::headers::immutable;
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::export::hex_path;
@@ -60,11 +61,19 @@ pub async fn entries(
         ));
     }
     let mut body = Vec::new();
-    for bytes in state.ledger.entries_bytes(query.start, limit).await? {
+    let entries = state.ledger.entries_bytes(query.start, limit).await?;
+    // A full page can never change; a short one grows as the log does.
+    let complete = entries.len() as i64 == limit;
+    for bytes in entries {
         body.extend_from_slice(&bytes);
         body.push(b'\n');
     }
-    Ok(HttpResponse::Ok().content_type(NDJSON).body(body))
+    let response = HttpResponse::Ok().content_type(NDJSON).body(body);
+    Ok(if complete {
+        immutable(response)
+    } else {
+        response
+    })
 }
 
 pub async fn entry(
@@ -79,9 +88,12 @@ pub async fn entry(
         Problem::bad_request("invalid-seq", format!("`{path}` is not a sequence number."))
     })?;
     let bytes = state.ledger.entry_bytes(seq).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(bytes))
+    // An entry, once written, never changes (the log is append-only).
+    Ok(immutable(
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(bytes),
+    ))
 }
 
 /// Sizes default to the latest signed tree.
@@ -115,7 +127,13 @@ pub async fn inclusion(
 ) -> Result<HttpResponse, Problem> {
     let size = size_or_latest(&state, query.size).await?;
     let proof = state.ledger.inclusion_proof(query.seq, size).await?;
-    Ok(HttpResponse::Ok().json(inclusion_json(&proof)))
+    let response = HttpResponse::Ok().json(inclusion_json(&proof));
+    // Fixed by the request's size (within the log, or it would have failed): never changes.
+    Ok(if query.size.is_some() {
+        immutable(response)
+    } else {
+        response
+    })
 }
 
 /// An inclusion proof bundle for one event: its entry, the proof, the checkpoint
@@ -158,7 +176,12 @@ pub async fn consistency(
 ) -> Result<HttpResponse, Problem> {
     let to = size_or_latest(&state, query.to).await?;
     let proof = state.ledger.consistency_proof(query.from, to).await?;
-    Ok(HttpResponse::Ok().json(consistency_json(&proof)))
+    let response = HttpResponse::Ok().json(consistency_json(&proof));
+    Ok(if query.to.is_some() {
+        immutable(response)
+    } else {
+        response
+    })
 }
 
 /// A witness posts one of our checkpoints with its cosignature line appended.

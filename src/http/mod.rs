@@ -10,6 +10,7 @@ mod dashboard;
 mod epcis;
 mod events;
 mod forms;
+mod headers;
 mod labels;
 mod log;
 mod metrics;
@@ -70,10 +71,14 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 )
                 .into()
             }))
-            // Every route inside one scope, so that one middleware times them all.
+            // Every route inside one scope, so that one middleware times them all and one
+            // sets the headers every answer carries (the outer one, registered last).
             .service(
                 web::scope("")
                     .wrap(actix_web::middleware::from_fn(metrics::timed))
+                    .wrap(actix_web::middleware::from_fn(
+                        headers::security_and_caching,
+                    ))
                     .route("/healthz", web::get().to(registry::health))
                     .route("/openapi.json", web::get().to(openapi::openapi))
                     .route("/metrics", web::get().to(metrics::metrics))

@@ -91,6 +91,7 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
     use Rejection::*;
     match rejection {
         InvalidJson { .. }
+        | DuplicateMember { .. }
         | UnknownField { .. }
         | MissingField { .. }
         | InvalidField { .. }

@@ -6,8 +6,10 @@
 mod dashboard;
 mod db;
 mod demo;
+mod duplicate_members;
 mod epcis;
 mod ingest;
+mod key_material;
 mod support;
 
 mod audit;
@@ -18,8 +20,11 @@ mod chain;
 mod config;
 mod conflicts;
 mod crash;
+mod csv_injection;
+mod data_dir;
 mod escaping;
 mod faults;
+mod headers;
 mod http_api;
 mod label_cli;
 mod labels;

@@ -1,27 +1,25 @@
 //! The statistics answer as CSV: one row per figure, `scope,group,kpi,value`, with nested maps
-//! flattened as `kpi.key` (`fractions_kg.copper`). Spreadsheet-friendly and lossless.
+//! flattened as `kpi.key` (`fractions_kg.copper`). Spreadsheet-friendly and lossless; written
+//! by the ledger's one CSV writer (`domain::csv`), so hostile fraction names stay text.
 
+use crate::domain::csv::{self, Cell};
 use serde_json::Value;
-use std::fmt::Write;
 
 /// CSV of a `city_statistics` answer.
 pub fn statistics_csv(stats: &Value) -> String {
-    let mut out = String::from("city,year,scope,group,kpi,value\n");
-    let city = stats["city"].as_str().unwrap_or_default();
-    let year = &stats["year"];
-    let mut row = |scope: &str, group: &str, kpi: &str, value: &Value| {
-        let value = match value {
-            Value::Null => String::new(),
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "{city},{year},{scope},{},{},{}",
-            field(group),
-            field(kpi),
-            field(&value)
-        );
+    let header = ["city", "year", "scope", "group", "kpi", "value"].map(Cell::text);
+    let mut rows: Vec<Vec<Cell>> = vec![header.to_vec()];
+    let city = Cell::json(&stats["city"]);
+    let year = Cell::json(&stats["year"]);
+    let mut row = |scope: &str, group: &str, kpi: String, value: &Value| {
+        rows.push(vec![
+            city.clone(),
+            year.clone(),
+            Cell::text(scope),
+            Cell::text(group),
+            Cell::text(kpi),
+            Cell::json(value),
+        ]);
     };
     let mut groups: Vec<(&str, String, &Value)> = vec![("total", String::new(), &stats["total"])];
     for scope in ["by_eu6", "by_unu_key"] {
@@ -37,22 +35,13 @@ pub fn statistics_csv(stats: &Value) -> String {
             match value {
                 Value::Object(nested) if kpi != "targets" => {
                     for (key, inner) in nested {
-                        row(scope, &group, &format!("{kpi}.{key}"), inner);
+                        row(scope, &group, format!("{kpi}.{key}"), inner);
                     }
                 }
                 Value::Object(_) => {}
-                other => row(scope, &group, kpi, other),
+                other => row(scope, &group, kpi.clone(), other),
             }
         }
     }
-    out
-}
-
-/// RFC 4180 quoting where needed.
-pub fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
+    csv::write(rows.iter().map(Vec::as_slice))
 }

@@ -199,13 +199,16 @@ pub fn audit(
         .next()
         .transpose()?
         .ok_or_else(|| failed(fail(None, 1, "the export is empty")))?;
-    let header: ExportHeader = serde_json::from_slice(&header_line).map_err(|e| {
-        failed(fail(
-            None,
-            1,
-            format!("the export's header is invalid: {e}"),
-        ))
-    })?;
+    let header: ExportHeader = crate::domain::json::parse(&header_line)
+        .map_err(|e| e.to_string())
+        .and_then(|value| serde_json::from_value(value).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            failed(fail(
+                None,
+                1,
+                format!("the export's header is invalid: {e}"),
+            ))
+        })?;
     if header.export != export::EXPORT_FORMAT {
         let found = header.export.clone();
         return Err(failed(mismatch(
