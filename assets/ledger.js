@@ -216,8 +216,10 @@ export function readProduct(id) {
 }
 
 function now() {
-  // RFC 3339 UTC to the second, as the ledger's own tools write it.
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  // RFC 3339 UTC to the millisecond, as the ledger's own tools write it. Cut to the second, a
+  // scan made within a second of the station's registration (or of the product's last entry)
+  // would be dated before it and refused by the time rules.
+  return new Date().toISOString();
 }
 
 /** A new product event, stamped now; `prev` is the product's head when known. */

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { canonicalJson, productFromLabel, sign, SIGNING_PREFIX } from "../../assets/ledger.js";
+import { canonicalJson, newEvent, productFromLabel, sign, SIGNING_PREFIX } from "../../assets/ledger.js";
 
 const vector = JSON.parse(readFileSync(new URL("../vectors/ledger-v1.json", import.meta.url), "utf8"));
 
@@ -50,4 +50,13 @@ test("malformed labels are refused with the reason", async () => {
     ["hello", /not a product label/],
   ];
   for (const [label, reason] of cases) await assert.rejects(productFromLabel(label), reason, label);
+});
+
+test("events are stamped to the millisecond, as the ledger's tools stamp registrations", () => {
+  // Cut to the second, a scan made in the second an admin registered the station (stamped
+  // 12:00:00.500Z by `actor add`) would read 12:00:00Z and be refused as occurred-before-signer.
+  const before = Date.now();
+  const { occurred_at: stamped } = newEvent({ kind: "collected", actor: "a", city: "DEBER", product: "p", data: {} });
+  assert.match(stamped, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  assert.ok(Date.parse(stamped) >= before, `${stamped} is not earlier than the moment it was made`);
 });

@@ -49,7 +49,13 @@ async function scanLabel(page, label) {
 }
 
 async function expectScans(page, status, count) {
-  await page.locator(`#results li[data-status="${status}"]`).nth(count - 1).waitFor({ timeout: 15000 });
+  try {
+    await page.locator(`#results li[data-status="${status}"]`).nth(count - 1).waitFor({ timeout: 15000 });
+  } catch (error) {
+    // Say what the station shows instead, so that a failure names its cause.
+    const shown = await page.$$eval("#results li", (rows) => rows.map((r) => `${r.dataset.status}: ${r.textContent.trim()}`));
+    throw new Error(`waiting for ${count} ${status} scans; the station shows:\n${shown.join("\n")}`, { cause: error });
+  }
   assert.equal(await page.locator(`#results li[data-status="${status}"]`).count(), count, `${count} ${status}`);
 }
 
@@ -190,6 +196,10 @@ async function walkThrough(backend, databaseUrl) {
 
     assert.deepEqual(errors, [], "no script errors");
     assert.match(cli("audit", "verify", "--server", url, "--log-key", logKey.trim()), /^OK: \d+ entries/);
+  } catch (error) {
+    // What the server printed belongs with the failure.
+    console.error(`serve printed:\n${server.printed()}`);
+    throw error;
   } finally {
     await browser.close();
     server.child.kill();
