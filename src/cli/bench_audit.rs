@@ -144,8 +144,10 @@ fn build_synthetic_log(
     }
     let checkpoint = log.checkpoint_row(entries, frontier.root(), now)?;
     crate::storage::tree::write_checkpoint(&mut conn, &checkpoint)?;
-    // The synthetic entries hold no events: mark the (empty) statistics as current, so that
-    // opening the ledger does not try to rebuild them from entries that are not events.
+    // The synthetic entries hold no events: mark the (empty) statistics and the time rules'
+    // backfill as current, so that opening the ledger does not replay entries that are not
+    // events.
+    crate::storage::backfill::mark_done(&mut conn, crate::storage::backfill::TIME_RULES)?;
     crate::storage::stats::replace_all(
         &mut conn,
         &Default::default(),

@@ -6,13 +6,13 @@
 use crate::domain::data::EventData;
 use crate::domain::entry::parse_entry;
 use crate::domain::records::KeyPeriod;
-use crate::storage::{append, backfill, read, DbConnection, StorageError};
+use crate::storage::backfill::{self, TIME_RULES};
+use crate::storage::{append, read, DbConnection, StorageError};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const TIME_RULES: &str = "time-rules";
 /// Entries read per query.
 const PAGE: i64 = 5_000;
 

@@ -6,12 +6,14 @@ use super::read::LoggedEvent;
 use super::{Ledger, LedgerError};
 use crate::domain::checkpoint::verify_checkpoint;
 use crate::domain::company_prefix::{brand_owner, BrandOwner, PrefixOwners};
-use crate::domain::entry::parse_entry;
+use crate::domain::entry::{parse_entry, ParsedEntry};
 use crate::domain::gtin::Gtin14;
 use crate::domain::hash::{leaf_hash, Hash32};
 use crate::domain::merkle;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
 use crate::domain::signing;
+use ed25519_dalek::VerifyingKey;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -90,28 +92,67 @@ fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), St
 
 /// Every entry's signature, under its signer's key as of that entry, by the ledger's one
 /// signature rule (docs/ledger-format.md §1.1): the same check as at ingress and in the audit.
+/// Each key is checked and decompressed once (that costs about a verification), and the
+/// signatures are verified on all cores; the first that fails is named.
 fn check_signatures(
-    events: &[LoggedEvent],
+    entries: &[ParsedEntry],
     actors: &HashMap<Uuid, ActorRecord>,
 ) -> Result<(), String> {
-    for entry in events {
-        let parsed = parse_entry(&entry.bytes)
-            .map_err(|why| format!("entry {} is malformed: {why}", entry.seq))?;
-        let signed = &parsed.signed;
-        let key = actors
-            .get(&signed.event.actor)
-            .and_then(|actor| actor.key_at(entry.seq))
-            .and_then(|key| signing::verifying_key(&key));
-        let valid = key
-            .is_some_and(|key| signing::verify_event(&key, &signed.canonical, &signed.signature));
-        if !valid {
-            return Err(format!(
-                "the signature of entry {} does not verify under its signer's key as of that entry",
-                entry.seq
-            ));
-        }
+    let key_bytes: Vec<Option<[u8; 32]>> = entries
+        .iter()
+        .map(|entry| {
+            actors
+                .get(&entry.signed.event.actor)
+                .and_then(|actor| actor.key_at(entry.seq))
+        })
+        .collect();
+    let mut keys: HashMap<[u8; 32], Option<VerifyingKey>> = HashMap::new();
+    for bytes in key_bytes.iter().flatten() {
+        keys.entry(*bytes)
+            .or_insert_with(|| signing::verifying_key(bytes));
     }
-    Ok(())
+    let first_invalid = entries
+        .par_iter()
+        .zip(&key_bytes)
+        .position_first(|(entry, bytes)| {
+            let key = bytes.and_then(|bytes| keys[&bytes]);
+            let signed = &entry.signed;
+            !key.is_some_and(|key| {
+                signing::verify_event(&key, &signed.canonical, &signed.signature)
+            })
+        });
+    match first_invalid {
+        None => Ok(()),
+        Some(index) => Err(format!(
+            "the signature of entry {} does not verify under its signer's key as of that entry",
+            entries[index].seq
+        )),
+    }
+}
+
+/// Everything the passport checks without the database: the links, the signatures and the
+/// replay of the entries against the stored product.
+fn check_entries(
+    product: &ProductRecord,
+    events: &[LoggedEvent],
+    actors: &HashMap<Uuid, ActorRecord>,
+    cities: &HashMap<String, CityRecord>,
+    clock_skew: chrono::Duration,
+) -> Result<(), String> {
+    check_links(product, events)?;
+    let entries = events
+        .par_iter()
+        .map(|entry| {
+            parse_entry(&entry.bytes)
+                .map_err(|why| format!("entry {} is malformed: {why}", entry.seq))
+        })
+        .collect::<Result<Vec<ParsedEntry>, String>>()?;
+    check_signatures(&entries, actors)?;
+    // Served state that its entries do not give is never shown as verified.
+    match stored_state_differs(product, &entries, actors, cities, clock_skew) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
 }
 
 impl Ledger {
@@ -131,17 +172,17 @@ impl Ledger {
             .map(|c| (c.locode.clone(), c))
             .collect();
         let brand_owner = brand_status(&product, &events, &actors);
-        let chain = match check_links(&product, &events)
-            .and_then(|()| check_signatures(&events, &actors))
-        {
+        // Signature checks are CPU work: off the async workers, as database work is.
+        let clock_skew = self.clock_skew;
+        let (checked, product, events, actors, cities) = tokio::task::spawn_blocking(move || {
+            let checked = check_entries(&product, &events, &actors, &cities, clock_skew);
+            (checked, product, events, actors, cities)
+        })
+        .await
+        .map_err(|e| LedgerError::Internal(format!("a passport check panicked: {e}")))?;
+        let chain = match checked {
             Err(why) => ChainCheck::Broken(why),
-            Ok(()) => {
-                match stored_state_differs(&product, &events, &actors, &cities, self.clock_skew) {
-                    // Served state that its entries do not give is never shown as verified.
-                    Some(why) => ChainCheck::Broken(why),
-                    None => self.check_inclusion(&product, events.len()).await?,
-                }
-            }
+            Ok(()) => self.check_inclusion(&product, events.len()).await?,
         };
         Ok(Passport {
             product,

@@ -3,9 +3,8 @@
 //! product's entries with the writer's own rules ([`decide`]) and compares the outcome with the
 //! row, so that a row edited in the database is never shown as verified.
 
-use super::read::LoggedEvent;
 use crate::domain::company_prefix::PrefixOwners;
-use crate::domain::entry::parse_entry;
+use crate::domain::entry::ParsedEntry;
 use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
 use crate::domain::rules::{decide, Change, Clock, LedgerView};
 use std::collections::HashMap;
@@ -49,12 +48,12 @@ impl LedgerView for ProductHistory<'_> {
     }
 }
 
-/// `None` when replaying `events` (the product's entries, in log order, whose links were
+/// `None` when replaying `entries` (the product's entries, in log order, whose links were
 /// checked) gives exactly `stored`; else says plainly how the stored state differs from what
 /// the entries give, or which entry the rules refuse.
 pub fn stored_state_differs(
     stored: &ProductRecord,
-    events: &[LoggedEvent],
+    entries: &[ParsedEntry],
     actors: &HashMap<Uuid, ActorRecord>,
     cities: &HashMap<String, CityRecord>,
     clock_skew: chrono::Duration,
@@ -74,11 +73,7 @@ pub fn stored_state_differs(
         product: None,
         prefixes: PrefixOwners::default(),
     };
-    for entry in events {
-        let parsed = match parse_entry(&entry.bytes) {
-            Ok(parsed) => parsed,
-            Err(why) => return Some(format!("entry {} is malformed: {why}", entry.seq)),
-        };
+    for parsed in entries {
         let event = &parsed.signed.event;
         let key = history
             .actors
@@ -95,11 +90,11 @@ pub fn stored_state_differs(
                 product.head = parsed.leaf_hash;
                 history.product = Some(*product);
             }
-            Ok(_) => return Some(format!("entry {} is not an event of a product", entry.seq)),
+            Ok(_) => return Some(format!("entry {} is not an event of a product", parsed.seq)),
             Err(rejection) => {
                 return Some(format!(
                 "its entries do not replay: the ledger's rules refuse entry {} ({}: {rejection})",
-                entry.seq,
+                parsed.seq,
                 rejection.code()
             ))
             }

@@ -10,6 +10,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+/// The backfill of what the time rules need (registration times, latest `occurred_at`s, key
+/// histories), left pending by the migration that added them.
+pub const TIME_RULES: &str = "time-rules";
+
 /// Whether the backfill `name` is still to be done.
 pub fn is_pending(conn: &mut DbConnection, name: &str) -> Result<bool, StorageError> {
     let count: i64 = pending_backfills::table

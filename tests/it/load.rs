@@ -86,3 +86,81 @@ fn bench_load_on_postgres() {
     let report = short_run(Some(&url));
     assert_eq!(report["backend"], "postgres");
 }
+
+/// `bench` (not `load`) at the smallest sizes: it runs every part and reports every figure as
+/// a positive number, so a change that breaks one part (a synthetic log the ledger can no
+/// longer open, say) fails here and not in the next person's benchmark run.
+#[test]
+fn bench_reports_every_figure() {
+    let output = Command::new(BIN)
+        .args([
+            "bench",
+            "--json",
+            "--verify",
+            "500",
+            "--batch-events",
+            "200",
+            "--batch-size",
+            "100",
+            "--single-events",
+            "40",
+            "--clients",
+            "4",
+            "--fsync-seconds",
+            "1",
+            "--proof-entries",
+            "3000",
+            "--proof-samples",
+            "20",
+            "--labels",
+            "10",
+            // Fewer units than 10 may leave a city-year with no collection to report.
+            "--stats-units-small",
+            "10",
+            "--stats-units-large",
+            "20",
+        ])
+        .output()
+        .expect("the CLI runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "bench failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim()).expect("one JSON report");
+    let figures = [
+        "/verify_per_s",
+        "/batch_ingest_per_s",
+        "/single_ingest_per_s",
+        "/fsync_per_s",
+        "/batch_ratio",
+        "/single_ratio",
+        "/audit_per_s",
+        "/audit_ratio",
+        "/writer_ratio",
+        "/proofs_small/inclusion_us",
+        "/proofs_small/consistency_us",
+        "/proofs_large/inclusion_us",
+        "/proofs_large/consistency_us",
+        "/inclusion_ratio",
+        "/consistency_ratio",
+        "/label_svg_per_s",
+        "/label_png_per_s",
+        "/passport_ms",
+        "/stats_small/demo_events_per_s",
+        "/stats_small/stats_ms",
+        "/stats_large/demo_events_per_s",
+        "/stats_large/stats_ms",
+        "/stats_ratio",
+    ];
+    for figure in figures {
+        let value = report.pointer(figure).and_then(Value::as_f64);
+        assert!(value > Some(0.0), "{figure} is {value:?} in {report}");
+    }
+    assert_eq!(
+        report["audit_entries"], 243,
+        "genesis, the setup and every event ingested"
+    );
+}
