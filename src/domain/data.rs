@@ -1,16 +1,15 @@
 //! The `data` member of each event kind (PRODUCT.md §3.2), parsed strictly: unknown members
 //! are refused, masses are integer grams, codes are checked against the reference tables.
 
+use super::data_fields::*;
+pub use super::data_fields::{locode, parse_date, parse_uuid, public_key, text};
 use super::gtin::Gtin14;
-use super::identifiers::{CountryCode, Locode};
 use super::kinds::{Kind, Role};
-use super::reference::{self, OperationKind};
+use super::reference::OperationKind;
 use super::rejection::Rejection;
 use super::serial::Serial;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 /// Longest free-text member we accept (names, models, descriptions), in characters.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -36,6 +35,136 @@ pub enum EventData {
     ActorRevoked(ActorRevoked),
     CityRegistered(CityRegistered),
     PomBaseline(PomBaseline),
+}
+
+/// Mass an event takes out of what is left of its product: never more than is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MassOut {
+    /// The member of the event that states it, for the rejection.
+    pub field: &'static str,
+    pub grams: u64,
+    /// Whether what is left shrinks by it (removed components), or the product is only
+    /// weighed or split into outputs.
+    pub removes: bool,
+}
+
+/// The registry member of a registry event's data.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RegistryData<'a> {
+    ActorRegistered(&'a ActorRegistered),
+    ActorKeyRotated(&'a ActorKeyRotated),
+    ActorRevoked(&'a ActorRevoked),
+    CityRegistered(&'a CityRegistered),
+    PomBaseline(&'a PomBaseline),
+}
+
+/// What each kind's data says beyond its kind: every `match` here names every kind, so a new
+/// kind's data decides each of these.
+impl EventData {
+    /// The mass the event takes out of its product, checked against what is left.
+    pub fn mass_out(&self) -> Option<MassOut> {
+        let out = |field, grams, removes| {
+            Some(MassOut {
+                field,
+                grams,
+                removes,
+            })
+        };
+        match self {
+            EventData::PreparedForReuse(d) => d
+                .weight_g
+                .and_then(|grams| out("event.data.weight_g", grams, false)),
+            EventData::Depolluted(d) => out(
+                "event.data.components",
+                d.components.iter().map(|c| c.mass_g).sum(),
+                true,
+            ),
+            EventData::Recycled(d) => out(
+                "event.data.fractions",
+                d.fractions.iter().map(|f| f.mass_g).sum(),
+                false,
+            ),
+            EventData::Registered(_)
+            | EventData::PlacedOnMarket
+            | EventData::Resold
+            | EventData::Repaired(_)
+            | EventData::Collected(_)
+            | EventData::HandedOver(_)
+            | EventData::Disposed(_)
+            | EventData::Exported(_)
+            | EventData::ActorRegistered(_)
+            | EventData::ActorKeyRotated(_)
+            | EventData::ActorRevoked(_)
+            | EventData::CityRegistered(_)
+            | EventData::PomBaseline(_) => None,
+        }
+    }
+
+    /// The actor the data names (the recipient of a hand-over, the actor of an actor event).
+    pub fn named_actor(&self) -> Option<&str> {
+        match self {
+            EventData::HandedOver(d) => Some(&d.to),
+            EventData::ActorRegistered(d) => Some(&d.actor),
+            EventData::ActorKeyRotated(d) => Some(&d.actor),
+            EventData::ActorRevoked(d) => Some(&d.actor),
+            EventData::Registered(_)
+            | EventData::PlacedOnMarket
+            | EventData::Resold
+            | EventData::Repaired(_)
+            | EventData::Collected(_)
+            | EventData::PreparedForReuse(_)
+            | EventData::Depolluted(_)
+            | EventData::Recycled(_)
+            | EventData::Disposed(_)
+            | EventData::Exported(_)
+            | EventData::CityRegistered(_)
+            | EventData::PomBaseline(_) => None,
+        }
+    }
+
+    /// The city the data names (registry events about a city).
+    pub fn named_city(&self) -> Option<&str> {
+        self.registry().and_then(|registry| match registry {
+            RegistryData::CityRegistered(d) => Some(d.locode.as_str()),
+            RegistryData::PomBaseline(d) => Some(d.locode.as_str()),
+            RegistryData::ActorRegistered(_)
+            | RegistryData::ActorKeyRotated(_)
+            | RegistryData::ActorRevoked(_) => None,
+        })
+    }
+
+    /// The key the data gives an actor: `(actor, public key)`, both as written.
+    pub fn registered_key(&self) -> Option<(&str, &str)> {
+        self.registry().and_then(|registry| match registry {
+            RegistryData::ActorRegistered(d) => Some((d.actor.as_str(), d.public_key.as_str())),
+            RegistryData::ActorKeyRotated(d) => Some((d.actor.as_str(), d.public_key.as_str())),
+            RegistryData::ActorRevoked(_)
+            | RegistryData::CityRegistered(_)
+            | RegistryData::PomBaseline(_) => None,
+        })
+    }
+
+    /// The registry member, for registry kinds.
+    pub fn registry(&self) -> Option<RegistryData<'_>> {
+        match self {
+            EventData::ActorRegistered(d) => Some(RegistryData::ActorRegistered(d)),
+            EventData::ActorKeyRotated(d) => Some(RegistryData::ActorKeyRotated(d)),
+            EventData::ActorRevoked(d) => Some(RegistryData::ActorRevoked(d)),
+            EventData::CityRegistered(d) => Some(RegistryData::CityRegistered(d)),
+            EventData::PomBaseline(d) => Some(RegistryData::PomBaseline(d)),
+            EventData::Registered(_)
+            | EventData::PlacedOnMarket
+            | EventData::Resold
+            | EventData::Repaired(_)
+            | EventData::Collected(_)
+            | EventData::HandedOver(_)
+            | EventData::PreparedForReuse(_)
+            | EventData::Depolluted(_)
+            | EventData::Recycled(_)
+            | EventData::Disposed(_)
+            | EventData::Exported(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -75,15 +204,15 @@ pub struct Repaired {
     pub parts_replaced: Option<Vec<String>>,
 }
 
-/// How a product came back (PRODUCT.md §3.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Municipal,
-    RetailTakeBack,
-    ProducerTakeBack,
-    Other,
-}
+super::named_enum::named_enum!(
+    /// How a product came back (PRODUCT.md §3.2).
+    Channel {
+        Municipal => "municipal",
+        RetailTakeBack => "retail_take_back",
+        ProducerTakeBack => "producer_take_back",
+        Other => "other",
+    }
+);
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -372,186 +501,4 @@ fn validate_registered(d: Registered) -> Result<Registered, Rejection> {
     }
     optional_text_list("data.hazards", &d.hazards)?;
     Ok(d)
-}
-
-/// Deserialises `data` into its kind's struct, turning serde's messages into rejections that
-/// name the member.
-fn typed<T: DeserializeOwned>(data: &Value) -> Result<T, Rejection> {
-    if !data.is_object() {
-        return Err(Rejection::invalid("data", "must be a JSON object"));
-    }
-    T::deserialize(data).map_err(|e| serde_rejection(&e.to_string()))
-}
-
-/// serde names the member between backticks: "unknown field `x`, expected ...",
-/// "missing field `x`", "invalid type: ... expected u64".
-fn serde_rejection(message: &str) -> Rejection {
-    let quoted = message.split('`').nth(1).map(|name| format!("data.{name}"));
-    if message.starts_with("unknown field") {
-        Rejection::UnknownField {
-            field: quoted.unwrap_or_else(|| "data".into()),
-        }
-    } else if message.starts_with("missing field") {
-        missing(quoted.as_deref().unwrap_or("data"))
-    } else {
-        Rejection::invalid("data", message.to_string())
-    }
-}
-
-fn missing(field: &str) -> Rejection {
-    Rejection::MissingField {
-        field: field.into(),
-    }
-}
-
-/// Parses a UUID in its canonical lowercase hyphenated spelling only, so that every id has
-/// exactly one spelling in the log.
-pub fn parse_uuid(field: &str, value: &str) -> Result<Uuid, Rejection> {
-    match Uuid::parse_str(value) {
-        Ok(id) if id.hyphenated().to_string() == value => Ok(id),
-        _ => Err(Rejection::invalid(
-            field,
-            format!("`{value}` is not a lowercase hyphenated UUID"),
-        )),
-    }
-}
-
-/// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(field: &str, value: &str) -> Result<chrono::NaiveDate, Rejection> {
-    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .filter(|_| value.len() == 10)
-        .ok_or_else(|| Rejection::invalid(field, format!("`{value}` is not a YYYY-MM-DD date")))
-}
-
-/// Parses a UN/LOCODE.
-pub fn locode(field: &str, value: &str) -> Result<Locode, Rejection> {
-    Locode::parse(value).map_err(|_| Rejection::InvalidLocode {
-        field: field.into(),
-        value: value.into(),
-    })
-}
-
-fn country(field: &str, value: &str) -> Result<CountryCode, Rejection> {
-    CountryCode::parse(value).map_err(|e| Rejection::invalid(field, e.to_string()))
-}
-
-fn unu_key(field: &str, value: &str) -> Result<(), Rejection> {
-    match reference::unu_key(value) {
-        Some(_) => Ok(()),
-        None => Err(Rejection::UnknownUnuKey {
-            field: field.into(),
-            value: value.into(),
-        }),
-    }
-}
-
-fn operation(field: &str, value: &str, expected: Option<OperationKind>) -> Result<(), Rejection> {
-    match reference::operation(value) {
-        Some(op) if expected.is_none_or(|kind| op.kind == kind) => Ok(()),
-        _ => Err(Rejection::UnknownOperation {
-            field: field.into(),
-            value: value.into(),
-            expected: match expected {
-                Some(OperationKind::Recovery) => "R (recovery)".into(),
-                Some(OperationKind::Disposal) => "D (disposal)".into(),
-                None => "R or D".into(),
-            },
-        }),
-    }
-}
-
-fn roles(field: &str, values: &[String]) -> Result<(), Rejection> {
-    list_len(field, values.len())?;
-    for (i, value) in values.iter().enumerate() {
-        if Role::parse(value).is_none() {
-            return Err(Rejection::invalid(
-                format!("{field}[{i}]"),
-                format!("`{value}` is not a role; roles are {:?}", Role::ALL),
-            ));
-        }
-        if values[..i].contains(value) {
-            return Err(Rejection::invalid(
-                format!("{field}[{i}]"),
-                format!("`{value}` is repeated"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Decodes a base64 Ed25519 public key (32 raw bytes) that the signature rule accepts: a
-/// canonical encoding of a point of prime order (see `signing::check_public_key`).
-pub fn public_key(field: &str, value: &str) -> Result<[u8; 32], Rejection> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .map_err(|_| Rejection::invalid(field, "is not standard base64 of 32 bytes"))?;
-    super::signing::check_public_key(&bytes)
-        .map(|key| key.to_bytes())
-        .map_err(|defect| Rejection::invalid(field, format!("the Ed25519 public key {defect}")))
-}
-
-fn mass(field: &str, grams: u64) -> Result<(), Rejection> {
-    if grams == 0 {
-        return Err(Rejection::invalid(field, "a mass must be at least 1 gram"));
-    }
-    Ok(())
-}
-
-fn optional_mass(field: &str, grams: Option<u64>) -> Result<(), Rejection> {
-    grams.map_or(Ok(()), |g| mass(field, g))
-}
-
-fn year(field: &str, year: u16) -> Result<(), Rejection> {
-    if !(1900..=2200).contains(&year) {
-        return Err(Rejection::invalid(
-            field,
-            format!("{year} is not a plausible year"),
-        ));
-    }
-    Ok(())
-}
-
-fn list_len(field: &str, len: usize) -> Result<(), Rejection> {
-    if len == 0 || len > MAX_LIST_ITEMS {
-        return Err(Rejection::invalid(
-            field,
-            format!("must hold 1 to {MAX_LIST_ITEMS} items, not {len}"),
-        ));
-    }
-    Ok(())
-}
-
-/// Free text: not blank, at most `max` characters, no control characters.
-pub fn text(field: &str, value: &str, max: usize) -> Result<(), Rejection> {
-    if value.trim().is_empty() {
-        return Err(Rejection::invalid(field, "must not be empty"));
-    }
-    if value.chars().count() > max {
-        return Err(Rejection::invalid(
-            field,
-            format!("is longer than {max} characters"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Rejection::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(())
-}
-
-fn optional_text(field: &str, value: &Option<String>, max: usize) -> Result<(), Rejection> {
-    value.as_deref().map_or(Ok(()), |v| text(field, v, max))
-}
-
-fn optional_text_list(field: &str, values: &Option<Vec<String>>) -> Result<(), Rejection> {
-    let Some(values) = values else { return Ok(()) };
-    list_len(field, values.len())?;
-    for (i, value) in values.iter().enumerate() {
-        text(&format!("{field}[{i}]"), value, MAX_TEXT_CHARS)?;
-    }
-    Ok(())
 }

@@ -4,7 +4,7 @@
 //! consumer can verify the signature and ask the log for an inclusion proof. docs/epcis.md
 //! shows the mapping of every kind.
 
-use super::kinds::Kind;
+use super::kinds::{BizStep, Epcis, EpcisType, Kind};
 use super::percent;
 use serde_json::{json, Map, Value};
 
@@ -48,82 +48,18 @@ fn vocabulary(term: &str) -> String {
     format!("{NAMESPACE}{term}")
 }
 
-/// The EPCIS type, action, business step and disposition of a kind (PRODUCT.md §3.3).
-fn classify(
-    kind: Kind,
-) -> (
-    &'static str,
-    Option<&'static str>,
-    String,
-    Option<&'static str>,
-) {
-    let cbv = |step: &str| step.to_string();
-    match kind {
-        Kind::Registered => (
-            "ObjectEvent",
-            Some("ADD"),
-            cbv("commissioning"),
-            Some("active"),
-        ),
-        Kind::PlacedOnMarket | Kind::Resold => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            cbv("retail_selling"),
-            Some("retail_sold"),
-        ),
-        Kind::Repaired => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            cbv("repairing"),
-            Some("active"),
-        ),
-        Kind::Collected => ("ObjectEvent", Some("OBSERVE"), cbv("collecting"), None),
-        Kind::HandedOver => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            cbv("shipping"),
-            Some("in_transit"),
-        ),
-        Kind::PreparedForReuse => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            vocabulary("bizstep:refurbishing"),
-            Some("active"),
-        ),
-        Kind::Depolluted => ("ObjectEvent", Some("OBSERVE"), cbv("removing"), None),
-        Kind::Recycled => (
-            "TransformationEvent",
-            None,
-            vocabulary("bizstep:recycling"),
-            Some("destroyed"),
-        ),
-        Kind::Disposed => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            cbv("destroying"),
-            Some("disposed"),
-        ),
-        Kind::Exported => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            cbv("shipping"),
-            Some("in_transit"),
-        ),
-        // Registry events are about actors, cities and baselines, not objects: an empty
-        // epcList with an extension step, so the log maps whole.
-        _ => (
-            "ObjectEvent",
-            Some("OBSERVE"),
-            vocabulary("bizstep:registry"),
-            None,
-        ),
+/// The business step of a kind, as a CBV term or one of ours in full.
+fn biz_step(step: BizStep) -> String {
+    match step {
+        BizStep::Cbv(term) => term.to_string(),
+        BizStep::Ours(term) => vocabulary(term),
     }
 }
 
 /// The EPCIS type and business step a kind maps to: what a captured EPCIS event must say.
 pub fn type_and_step(kind: Kind) -> (&'static str, String) {
-    let (event_type, _, step, _) = classify(kind);
-    (event_type, step)
+    let epcis = kind.spec().epcis;
+    (epcis.event_type.as_str(), biz_step(epcis.biz_step))
 }
 
 /// The EPCIS 2.0 event of one entry.
@@ -133,9 +69,14 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     let data = event.get("data").cloned().unwrap_or(Value::Null);
     let data_text = |name: &str| data.get(name).and_then(Value::as_str).unwrap_or_default();
     let kind = Kind::parse(text("kind")).unwrap_or(Kind::ActorRegistered);
-    let (event_type, action, biz_step, disposition) = classify(kind);
+    let Epcis {
+        event_type,
+        action,
+        biz_step: step,
+        disposition,
+    } = kind.spec().epcis;
     let mut out = Map::new();
-    out.insert("type".into(), json!(event_type));
+    out.insert("type".into(), json!(event_type.as_str()));
     out.insert("eventID".into(), json!(format!("urn:uuid:{}", text("id"))));
     out.insert("eventTime".into(), json!(text("occurred_at")));
     out.insert("eventTimeZoneOffset".into(), json!("+00:00"));
@@ -145,7 +86,8 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
         .and_then(Value::as_str)
         .map(|id| vec![(links.product_uri)(id)])
         .unwrap_or_default();
-    if kind == Kind::Recycled {
+    // A transformation consumes its inputs and yields the output fractions (recycling).
+    if event_type == EpcisType::TransformationEvent {
         out.insert("inputEPCList".into(), json!(epcs));
         let outputs: Vec<Value> = data
             .get("fractions")
@@ -171,7 +113,7 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     if let Some(action) = action {
         out.insert("action".into(), json!(action));
     }
-    out.insert("bizStep".into(), json!(biz_step));
+    out.insert("bizStep".into(), json!(biz_step(step)));
     if let Some(disposition) = disposition {
         out.insert("disposition".into(), json!(disposition));
     }
@@ -184,23 +126,21 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     }
     let mut transactions = Vec::new();
     let mut destinations = Vec::new();
-    match kind {
-        Kind::HandedOver => {
-            if !data_text("document").is_empty() {
-                transactions.push(json!({"type": "bol",
+    // Kinds whose data names a document or a destination say so; the others carry none.
+    if kind == Kind::HandedOver {
+        if !data_text("document").is_empty() {
+            transactions.push(json!({"type": "bol",
                     "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(data_text("document")))}));
-            }
-            destinations.push(json!({"type": "possessing_party",
-                "destination": format!("{}/v1/actors/{}", links.base, data_text("to"))}));
         }
-        Kind::Exported => {
-            transactions.push(json!({"type": vocabulary("btt:basel-notification"),
+        destinations.push(json!({"type": "possessing_party",
+                "destination": format!("{}/v1/actors/{}", links.base, data_text("to"))}));
+    }
+    if kind == Kind::Exported {
+        transactions.push(json!({"type": vocabulary("btt:basel-notification"),
                 "bizTransaction": format!("urn:ewaste-ledger:basel:{}:{}",
                     percent::encode(data_text("basel_entry")), percent::encode(data_text("notification")))}));
-            destinations.push(json!({"type": "location",
+        destinations.push(json!({"type": "location",
                 "destination": format!("urn:ewaste-ledger:country:{}", percent::encode(data_text("country")))}));
-        }
-        _ => {}
     }
     if !transactions.is_empty() {
         out.insert("bizTransactionList".into(), json!(transactions));

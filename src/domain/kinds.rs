@@ -1,35 +1,7 @@
 //! The closed vocabularies of PRODUCT.md §2–3: event kinds, actor roles and product states.
 
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses a wire name.
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-pub(crate) use named_enum;
+use super::named_enum::named_enum;
+use super::stats::metric::Metric;
 
 named_enum!(
     /// What an event records.
@@ -79,70 +51,514 @@ named_enum!(
     }
 );
 
+/// Everything a kind means, declared once: who signs it, what it does to its subject, how it
+/// maps to EPCIS, how it reads on pages, how a device records it and what it counts. Adding a
+/// kind starts here (docs/architecture.md, "How to add a kind").
+#[derive(Clone, Copy, Debug)]
+pub struct KindSpec {
+    /// How the kind reads on pages.
+    pub label: &'static str,
+    pub subject: Subject,
+    /// The roles allowed to sign it. `registered` by a collector or recycler is only allowed
+    /// for unlabelled intake; the rules check that separately.
+    pub signers: &'static [Role],
+    pub custody: Custody,
+    pub transition: Transition,
+    /// The milestone of the product's life it marks, which the statistics count from.
+    pub marks: Option<Mark>,
+    pub epcis: Epcis,
+    pub form: Form,
+    /// The statistics metrics its facts may carry (docs/kpis.md).
+    pub facts: &'static [Metric],
+}
+
+/// What an event is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// One product: the event carries `city`, `product` and, after registration, `prev`.
+    Product,
+    /// The registry of actors, cities and baselines: no `city`, no `product`.
+    Registry,
+}
+
+/// What the kind asks and does about custody (the † kinds of docs/ledger-format.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Custody {
+    /// Custody plays no part.
+    Untouched,
+    /// The signer takes custody (collection).
+    Takes,
+    /// The product leaves waste custody (it goes back into use).
+    Ends,
+    /// Only the custodian may sign it; custody stays.
+    Holder,
+    /// Only the custodian may sign it; custody passes to the actor the data names.
+    Passes,
+}
+
+/// How the kind moves its subject through the state machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    /// The event creates the subject.
+    Creates,
+    /// The subject must be in one of `from` and moves to `to`.
+    Moves {
+        from: &'static [ProductState],
+        to: ProductState,
+    },
+    /// Registry kinds change the registry, not a subject's state.
+    Registry,
+}
+
+/// A milestone the product record keeps, with city and date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// First sale (placed on the market): where sales count.
+    Sold,
+    /// Collection: where the waste counts from then on.
+    Collected,
+}
+
+/// The kind's GS1 EPCIS 2.0 classification (docs/epcis.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Epcis {
+    pub event_type: EpcisType,
+    /// `ADD` or `OBSERVE`; transformation events have none.
+    pub action: Option<&'static str>,
+    pub biz_step: BizStep,
+    pub disposition: Option<&'static str>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpcisType {
+    ObjectEvent,
+    TransformationEvent,
+}
+
+impl EpcisType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EpcisType::ObjectEvent => "ObjectEvent",
+            EpcisType::TransformationEvent => "TransformationEvent",
+        }
+    }
+}
+
+/// A business step: a CBV 2.0 term, or a term of our own vocabulary where CBV has none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BizStep {
+    Cbv(&'static str),
+    Ours(&'static str),
+}
+
+/// How a device records the kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// At the scan station and on the passport's recording panel, with these data fields
+    /// (none for kinds without data).
+    Station(&'static [Field]),
+    /// Not at the station: products are registered by their manufacturer (`register`,
+    /// `import`), registry events by an admin (`actor`, `city`, `baseline`).
+    Elsewhere,
+}
+
+/// One member of `data` as a form asks for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The member of `data` it fills.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: Input,
+    pub optional: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    Text,
+    /// Comma-separated words, sent as a list.
+    List,
+    /// A whole number of grams.
+    Grams,
+    /// Upper-cased letters, at most this many.
+    Upper(u8),
+    /// One `item grams` pair per line, sent as `[{item: .., mass_g: ..}]`.
+    Masses {
+        item: &'static str,
+        placeholder: &'static str,
+    },
+    Choice(Choices),
+}
+
+/// Where a choice's options come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choices {
+    /// The collection channels.
+    Channels,
+    /// Active actors who can take custody.
+    Recipients,
+    /// Basel R operations.
+    Recovery,
+    /// Basel D operations.
+    Disposal,
+    /// R, then D operations.
+    RecoveryOrDisposal,
+    /// These values.
+    Fixed(&'static [&'static str]),
+}
+
+const fn field(name: &'static str, label: &'static str, input: Input) -> Field {
+    Field {
+        name,
+        label,
+        input,
+        optional: false,
+    }
+}
+
+const fn optional(name: &'static str, label: &'static str, input: Input) -> Field {
+    Field {
+        name,
+        label,
+        input,
+        optional: true,
+    }
+}
+
+const fn object(
+    action: &'static str,
+    biz_step: BizStep,
+    disposition: Option<&'static str>,
+) -> Epcis {
+    Epcis {
+        event_type: EpcisType::ObjectEvent,
+        action: Some(action),
+        biz_step,
+        disposition,
+    }
+}
+
+/// Registry events are about actors, cities and baselines, not objects: an empty epcList with
+/// a step of our own, so the log maps whole.
+const REGISTRY_EPCIS: Epcis = object("OBSERVE", BizStep::Ours("bizstep:registry"), None);
+
+const fn registry(label: &'static str) -> KindSpec {
+    KindSpec {
+        label,
+        subject: Subject::Registry,
+        signers: &[Role::Admin],
+        custody: Custody::Untouched,
+        transition: Transition::Registry,
+        marks: None,
+        epcis: REGISTRY_EPCIS,
+        form: Form::Elsewhere,
+        facts: &[],
+    }
+}
+
+/// Waste in the hands of a collector or recycler.
+const HELD: &[ProductState] = &[ProductState::Collected];
+/// Waste, or a product prepared for re-use that has not gone back into use.
+const HELD_OR_READY: &[ProductState] = &[ProductState::Collected, ProductState::ReuseReady];
+
 impl Kind {
-    /// Product kinds carry `city` and `product`; registry kinds carry neither (PRODUCT.md §3.2).
-    pub fn is_product_kind(self) -> bool {
-        !matches!(
-            self,
-            Kind::ActorRegistered
-                | Kind::ActorKeyRotated
-                | Kind::ActorRevoked
-                | Kind::CityRegistered
-                | Kind::PomBaseline
-        )
-    }
-
-    /// Custody events (marked † in PRODUCT.md §3.1) may only be signed by the custodian.
-    pub fn needs_custody(self) -> bool {
-        matches!(
-            self,
-            Kind::HandedOver
-                | Kind::PreparedForReuse
-                | Kind::Depolluted
-                | Kind::Recycled
-                | Kind::Disposed
-                | Kind::Exported
-        )
-    }
-
-    /// The roles allowed to sign this kind. `registered` by a collector or recycler is only
-    /// allowed for unlabelled intake; the rules check that separately.
-    pub fn allowed_roles(self) -> &'static [Role] {
+    /// The kind's one declaration.
+    pub const fn spec(self) -> KindSpec {
+        use ProductState::*;
         use Role::*;
         match self {
-            Kind::Registered => &[Manufacturer, Collector, Recycler],
-            Kind::PlacedOnMarket => &[Manufacturer, Retailer],
-            Kind::Resold => &[Retailer, Repairer],
-            Kind::Repaired | Kind::PreparedForReuse => &[Repairer],
-            Kind::Collected => &[Collector, Recycler, Retailer],
-            // Any custodian may hand over; custody is what matters.
-            Kind::HandedOver => &[Collector, Recycler, Repairer, Retailer],
-            Kind::Depolluted | Kind::Recycled => &[Recycler],
-            Kind::Disposed | Kind::Exported => &[Recycler, Collector],
-            Kind::ActorRegistered
-            | Kind::ActorKeyRotated
-            | Kind::ActorRevoked
-            | Kind::CityRegistered
-            | Kind::PomBaseline => &[Admin],
+            Kind::Registered => KindSpec {
+                label: "Registered",
+                subject: Subject::Product,
+                signers: &[Manufacturer, Collector, Recycler],
+                custody: Custody::Untouched,
+                transition: Transition::Creates,
+                marks: None,
+                epcis: object("ADD", BizStep::Cbv("commissioning"), Some("active")),
+                form: Form::Elsewhere,
+                facts: &[],
+            },
+            Kind::PlacedOnMarket => KindSpec {
+                label: "Sold (placed on the market)",
+                subject: Subject::Product,
+                signers: &[Manufacturer, Retailer],
+                custody: Custody::Untouched,
+                transition: Transition::Moves {
+                    from: &[Manufactured],
+                    to: InUse,
+                },
+                marks: Some(Mark::Sold),
+                epcis: object(
+                    "OBSERVE",
+                    BizStep::Cbv("retail_selling"),
+                    Some("retail_sold"),
+                ),
+                form: Form::Station(const { &[] }),
+                facts: &[Metric::Pom],
+            },
+            Kind::Resold => KindSpec {
+                label: "Resold",
+                subject: Subject::Product,
+                signers: &[Retailer, Repairer],
+                custody: Custody::Ends,
+                transition: Transition::Moves {
+                    from: &[InUse, ReuseReady],
+                    to: InUse,
+                },
+                marks: None,
+                epcis: object(
+                    "OBSERVE",
+                    BizStep::Cbv("retail_selling"),
+                    Some("retail_sold"),
+                ),
+                form: Form::Station(const { &[] }),
+                facts: &[Metric::Reused],
+            },
+            Kind::Repaired => KindSpec {
+                label: "Repaired",
+                subject: Subject::Product,
+                signers: &[Repairer],
+                custody: Custody::Untouched,
+                transition: Transition::Moves {
+                    from: &[InUse],
+                    to: InUse,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("repairing"), Some("active")),
+                form: Form::Station(
+                    const {
+                        &[
+                            optional("description", "What was repaired", Input::Text),
+                            optional(
+                                "parts_replaced",
+                                "Parts replaced, comma-separated",
+                                Input::List,
+                            ),
+                        ]
+                    },
+                ),
+                facts: &[],
+            },
+            Kind::Collected => KindSpec {
+                label: "Collected",
+                subject: Subject::Product,
+                signers: &[Collector, Recycler, Retailer],
+                custody: Custody::Takes,
+                transition: Transition::Moves {
+                    from: &[Manufactured, InUse],
+                    to: Collected,
+                },
+                marks: Some(Mark::Collected),
+                epcis: object("OBSERVE", BizStep::Cbv("collecting"), None),
+                form: Form::Station(
+                    const {
+                        &[
+                            optional("channel", "Channel", Input::Choice(Choices::Channels)),
+                            optional("weight_g", "Measured weight, grams", Input::Grams),
+                        ]
+                    },
+                ),
+                facts: &[Metric::Collected, Metric::Lifespan],
+            },
+            Kind::HandedOver => KindSpec {
+                label: "Handed over",
+                subject: Subject::Product,
+                // Any custodian may hand over; custody is what matters.
+                signers: &[Collector, Recycler, Repairer, Retailer],
+                custody: Custody::Passes,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("shipping"), Some("in_transit")),
+                form: Form::Station(
+                    const {
+                        &[
+                            field("to", "To", Input::Choice(Choices::Recipients)),
+                            optional("document", "Transport document", Input::Text),
+                        ]
+                    },
+                ),
+                facts: &[],
+            },
+            Kind::PreparedForReuse => KindSpec {
+                label: "Prepared for re-use",
+                subject: Subject::Product,
+                signers: &[Repairer],
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: ReuseReady,
+                },
+                marks: None,
+                epcis: object(
+                    "OBSERVE",
+                    BizStep::Ours("bizstep:refurbishing"),
+                    Some("active"),
+                ),
+                form: Form::Station(
+                    const {
+                        &[
+                            optional("grade", "Grade", Input::Text),
+                            optional(
+                                "component",
+                                "Component, when only a part is prepared",
+                                Input::Text,
+                            ),
+                            optional("weight_g", "Weight, grams", Input::Grams),
+                        ]
+                    },
+                ),
+                facts: &[Metric::PreparedForReuse],
+            },
+            Kind::Depolluted => KindSpec {
+                label: "Depolluted",
+                subject: Subject::Product,
+                signers: &[Recycler],
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("removing"), None),
+                form: Form::Station(
+                    const {
+                        &[field(
+                            "components",
+                            "Components removed, one per line: component and grams",
+                            Input::Masses {
+                                item: "component",
+                                placeholder: "battery:li-ion 45",
+                            },
+                        )]
+                    },
+                ),
+                facts: &[Metric::Depolluted],
+            },
+            Kind::Recycled => KindSpec {
+                label: "Recycled",
+                subject: Subject::Product,
+                signers: &[Recycler],
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD_OR_READY,
+                    to: Recycled,
+                },
+                marks: None,
+                epcis: Epcis {
+                    event_type: EpcisType::TransformationEvent,
+                    action: None,
+                    biz_step: BizStep::Ours("bizstep:recycling"),
+                    disposition: Some("destroyed"),
+                },
+                form: Form::Station(
+                    const {
+                        &[
+                            field("operation", "Operation", Input::Choice(Choices::Recovery)),
+                            field(
+                                "fractions",
+                                "Output fractions, one per line: material and grams",
+                                Input::Masses {
+                                    item: "material",
+                                    placeholder: "copper 120",
+                                },
+                            ),
+                        ]
+                    },
+                ),
+                facts: &[Metric::Recycled, Metric::Fraction],
+            },
+            Kind::Disposed => KindSpec {
+                label: "Disposed of",
+                subject: Subject::Product,
+                signers: &[Recycler, Collector],
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD_OR_READY,
+                    to: Disposed,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("destroying"), Some("disposed")),
+                form: Form::Station(
+                    const {
+                        &[field(
+                            "operation",
+                            "Operation",
+                            Input::Choice(Choices::Disposal),
+                        )]
+                    },
+                ),
+                facts: &[Metric::Disposed],
+            },
+            Kind::Exported => KindSpec {
+                label: "Exported",
+                subject: Subject::Product,
+                signers: &[Recycler, Collector],
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD_OR_READY,
+                    to: Exported,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("shipping"), Some("in_transit")),
+                form: Form::Station(
+                    const {
+                        &[
+                            field(
+                                "country",
+                                "Destination country (ISO 3166, two letters)",
+                                Input::Upper(2),
+                            ),
+                            field(
+                                "basel_entry",
+                                "Basel entry",
+                                Input::Choice(Choices::Fixed(&["A1181", "Y49"])),
+                            ),
+                            field("notification", "Consent notification number", Input::Text),
+                            field(
+                                "operation",
+                                "Intended operation",
+                                Input::Choice(Choices::RecoveryOrDisposal),
+                            ),
+                        ]
+                    },
+                ),
+                facts: &[Metric::Exported],
+            },
+            Kind::ActorRegistered => registry("Actor registered"),
+            Kind::ActorKeyRotated => registry("Actor key rotated"),
+            Kind::ActorRevoked => registry("Actor revoked"),
+            Kind::CityRegistered => registry("City registered"),
+            Kind::PomBaseline => KindSpec {
+                facts: &[Metric::PomBaseline],
+                ..registry("Placed-on-market baseline")
+            },
         }
+    }
+
+    /// Product kinds carry `city` and `product`; registry kinds carry neither.
+    pub fn is_product_kind(self) -> bool {
+        self.spec().subject == Subject::Product
+    }
+
+    /// Custody events may only be signed by the custodian.
+    pub fn needs_custody(self) -> bool {
+        matches!(self.spec().custody, Custody::Holder | Custody::Passes)
+    }
+
+    /// The roles allowed to sign this kind.
+    pub fn allowed_roles(self) -> &'static [Role] {
+        self.spec().signers
     }
 
     /// The states a product must be in for this kind, and the state it moves to.
     /// `None` for `registered` (the product is new) and for registry kinds.
     pub fn transition(self) -> Option<(&'static [ProductState], ProductState)> {
-        use ProductState::*;
-        Some(match self {
-            Kind::PlacedOnMarket => (&[Manufactured], InUse),
-            Kind::Resold => (&[InUse, ReuseReady], InUse),
-            Kind::Repaired => (&[InUse], InUse),
-            Kind::Collected => (&[Manufactured, InUse], Collected),
-            Kind::HandedOver | Kind::Depolluted => (&[Collected], Collected),
-            Kind::PreparedForReuse => (&[Collected], ReuseReady),
-            Kind::Recycled => (&[Collected, ReuseReady], Recycled),
-            Kind::Disposed => (&[Collected, ReuseReady], Disposed),
-            Kind::Exported => (&[Collected, ReuseReady], Exported),
-            _ => return None,
-        })
+        match self.spec().transition {
+            Transition::Moves { from, to } => Some((from, to)),
+            Transition::Creates | Transition::Registry => None,
+        }
     }
 }
 

@@ -3,12 +3,12 @@
 //! §3.1). Pure: the caller passes the state, the verified signer key and the clock.
 
 use super::company_prefix::PrefixOwners;
-use super::data::{parse_uuid, EventData};
+use super::data::{parse_uuid, EventData, RegistryData};
 use super::event::{format_timestamp, Event};
 use super::gtin::Gtin14;
 use super::hash::Hash32;
 use super::identifiers;
-use super::kinds::{Kind, ProductState, Role};
+use super::kinds::{Custody, Kind, Mark, ProductState, Role};
 use super::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
 use super::rejection::Rejection;
 use super::serial::Serial;
@@ -145,11 +145,15 @@ fn genesis(event: &Event, signer_key: &[u8; 32]) -> Result<Change, Rejection> {
 }
 
 fn check_role(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
-    let allowed: &[Role] = match &event.data {
+    let allowed: &[Role] = if let EventData::Registered(d) = &event.data {
         // Collectors and recyclers register only unlabelled items they take in.
-        EventData::Registered(d) if d.is_intake() => &[Role::Collector, Role::Recycler],
-        EventData::Registered(_) => &[Role::Manufacturer],
-        _ => event.kind.allowed_roles(),
+        if d.is_intake() {
+            &[Role::Collector, Role::Recycler]
+        } else {
+            &[Role::Manufacturer]
+        }
+    } else {
+        event.kind.allowed_roles()
     };
     if allowed.iter().any(|role| actor.has_role(*role)) {
         Ok(())
@@ -235,38 +239,34 @@ fn product_change(
         city: city.as_str().to_string(),
         on: event.occurred_at.date_naive(),
     };
-    match &event.data {
-        EventData::PlacedOnMarket => next.sold = Some(here),
-        EventData::Resold => next.custodian = None,
-        EventData::Collected(data) => {
-            next.custodian = Some(actor.id);
-            next.measured_weight_g = data.weight_g;
-            next.collected = Some(here);
+    let spec = event.kind.spec();
+    match spec.marks {
+        Some(Mark::Sold) => next.sold = Some(here),
+        Some(Mark::Collected) => next.collected = Some(here),
+        None => {}
+    }
+    match spec.custody {
+        Custody::Untouched | Custody::Holder => {}
+        Custody::Takes => next.custodian = Some(actor.id),
+        Custody::Ends => next.custodian = None,
+        Custody::Passes => {
+            let to = event
+                .data
+                .named_actor()
+                .ok_or_else(|| Rejection::MissingField {
+                    field: "event.data.to".into(),
+                })?;
+            next.custodian = Some(handover_target(view, actor, to)?);
         }
-        EventData::HandedOver(data) => {
-            next.custodian = Some(handover_target(view, actor, &data.to)?)
+    }
+    if let EventData::Collected(data) = &event.data {
+        next.measured_weight_g = data.weight_g;
+    }
+    if let Some(out) = event.data.mass_out() {
+        let grams = within_mass(current, out.field, out.grams)?;
+        if out.removes {
+            next.removed_g += grams;
         }
-        EventData::PreparedForReuse(data) => {
-            if let Some(weight) = data.weight_g {
-                within_mass(current, "event.data.weight_g", weight)?;
-            }
-        }
-        EventData::Depolluted(data) => {
-            let removed = within_mass(
-                current,
-                "event.data.components",
-                data.components.iter().map(|c| c.mass_g).sum(),
-            )?;
-            next.removed_g += removed;
-        }
-        EventData::Recycled(data) => {
-            within_mass(
-                current,
-                "event.data.fractions",
-                data.fractions.iter().map(|f| f.mass_g).sum(),
-            )?;
-        }
-        _ => {}
     }
     if !next_state.has_custodian() && !next_state.is_terminal() {
         next.custodian = None;
@@ -358,8 +358,11 @@ fn within_mass(product: &ProductRecord, field: &str, total_g: u64) -> Result<u64
 }
 
 fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Rejection> {
-    match &event.data {
-        EventData::ActorRegistered(data) => {
+    let Some(registry) = event.data.registry() else {
+        return Err(Rejection::invalid("event.kind", "is not a registry event"));
+    };
+    match registry {
+        RegistryData::ActorRegistered(data) => {
             // The entry about to be appended gets seq = the log's size.
             let record = new_actor(data, event, view.log_size())?;
             if view.actor(&record.id).is_some() {
@@ -377,7 +380,7 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
             }
             Ok(Change::Actor(record))
         }
-        EventData::ActorKeyRotated(data) => {
+        RegistryData::ActorKeyRotated(data) => {
             let mut record = existing_actor(view, &data.actor)?;
             let key = super::data::public_key("event.data.public_key", &data.public_key)?;
             if key == record.public_key {
@@ -394,7 +397,7 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
             });
             Ok(Change::Actor(record))
         }
-        EventData::ActorRevoked(data) => {
+        RegistryData::ActorRevoked(data) => {
             let mut record = existing_actor(view, &data.actor)?;
             if record.has_role(Role::Admin) && view.active_admins() <= 1 {
                 return Err(Rejection::LastAdmin { actor: record.id });
@@ -402,7 +405,7 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
             record.revoked = true;
             Ok(Change::Actor(record))
         }
-        EventData::CityRegistered(data) => {
+        RegistryData::CityRegistered(data) => {
             if view.city(&data.locode).is_some() {
                 return Err(Rejection::DuplicateCity {
                     locode: data.locode.clone(),
@@ -416,7 +419,7 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
                 population_year: data.population_year,
             }))
         }
-        EventData::PomBaseline(data) => {
+        RegistryData::PomBaseline(data) => {
             if view.city(&data.locode).is_none() {
                 return Err(Rejection::UnknownCity {
                     field: "event.data.locode".into(),
@@ -425,7 +428,6 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
             }
             Ok(Change::LogOnly)
         }
-        _ => Err(Rejection::invalid("event.kind", "is not a registry event")),
     }
 }
 

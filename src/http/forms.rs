@@ -1,8 +1,10 @@
 //! What the event forms of the scan station and the passport's recording panel offer
 //! (`templates/event_forms.html`): the kinds a product can take next, with who may sign them,
-//! and the choices each kind's data allows, from the reference tables and the registry.
+//! and each kind's data fields as its [`KindSpec`](crate::domain::kinds::KindSpec) declares
+//! them, with their choices from the reference tables and the registry.
 
-use crate::domain::kinds::{Kind, ProductState};
+use crate::domain::data::Channel;
+use crate::domain::kinds::{Choices, Field, Form, Input, Kind, ProductState};
 use crate::domain::records::ActorRecord;
 use crate::domain::reference::{self, OperationKind};
 
@@ -32,56 +34,137 @@ impl KindChoice {
     }
 }
 
+/// The kinds a device records about an existing product, with their data fields.
+fn station_kinds() -> impl Iterator<Item = (Kind, &'static [Field])> {
+    Kind::ALL.iter().filter_map(|&kind| match kind.spec().form {
+        Form::Station(fields) => Some((kind, fields)),
+        Form::Elsewhere => None,
+    })
+}
+
 /// Every kind a device records about an existing product (registration happens elsewhere).
 pub fn product_kinds() -> Vec<KindChoice> {
-    Kind::ALL
-        .iter()
-        .filter(|kind| kind.transition().is_some())
-        .map(|&kind| KindChoice::of(kind))
+    station_kinds()
+        .map(|(kind, _)| KindChoice::of(kind))
         .collect()
 }
 
 /// The kinds the state machine allows next for a product in `state`.
 pub fn next_kinds(state: ProductState) -> Vec<KindChoice> {
-    Kind::ALL
-        .iter()
-        .filter(|kind| {
+    station_kinds()
+        .filter(|(kind, _)| {
             kind.transition()
                 .is_some_and(|(from, _)| from.contains(&state))
         })
-        .map(|&kind| KindChoice::of(kind))
+        .map(|(kind, _)| KindChoice::of(kind))
         .collect()
 }
 
-/// The choices inside the data fieldsets.
+/// One option of a choice: value, text and a longer description.
+pub struct Choice {
+    pub value: String,
+    pub text: String,
+    pub title: String,
+}
+
+/// How one field is asked for on the page; `forms.js` reads it by its `data-type`.
+pub enum Control {
+    Input {
+        data_type: &'static str,
+        numeric: bool,
+        max_len: Option<u8>,
+    },
+    Lines {
+        item: &'static str,
+        placeholder: &'static str,
+    },
+    Select(Vec<Choice>),
+}
+
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub optional: bool,
+    pub control: Control,
+}
+
+/// The data fieldset of one kind; kinds without data have none.
+pub struct Fieldset {
+    pub kind: &'static str,
+    pub fields: Vec<FieldView>,
+}
+
+/// The data fieldsets of every kind a device records.
 pub struct EventForms {
-    /// `(code, description)` of the R operations, then of the D operations.
-    pub recovery: Vec<(String, String)>,
-    pub disposal: Vec<(String, String)>,
-    pub channels: &'static [&'static str],
-    /// `(id, "org (name)")` of the active actors who can take custody in a hand-over.
-    pub recipients: Vec<(String, String)>,
+    pub fieldsets: Vec<Fieldset>,
 }
 
 impl EventForms {
+    /// `actors` gives the recipients a hand-over may choose from.
     pub fn new(actors: &[ActorRecord]) -> EventForms {
-        let operations = |wanted: OperationKind| {
-            reference::operations()
-                .iter()
-                .filter(|op| op.kind == wanted)
-                .map(|op| (op.code.clone(), op.description.clone()))
-                .collect()
-        };
+        let choices = ChoiceSource { actors };
         EventForms {
-            recovery: operations(OperationKind::Recovery),
-            disposal: operations(OperationKind::Disposal),
-            channels: &[
-                "municipal",
-                "retail_take_back",
-                "producer_take_back",
-                "other",
-            ],
-            recipients: actors
+            fieldsets: station_kinds()
+                .filter(|(_, fields)| !fields.is_empty())
+                .map(|(kind, fields)| Fieldset {
+                    kind: kind.as_str(),
+                    fields: fields.iter().map(|field| choices.view(field)).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+struct ChoiceSource<'a> {
+    actors: &'a [ActorRecord],
+}
+
+impl ChoiceSource<'_> {
+    fn view(&self, field: &Field) -> FieldView {
+        let input = |data_type| Control::Input {
+            data_type,
+            numeric: false,
+            max_len: None,
+        };
+        let control = match field.input {
+            Input::Text => input(""),
+            Input::List => input("list"),
+            Input::Grams => Control::Input {
+                data_type: "int",
+                numeric: true,
+                max_len: None,
+            },
+            Input::Upper(max_len) => Control::Input {
+                data_type: "upper",
+                numeric: false,
+                max_len: Some(max_len),
+            },
+            Input::Masses { item, placeholder } => Control::Lines { item, placeholder },
+            Input::Choice(source) => {
+                let mut options = Vec::new();
+                if field.optional {
+                    options.push(plain("", "not recorded"));
+                }
+                options.extend(self.options(source));
+                Control::Select(options)
+            }
+        };
+        FieldView {
+            name: field.name,
+            label: field.label,
+            optional: field.optional,
+            control,
+        }
+    }
+
+    fn options(&self, source: Choices) -> Vec<Choice> {
+        match source {
+            Choices::Channels => Channel::ALL
+                .iter()
+                .map(|channel| plain(channel.as_str(), channel.as_str()))
+                .collect(),
+            Choices::Recipients => self
+                .actors
                 .iter()
                 .filter(|actor| {
                     !actor.revoked
@@ -90,31 +173,48 @@ impl EventForms {
                             .iter()
                             .any(|role| actor.has_role(*role))
                 })
-                .map(|actor| {
-                    (
-                        actor.id.to_string(),
-                        format!("{} ({})", actor.org, actor.name),
-                    )
+                .map(|actor| Choice {
+                    value: actor.id.to_string(),
+                    text: format!("{} ({})", actor.org, actor.name),
+                    title: String::new(),
                 })
                 .collect(),
+            Choices::Recovery => operations(&[OperationKind::Recovery]),
+            Choices::Disposal => operations(&[OperationKind::Disposal]),
+            Choices::RecoveryOrDisposal => {
+                operations(&[OperationKind::Recovery, OperationKind::Disposal])
+            }
+            Choices::Fixed(values) => values.iter().map(|value| plain(value, value)).collect(),
         }
     }
 }
 
+fn plain(value: &str, text: &str) -> Choice {
+    Choice {
+        value: value.into(),
+        text: text.into(),
+        title: String::new(),
+    }
+}
+
+/// The Basel operations of `kinds`, in that order, as `code · description`.
+fn operations(kinds: &[OperationKind]) -> Vec<Choice> {
+    kinds
+        .iter()
+        .flat_map(|wanted| {
+            reference::operations()
+                .iter()
+                .filter(move |op| op.kind == *wanted)
+        })
+        .map(|op| Choice {
+            value: op.code.clone(),
+            text: format!("{} · {}", op.code, op.description),
+            title: op.description.clone(),
+        })
+        .collect()
+}
+
 /// How a kind reads on a page.
 pub fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Registered => "Registered",
-        Kind::PlacedOnMarket => "Sold (placed on the market)",
-        Kind::Resold => "Resold",
-        Kind::Repaired => "Repaired",
-        Kind::Collected => "Collected",
-        Kind::HandedOver => "Handed over",
-        Kind::PreparedForReuse => "Prepared for re-use",
-        Kind::Depolluted => "Depolluted",
-        Kind::Recycled => "Recycled",
-        Kind::Disposed => "Disposed of",
-        Kind::Exported => "Exported",
-        _ => "Registry event",
-    }
+    kind.spec().label
 }

@@ -10,22 +10,7 @@ use crate::domain::reference;
 use chrono::Datelike;
 use std::collections::BTreeMap;
 
-crate::domain::kinds::named_enum!(
-    /// What a fact counts.
-    Metric {
-        Pom => "pom",
-        PomBaseline => "pom_baseline",
-        Collected => "collected",
-        Recycled => "recycled",
-        Fraction => "fraction",
-        PreparedForReuse => "prepared_for_reuse",
-        Reused => "reused",
-        Disposed => "disposed",
-        Exported => "exported",
-        Depolluted => "depolluted",
-        Lifespan => "lifespan",
-    }
-);
+pub use super::metric::Metric;
 
 /// Where a fact is counted. `detail` is the material (fraction), R- or D-code (recycled,
 /// disposed), `country/basel entry` (exported), component (depolluted), whole months from
@@ -150,9 +135,12 @@ pub fn facts_of(
     let unit = before.mass_g();
     match &event.data {
         EventData::PlacedOnMarket => vec![fact(here, Metric::Pom, "", unit, 1)],
+        // Re-use counts used EEE that never became waste: a resale from `in_use` only; waste
+        // prepared for re-use was counted when it was prepared (docs/kpis.md).
         EventData::Resold if before.state == ProductState::InUse => {
             vec![fact(here, Metric::Reused, "", unit, 1)]
         }
+        EventData::Resold => Vec::new(),
         EventData::Collected(_) => {
             let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), 1)];
             if let (Some(sold), Some(collected)) = (&before.sold, &after.collected) {
@@ -210,7 +198,15 @@ pub fn facts_of(
             let destination = format!("{}/{}", data.country, data.basel_entry);
             vec![fact(collected_in, Metric::Exported, &destination, unit, 1)]
         }
-        _ => Vec::new(),
+        // Baselines returned above; the others count nothing.
+        EventData::Registered(_)
+        | EventData::Repaired(_)
+        | EventData::HandedOver(_)
+        | EventData::PomBaseline(_)
+        | EventData::ActorRegistered(_)
+        | EventData::ActorKeyRotated(_)
+        | EventData::ActorRevoked(_)
+        | EventData::CityRegistered(_) => Vec::new(),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::facts::{add_all, facts_of, Facts, ProductFacts};
 use crate::domain::data::EventData;
 use crate::domain::event::Event;
-use crate::domain::kinds::ProductState;
+use crate::domain::kinds::{Mark, ProductState};
 use crate::domain::records::Milestone;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -49,13 +49,13 @@ impl StatsFold {
             city: city.as_str().to_string(),
             on: event.occurred_at.date_naive(),
         });
-        match &event.data {
-            EventData::PlacedOnMarket => after.sold = here,
-            EventData::Collected(data) => {
-                after.measured_g = data.weight_g;
-                after.collected = here;
-            }
-            _ => {}
+        match event.kind.spec().marks {
+            Some(Mark::Sold) => after.sold = here,
+            Some(Mark::Collected) => after.collected = here,
+            None => {}
+        }
+        if let EventData::Collected(data) = &event.data {
+            after.measured_g = data.weight_g;
         }
         add_all(
             &mut self.facts,

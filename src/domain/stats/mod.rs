@@ -6,4 +6,5 @@ pub mod csv;
 pub mod facts;
 pub mod fold;
 pub mod kpis;
+pub mod metric;
 pub mod weibull;
