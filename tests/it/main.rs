@@ -26,6 +26,7 @@ mod escaping;
 mod faults;
 mod headers;
 mod http_api;
+mod kinds;
 mod label_cli;
 mod labels;
 mod layers;
