@@ -41,6 +41,12 @@ fn planned_data() -> BTreeMap<Kind, Value> {
             .entry(step.kind)
             .or_insert_with(|| step.data.clone());
     }
+    samples
+}
+
+/// The demo's own events for product kinds; registry kinds as the admin commands write them.
+fn sample_data() -> BTreeMap<Kind, Value> {
+    let mut samples = planned_data();
     let actor = "4f6c2d4e-8a0b-4c55-9d31-2d8f7a0b6c11";
     let key = "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik=";
     samples.insert(Kind::ActorRegistered, json!({"actor": actor, "org": "Org", "name": "Device", "roles": ["collector"], "public_key": key}));
