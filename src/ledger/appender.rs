@@ -274,18 +274,9 @@ fn load_state(
         if let Some(city) = &event.city {
             locodes.push(city.as_str().to_string());
         }
-        match &event.data {
-            EventData::HandedOver(d) => actor_ids.push(d.to.clone()),
-            EventData::ActorRegistered(d) => actor_ids.push(d.actor.clone()),
-            EventData::ActorKeyRotated(d) => actor_ids.push(d.actor.clone()),
-            EventData::ActorRevoked(d) => {
-                actor_ids.push(d.actor.clone());
-                revokes = true;
-            }
-            EventData::CityRegistered(d) => locodes.push(d.locode.clone()),
-            EventData::PomBaseline(d) => locodes.push(d.locode.clone()),
-            _ => {}
-        }
+        actor_ids.extend(event.data.named_actor().map(String::from));
+        locodes.extend(event.data.named_city().map(String::from));
+        revokes |= matches!(event.data, EventData::ActorRevoked(_));
     }
     event_ids.sort_unstable();
     event_ids.dedup();

@@ -35,16 +35,12 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
                 let parsed = parse_entry(&row.bytes)
                     .map_err(|why| StorageError::Corrupt(format!("entry {}: {why}", row.seq)))?;
                 let event = &parsed.signed.event;
-                let new_key = match &event.data {
-                    EventData::ActorRegistered(data) => {
-                        if let Ok(id) = Uuid::parse_str(&data.actor) {
-                            actors.entry(id).or_insert((row.seq, event.occurred_at));
-                        }
-                        Some((&data.actor, &data.public_key))
+                if let EventData::ActorRegistered(data) = &event.data {
+                    if let Ok(id) = Uuid::parse_str(&data.actor) {
+                        actors.entry(id).or_insert((row.seq, event.occurred_at));
                     }
-                    EventData::ActorKeyRotated(data) => Some((&data.actor, &data.public_key)),
-                    _ => None,
-                };
+                }
+                let new_key = event.data.registered_key();
                 if let Some((actor, key)) = new_key {
                     let id = Uuid::parse_str(actor);
                     // As recorded: a key the rule refuses today stays in the history as it was.

@@ -46,14 +46,14 @@ fn claimed_key(
     known: impl Fn(&Uuid) -> Option<VerifyingKey>,
 ) -> Option<VerifyingKey> {
     let event = &signed.event;
-    match &event.data {
-        EventData::ActorRegistered(data) if data.actor == event.actor.to_string() => {
-            crate::domain::data::public_key("event.data.public_key", &data.public_key)
+    if let EventData::ActorRegistered(data) = &event.data {
+        if data.actor == event.actor.to_string() {
+            return crate::domain::data::public_key("event.data.public_key", &data.public_key)
                 .ok()
-                .and_then(|bytes| signing::verifying_key(&bytes))
+                .and_then(|bytes| signing::verifying_key(&bytes));
         }
-        _ => known(&event.actor),
     }
+    known(&event.actor)
 }
 
 /// The outcome of checking one signature, before stale keys are re-read.

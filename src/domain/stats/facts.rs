@@ -218,7 +218,7 @@ pub fn facts_of_change(
     change: &crate::domain::rules::Change,
 ) -> Vec<(FactKey, Amount)> {
     use crate::domain::rules::Change;
-    match change {
+    let facts = match change {
         Change::Product(after) => facts_of(
             event,
             before.map(ProductFacts::of).as_ref(),
@@ -226,7 +226,16 @@ pub fn facts_of_change(
         ),
         Change::LogOnly => facts_of(event, None, None),
         Change::Actor(_) | Change::City(_) => Vec::new(),
-    }
+    };
+    // Every test that records an event checks the kind's declaration (KindSpec::facts).
+    debug_assert!(
+        facts
+            .iter()
+            .all(|(key, _)| event.kind.spec().facts.contains(&key.metric)),
+        "{} produced a metric its KindSpec does not declare: {facts:?}",
+        event.kind
+    );
+    facts
 }
 
 /// Adds `facts` to `totals`.

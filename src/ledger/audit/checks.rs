@@ -189,11 +189,10 @@ impl<'a> Auditor<'a> {
         }
         // The signer's key as of this entry; the genesis registers the key it is signed with.
         let key = if self.replay.log_size() == 0 {
-            match &event.data {
-                EventData::ActorRegistered(data) => {
-                    crate::domain::data::public_key("data.public_key", &data.public_key).ok()
-                }
-                _ => None,
+            if let EventData::ActorRegistered(data) = &event.data {
+                crate::domain::data::public_key("data.public_key", &data.public_key).ok()
+            } else {
+                None
             }
         } else {
             self.replay
