@@ -10,7 +10,13 @@
 //! - [`http`]: actix-web routes, handlers and RFC 9457 problems.
 //! - [`cli`]: the `ewaste-ledger` subcommands; client commands call the HTTP API.
 //! - [`config`]: validated configuration, built once and passed down.
+//! - [`config_file`]: the optional TOML configuration file of `serve`, beneath flags and
+//!   environment variables.
+//! - [`bootstrap`]: first start: the data directory, the log key, the first admin and genesis.
 //! - [`keys`], [`permissions`]: key files (PKCS#8 PEM) and the modes of the data directory.
+//! - [`labels`]: product labels (QR code and readable text) as SVG, PNG and A4 sheets; pure.
+//! - [`demo`]: the seeded, deterministic demo history behind `demo` and `serve --demo`.
+//! - [`metrics`]: operational metrics in the Prometheus text format (`GET /metrics`).
 
 pub mod bootstrap;
 pub mod cli;

@@ -483,8 +483,13 @@ mod tests {
     /// The embedded copies must equal the shared reference folder they were copied from.
     #[test]
     fn embedded_files_match_shared_reference() {
-        let dir = std::path::Path::new("/work/shared/reference");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
         if !dir.is_dir() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is absent; CI must check the byte identity",
+                dir.display()
+            );
             println!(
                 "note: {} is absent; skipping the byte-identity check",
                 dir.display()
