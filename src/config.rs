@@ -1,7 +1,6 @@
 //! Validated configuration for `serve` and `init`, built once from flags and environment and
 //! passed down (no globals).
 
-use crate::http::Limits;
 use crate::ledger::LedgerSettings;
 use crate::storage::{DatabaseTarget, StorageError};
 use std::net::SocketAddr;
@@ -78,5 +77,29 @@ impl ServerConfig {
             limits: Limits::default(),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         })
+    }
+}
+
+/// Request limits (documented in docs/api.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest body of `POST /v1/events`.
+    pub single_body_bytes: usize,
+    /// Largest body of `POST /v1/events/batch`.
+    pub batch_body_bytes: usize,
+    /// Most events in one batch request.
+    pub batch_items: usize,
+    /// Longest time to receive a body.
+    pub body_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            single_body_bytes: 64 * 1024,
+            batch_body_bytes: 32 * 1024 * 1024,
+            batch_items: 10_000,
+            body_timeout: std::time::Duration::from_secs(30),
+        }
     }
 }

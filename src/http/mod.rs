@@ -24,32 +24,9 @@ mod station;
 mod stats;
 pub mod views;
 
+use crate::config::Limits;
 use crate::ledger::Ledger;
 use actix_web::web;
-
-/// Request limits (documented in docs/api.md).
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Largest body of `POST /v1/events`.
-    pub single_body_bytes: usize,
-    /// Largest body of `POST /v1/events/batch`.
-    pub batch_body_bytes: usize,
-    /// Most events in one batch request.
-    pub batch_items: usize,
-    /// Longest time to receive a body.
-    pub body_timeout: std::time::Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            single_body_bytes: 64 * 1024,
-            batch_body_bytes: 32 * 1024 * 1024,
-            batch_items: 10_000,
-            body_timeout: std::time::Duration::from_secs(30),
-        }
-    }
-}
 
 /// What every handler can reach.
 #[derive(Clone)]

@@ -133,3 +133,22 @@ fn the_check_itself_catches_an_offence() {
     // Guard against a check that cannot fail: the storage layer does name diesel.
     assert!(!offences("src/storage", &["diesel"]).is_empty());
 }
+
+/// Configuration is built once and passed down to the server and the commands: it holds the
+/// ledger's and the storage's settings, and depends on neither `http` nor `cli`, which use it.
+#[test]
+fn configuration_names_no_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found: Vec<String> = ["config.rs", "config_file.rs"]
+        .iter()
+        .flat_map(|name| {
+            let path = src.join(name);
+            offences_in(
+                &path.display().to_string(),
+                &production_code(&path),
+                &["http::", "cli::"],
+            )
+        })
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+}
