@@ -90,7 +90,7 @@ pub struct VerifyArgs {
 /// A verifier key given as text or as a file holding it (the server's, for the benches; flags
 /// name themselves through [`super::key_args::verifier_key`]).
 pub fn read_verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
-    super::key_args::verifier_key("the log's verifier key", text_or_path)
+    verifier_key("the log's verifier key", text_or_path)
 }
 
 /// A plain HTTP agent for the audit commands (no signing key involved).

@@ -133,7 +133,7 @@ pub fn parse_entry(bytes: &[u8]) -> Result<ParsedEntry, String> {
             signature,
             signature_b64: tail.sig,
         },
-        leaf_hash: super::hash::leaf_hash(bytes),
+        leaf_hash: leaf_hash(bytes),
     })
 }
 

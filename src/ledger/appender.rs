@@ -256,7 +256,7 @@ pub fn append_batch(
 fn load_state(
     conn: &mut DbConnection,
     jobs: &[Job],
-    head: crate::storage::append::LogHead,
+    head: append::LogHead,
     cache: &RegistryCache,
 ) -> Result<BatchState, StorageError> {
     let mut event_ids = Vec::new();

@@ -5,11 +5,11 @@
 //! checkpoint against the one before by its consistency proof, and witness cosignatures.
 //!
 //! Memory stays constant: entries are processed in chunks, the tree is a frontier of O(log n)
-//! hashes, and replay state beyond a budget is spilled to a scratch database ([`replay`]).
+//! hashes, and replay state beyond a budget is spilled to a scratch database (`replay.rs`).
 //!
 //! The chunks flow through a three-stage pipeline so that both cores stay busy: while chunk
-//! `k` is replayed in order ([`checks`]), chunk `k+1` is parsed and the signatures of chunk
-//! `k-1` are verified ([`signatures`]), in parallel.
+//! `k` is replayed in order (`checks.rs`), chunk `k+1` is parsed and the signatures of chunk
+//! `k-1` are verified (`signatures.rs`), in parallel.
 
 mod checks;
 mod replay;
