@@ -5,7 +5,7 @@ use crate::config::ServerConfig;
 use crate::domain::draft::Draft;
 use crate::domain::event::{format_timestamp, parse_signed_event};
 use crate::domain::kinds::Kind;
-use crate::keys::{self, KeyError};
+use crate::key_files::{self, KeyError};
 use crate::ledger::{Ledger, LedgerError, LogIdentity, OpenError};
 use crate::permissions::{self, LooseMode};
 use chrono::Utc;
@@ -48,7 +48,7 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
     let admin_key = config.data_dir.join("admin-key.pem");
     for path in [&log_key, &admin_key] {
         if !path.exists() {
-            keys::write_pem(path, &keys::generate())?;
+            key_files::write_pem(path, &key_files::generate())?;
         }
     }
     let loose_modes = permissions::loose_modes(&[&config.data_dir, &log_key, &admin_key]);
@@ -62,7 +62,7 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
     let log = LogIdentity {
         origin: config.origin.clone(),
         origin_explicit: config.origin_explicit,
-        key: keys::read_pem(&log_key)?,
+        key: key_files::read_pem(&log_key)?,
     };
     let ledger = Ledger::open(&config.database, &config.ledger, log)?;
     let mut report = BootstrapReport {
@@ -76,7 +76,7 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
         return Ok((ledger, report));
     }
 
-    let key = keys::read_pem(&report.admin_key)?;
+    let key = key_files::read_pem(&report.admin_key)?;
     let admin = Uuid::new_v4();
     let envelope = Draft::registry(
         Uuid::new_v4(),
@@ -88,7 +88,7 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
             "org": "Ledger operator",
             "name": "First admin",
             "roles": ["admin"],
-            "public_key": keys::public_key_base64(&key),
+            "public_key": key_files::public_key_base64(&key),
         }),
     )
     .sign(&key)

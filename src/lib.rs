@@ -13,7 +13,7 @@
 //! - [`config_file`]: the optional TOML configuration file of `serve`, beneath flags and
 //!   environment variables.
 //! - [`bootstrap`]: first start: the data directory, the log key, the first admin and genesis.
-//! - [`keys`], [`permissions`]: key files (PKCS#8 PEM) and the modes of the data directory.
+//! - [`key_files`], [`permissions`]: key files (PKCS#8 PEM) and the modes of the data directory.
 //! - [`labels`]: product labels (QR code and readable text) as SVG, PNG and A4 sheets; pure.
 //! - [`demo`]: the seeded, deterministic demo history behind `demo` and `serve --demo`.
 //! - [`metrics`]: operational metrics in the Prometheus text format (`GET /metrics`).
@@ -25,7 +25,7 @@ pub mod config_file;
 pub mod demo;
 pub mod domain;
 pub mod http;
-pub mod keys;
+pub mod key_files;
 pub mod labels;
 pub mod ledger;
 pub mod metrics;

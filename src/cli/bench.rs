@@ -361,7 +361,7 @@ impl Setup {
     pub(super) fn new(server: &Server, dir: &std::path::Path) -> anyhow::Result<Setup> {
         let admin = Client::with_key(
             &server.url,
-            crate::keys::read_pem(&dir.join("data/admin-key.pem"))?,
+            crate::key_files::read_pem(&dir.join("data/admin-key.pem"))?,
         );
         admin.registry_event(
             Kind::CityRegistered,
@@ -373,7 +373,7 @@ impl Setup {
         admin.registry_event_at(
             Kind::ActorRegistered,
             json!({"actor": maker_id, "org": "Bench Devices", "name": "line 1", "roles": ["manufacturer", "retailer"],
-                   "public_key": crate::keys::public_key_base64(&maker)}),
+                   "public_key": crate::key_files::public_key_base64(&maker)}),
             &format_timestamp(chrono::Utc::now() - chrono::Duration::days(1)),
         )?;
         Ok(Setup { maker, maker_id })

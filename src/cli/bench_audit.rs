@@ -49,7 +49,7 @@ pub fn proof_times(dir: &Path, entries: u64, samples: u64) -> anyhow::Result<Pro
     let target = DatabaseTarget::Sqlite(dir.join(format!("proofs-{entries}.sqlite")));
     let log = LogIdentity {
         origin: "bench.example/log".into(),
-        key: crate::keys::generate(),
+        key: crate::key_files::generate(),
         origin_explicit: true,
     };
     build_synthetic_log(&target, &log, entries)?;

@@ -24,7 +24,7 @@ pub fn stats_times(
     units: usize,
     samples: usize,
 ) -> anyhow::Result<StatsTimes> {
-    let client = Client::with_key(url, crate::keys::read_pem(admin)?);
+    let client = Client::with_key(url, crate::key_files::read_pem(admin)?);
     let report = run(
         &client,
         &DemoSettings {

@@ -20,7 +20,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(args: &ClientArgs) -> anyhow::Result<Client> {
-        let key = crate::keys::read_pem(&args.key)?;
+        let key = crate::key_files::read_pem(&args.key)?;
         Ok(Client::with_key(&args.server, key))
     }
 
@@ -79,7 +79,7 @@ impl Client {
 
     /// The actor whose active key is ours.
     pub fn whoami(&self) -> anyhow::Result<Uuid> {
-        let ours = crate::keys::public_key_base64(&self.key);
+        let ours = crate::key_files::public_key_base64(&self.key);
         let actors = self.get("/v1/actors")?;
         actors
             .as_array()

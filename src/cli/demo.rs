@@ -140,7 +140,7 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
             json!({
             "actor": actor.id, "org": actor.org, "name": actor.name,
             "roles": actor.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-            "public_key": crate::keys::public_key_base64(&actor.key), "city": actor.city}),
+            "public_key": crate::key_files::public_key_base64(&actor.key), "city": actor.city}),
         ));
     }
     for (n, baseline) in plan.baselines.iter().enumerate() {
@@ -154,13 +154,13 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
         "retired scanner".into(),
         json!({
         "actor": retired.id, "org": retired.org, "name": retired.name, "roles": ["collector"],
-        "public_key": crate::keys::public_key_base64(&retired.key), "city": retired.city}),
+        "public_key": crate::key_files::public_key_base64(&retired.key), "city": retired.city}),
     ));
     drafts.push((
         Kind::ActorKeyRotated,
         "retired scanner key".into(),
         json!({
-        "actor": retired.id, "public_key": crate::keys::public_key_base64(&plan.retired_new_key)}),
+        "actor": retired.id, "public_key": crate::key_files::public_key_base64(&plan.retired_new_key)}),
     ));
     drafts.push((
         Kind::ActorRevoked,

@@ -15,7 +15,7 @@ fn source(text_or_path: &str, is_file: bool) -> String {
     if is_file {
         format!(
             "the file {}",
-            crate::keys::shown_path(Path::new(text_or_path))
+            crate::key_files::shown_path(Path::new(text_or_path))
         )
     } else {
         "the text given".to_string()
@@ -73,7 +73,7 @@ pub fn public_key_base64(flag: &str, text: &str) -> anyhow::Result<String> {
             "{flag} is given the name of a file ({}) holding {kind}, not the base64 of a \
              32-byte Ed25519 public key. To take the public key from a private key file, pass \
              `--key-file FILE` instead.",
-            crate::keys::shown_path(Path::new(text))
+            crate::key_files::shown_path(Path::new(text))
         ))
         .into());
     }

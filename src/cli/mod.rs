@@ -157,9 +157,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args),
         Command::Init(args) => serve::init(args),
         Command::Keygen { out } => {
-            let key = crate::keys::generate();
-            crate::keys::write_pem(&out, &key)?;
-            println!("{}", crate::keys::public_key_base64(&key));
+            let key = crate::key_files::generate();
+            crate::key_files::write_pem(&out, &key)?;
+            println!("{}", crate::key_files::public_key_base64(&key));
             eprintln!("private key written to {}", out.display());
             Ok(())
         }

@@ -28,9 +28,9 @@ impl PublicKeyArg {
     fn base64(&self) -> anyhow::Result<String> {
         match (&self.public_key, &self.key_file) {
             (Some(text), _) => super::key_args::public_key_base64("--public-key", text),
-            (None, Some(path)) => Ok(crate::keys::public_key_base64(&crate::keys::read_pem(
-                path,
-            )?)),
+            (None, Some(path)) => Ok(crate::key_files::public_key_base64(
+                &crate::key_files::read_pem(path)?,
+            )),
             (None, None) => Err(CliError::Usage("give --public-key or --key-file".into()).into()),
         }
     }

@@ -95,7 +95,7 @@ async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
     if let Some(admin) = report.genesis_admin {
         eprintln!("  genesis written: first admin actor id {admin}");
     }
-    let admin_key = crate::keys::read_pem(&report.admin_key)?
+    let admin_key = crate::key_files::read_pem(&report.admin_key)?
         .verifying_key()
         .to_bytes();
     if let Some(admin) = ledger
@@ -133,7 +133,7 @@ fn start_demo(url: String, admin_key: PathBuf) {
             super::audit::fetch_text(&url, "/healthz").is_ok()
         });
         let outcome = ready
-            .then(|| crate::keys::read_pem(&admin_key))
+            .then(|| crate::key_files::read_pem(&admin_key))
             .ok_or_else(|| anyhow::anyhow!("the server did not answer"))
             .and_then(|key| {
                 let client = super::client::Client::with_key(&url, key?);

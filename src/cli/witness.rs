@@ -40,7 +40,7 @@ const LAST_CHECKPOINT: &str = "checkpoint";
 pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.state)
         .with_context(|| format!("cannot create {}", args.state.display()))?;
-    let signing = crate::keys::read_pem(&args.key)?;
+    let signing = crate::key_files::read_pem(&args.key)?;
     let name = match &args.name {
         Some(name) => name.clone(),
         None => format!(

@@ -77,7 +77,7 @@ db_test! {
         let mut entries = tamper::entry_bytes(&mut conn);
         let dropped = entries.iter().position(|e| String::from_utf8_lossy(e).contains("AUD1")).expect("AUD1");
         entries.remove(dropped);
-        let log_signing = ewaste_ledger::keys::read_pem(&dir.path().join("data/log-key.pem")).expect("log key");
+        let log_signing = ewaste_ledger::key_files::read_pem(&dir.path().join("data/log-key.pem")).expect("log key");
         let origin = log_key.split('+').next().expect("origin");
         tamper::reseal(&mut conn, &entries, origin, &log_signing);
         let envelope = registered(&maker, maker_id, "AUD-AFTER");

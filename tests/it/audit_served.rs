@@ -134,7 +134,7 @@ fn collector(server: &Server) -> (SigningKey, Uuid) {
         server,
         Kind::ActorRegistered,
         json!({"actor": id, "org": "Yard", "name": "gate", "roles": ["collector"],
-               "public_key": ewaste_ledger::keys::public_key_base64(&key), "city": "DEBER"}),
+               "public_key": ewaste_ledger::key_files::public_key_base64(&key), "city": "DEBER"}),
     );
     (key, id)
 }

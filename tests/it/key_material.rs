@@ -23,7 +23,7 @@ struct Secret {
 
 fn secret(dir: &Path, name: &str) -> Secret {
     let path = dir.join(name);
-    ewaste_ledger::keys::write_pem(&path, &ewaste_ledger::keys::generate()).expect("key");
+    ewaste_ledger::key_files::write_pem(&path, &ewaste_ledger::key_files::generate()).expect("key");
     let pem = std::fs::read_to_string(&path).expect("pem");
     let body = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     Secret { pem, body }
@@ -68,7 +68,7 @@ fn no_cli_key_flag_echoes_a_key() {
     let verifier = VerifierKey::new(
         "ledger.test/log",
         KeyType::Ed25519,
-        ewaste_ledger::keys::generate().verifying_key(),
+        ewaste_ledger::key_files::generate().verifying_key(),
     )
     .expect("key")
     .to_text();

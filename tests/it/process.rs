@@ -103,8 +103,8 @@ pub(crate) fn now() -> String {
 
 /// The bootstrap admin of a server: its key and actor id.
 fn admin_of(server: &Server) -> (SigningKey, Uuid) {
-    let key =
-        ewaste_ledger::keys::read_pem(&server.data_dir.join("admin-key.pem")).expect("admin key");
+    let key = ewaste_ledger::key_files::read_pem(&server.data_dir.join("admin-key.pem"))
+        .expect("admin key");
     let actors: Value = agent()
         .get(&format!("{}/v1/actors", server.url))
         .call()
@@ -139,7 +139,7 @@ pub(crate) fn setup(server: &Server) -> (SigningKey, Uuid) {
         server,
         Kind::ActorRegistered,
         json!({"actor": maker_id, "org": "Maker", "name": "line", "roles": ["manufacturer"],
-               "public_key": ewaste_ledger::keys::public_key_base64(&maker)}),
+               "public_key": ewaste_ledger::key_files::public_key_base64(&maker)}),
     );
     (maker, maker_id)
 }
@@ -356,7 +356,7 @@ fn two_serve_processes_share_one_linear_chain() {
     admin_event(
         &first,
         Kind::ActorKeyRotated,
-        json!({"actor": maker_id, "public_key": ewaste_ledger::keys::public_key_base64(&rotated)}),
+        json!({"actor": maker_id, "public_key": ewaste_ledger::key_files::public_key_base64(&rotated)}),
     );
     let (status, body) = post(
         &format!("{}/v1/events", second.url),

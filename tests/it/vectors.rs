@@ -102,7 +102,7 @@ fn an_event_signed_by_openssl_verifies_and_equals_ours() {
     let key_file = dir.path().join("key.pem");
     std::fs::write(&key_file, text(&vector, "private_key_pem")).expect("write key");
     // The PEM the vector documents is the key we derive from the secret bytes.
-    let loaded = ewaste_ledger::keys::read_pem(&key_file).expect("PKCS#8 PEM loads");
+    let loaded = ewaste_ledger::key_files::read_pem(&key_file).expect("PKCS#8 PEM loads");
     assert_eq!(loaded.to_bytes(), vector_key(&vector).to_bytes());
 
     let canonical = canonicalize(&vector["event"]).expect("canonical");
@@ -142,13 +142,13 @@ fn keys_move_both_ways_between_openssl_and_the_ledger() {
     let dir = tempfile::tempdir().expect("temp dir");
     let theirs = dir.path().join("openssl.pem");
     openssl(&["genpkey", "-algorithm", "ed25519", "-out", path(&theirs)]);
-    let key = ewaste_ledger::keys::read_pem(&theirs).expect("an openssl key loads");
+    let key = ewaste_ledger::key_files::read_pem(&theirs).expect("an openssl key loads");
     let der = openssl(&["pkey", "-in", path(&theirs), "-pubout", "-outform", "DER"]).stdout;
     assert_eq!(&der[der.len() - 32..], key.verifying_key().as_bytes());
 
     let ours = dir.path().join("ours.pem");
-    let generated = ewaste_ledger::keys::generate();
-    ewaste_ledger::keys::write_pem(&ours, &generated).expect("written");
+    let generated = ewaste_ledger::key_files::generate();
+    ewaste_ledger::key_files::write_pem(&ours, &generated).expect("written");
     let der = openssl(&["pkey", "-in", path(&ours), "-pubout", "-outform", "DER"]).stdout;
     assert_eq!(&der[der.len() - 32..], generated.verifying_key().as_bytes());
 }
