@@ -1,5 +1,5 @@
 // The data fieldsets of `templates/event_forms.html`: show the chosen kind's, read its fields
-// into an event's `data` (PRODUCT.md §3.2), and say which field is wrong when one is.
+// into an event's `data` (docs/lifecycle.md), and say which field is wrong when one is.
 
 /** Shows the fieldset of `kind` under `root`; the others are hidden and disabled, so their
  *  fields are neither read nor validated. */

@@ -1,9 +1,9 @@
-// The browser side of the ledger's formats (PRODUCT.md §2, §4.1), shared by the scan station
+// The browser side of the ledger's formats (docs/lifecycle.md, §4.1), shared by the scan station
 // and the passport's recording panel: product ids from label URIs, canonical JSON, events
 // signed with the device's own Ed25519 key, and delivery with the stale-`prev` retry.
 
 export const SIGNING_PREFIX = "ewaste-ledger/event/v1\n";
-// UUIDv5 of the URL namespace and `urn:ewaste-ledger:product` (PRODUCT.md §2).
+// UUIDv5 of the URL namespace and `urn:ewaste-ledger:product` (docs/lifecycle.md).
 const PRODUCT_NAMESPACE = "b939036b-9578-5bf3-9402-78c4cec36272";
 // What an event signed without knowing the product's head names as `prev`: the ledger answers
 // it with a stale-prev conflict that names the real head, and `deliver` retries with that.
@@ -47,7 +47,7 @@ function hex(bytes) {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// ---- product ids from labels (PRODUCT.md §2, §5) ---------------------------------------
+// ---- product ids from labels (docs/lifecycle.md, §5) ---------------------------------------
 
 const GS1_CHARSET_82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
 
@@ -236,7 +236,7 @@ export function newEvent({ kind, actor, city, product, prev, data }) {
   };
 }
 
-/** `{event, sig}`: Ed25519 over the prefix and the event's canonical bytes (PRODUCT.md §4.1). */
+/** `{event, sig}`: Ed25519 over the prefix and the event's canonical bytes (docs/ledger-format.md §1). */
 export async function sign(device, event) {
   const bytes = new TextEncoder().encode(SIGNING_PREFIX + canonicalJson(event));
   const sig = await crypto.subtle.sign({ name: "Ed25519" }, device.privateKey, bytes);

@@ -1,5 +1,5 @@
 //! First start: the data directory, the log key, the first admin's key and the genesis entry
-//! (PRODUCT.md §7). Safe to run on every start and from several processes at once.
+//! (docs/api.md). Safe to run on every start and from several processes at once.
 
 use crate::config::ServerConfig;
 use crate::domain::draft::Draft;

@@ -1,7 +1,7 @@
 //! # ewaste-ledger
 //!
 //! An open, verifiable ledger of electronic products from first sale through repair, reuse,
-//! collection and recycling. Where things live (ARCHITECTURE.md, one-way layers):
+//! collection and recycling. Where things live (docs/architecture.md, one-way layers):
 //!
 //! - [`domain`]: pure formats and rules: events, JCS, signatures, entries, state machine.
 //! - [`storage`]: SQLite and PostgreSQL through one code path; the only module that uses the

@@ -4,7 +4,7 @@
 //!
 //! Checks: nothing panics; a parsed reference's canonical path, bare or under any resolver base,
 //! parses back to the same reference and has no other spelling, and for a GS1 reference the
-//! product UUID is UUIDv5 of exactly that path (PRODUCT.md §2), so every label of one product
+//! product UUID is UUIDv5 of exactly that path (docs/lifecycle.md), so every label of one product
 //! resolves to one product.
 #![no_main]
 

@@ -1,4 +1,4 @@
-//! The last check of `audit verify` (PRODUCT.md §4.4): everything the server serves equals
+//! The last check of `audit verify` (docs/audit.md): everything the server serves equals
 //! what the entries give. The audit replays every entry with the writer's rules; here the
 //! state it ends with is held against the server's answers, in this order: every actor
 //! (`/v1/actors`), every city (`/v1/cities`), every product (`/v1/products`, paged), then the

@@ -1,5 +1,5 @@
 //! The statistics part of `audit verify`'s comparison with the server (audit_served.rs,
-//! PRODUCT.md §4.4): the server reports exactly the cities and years the entries produce
+//! docs/audit.md): the server reports exactly the cities and years the entries produce
 //! (`/v1/stats/years`: a year or city no entry produces is a failure, not a skip, since pages
 //! such as `/cities.csv` default to the latest year reported), and each of them equals what the
 //! replayed facts give, city by city (`/v1/stats/{locode}?year=`) and side by side

@@ -101,7 +101,7 @@ impl Client {
         self.registry_event_at(kind, data, &now())
     }
 
-    /// A registry event dated `occurred_at`: admins may date them in the past (PRODUCT.md §4.1).
+    /// A registry event dated `occurred_at`: admins may date them in the past (docs/ledger-format.md §1).
     pub fn registry_event_at(
         &self,
         kind: Kind,

@@ -1,4 +1,4 @@
-//! The subcommands of PRODUCT.md §7. `serve` and `init` run the ledger; the client commands
+//! The subcommands of docs/api.md. `serve` and `init` run the ledger; the client commands
 //! build and sign events locally and call the HTTP API of `--server`.
 
 mod audit;

@@ -1,5 +1,5 @@
 //! C2SP tlog-checkpoints (c2sp.org/tlog-checkpoint): the origin, the tree size and the root
-//! hash, one per line, signed as a note by the log's key (PRODUCT.md §4.3).
+//! hash, one per line, signed as a note by the log's key (docs/architecture.md, "The Merkle tree and checkpoints").
 
 use super::hash::Hash32;
 use super::note::{self, NoteError, SignedNote, VerifierKey};

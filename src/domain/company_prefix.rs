@@ -1,4 +1,4 @@
-//! GS1 company prefixes (PRODUCT.md §5): the numbers GS1 licenses to an organisation, under
+//! GS1 company prefixes (docs/lifecycle.md, "Identifiers and labels"): the numbers GS1 licenses to an organisation, under
 //! which it alone allocates GTINs. An `actor_registered` may declare them; the ledger then
 //! refuses a `registered` of a GTIN under an actor's prefix from anyone else, and declared
 //! prefixes never overlap, so that every GTIN has at most one owner.
@@ -66,7 +66,7 @@ pub fn validate(field: &str, prefixes: &[String]) -> Result<(), Rejection> {
 }
 
 /// The digits a prefix is matched against: a GTIN-14 without its indicator digit (digits 2
-/// onward, PRODUCT.md §5), so that a GTIN-13 and its GTIN-14 forms fall under the same prefix.
+/// onward, docs/lifecycle.md, "Identifiers and labels"), so that a GTIN-13 and its GTIN-14 forms fall under the same prefix.
 fn company_digits(gtin: &Gtin14) -> &str {
     &gtin.as_str()[1..]
 }
@@ -124,7 +124,7 @@ impl PrefixOwners {
     }
 }
 
-/// What a passport says about who put a labelled product's brand on the market (PRODUCT.md §5).
+/// What a passport says about who put a labelled product's brand on the market (docs/lifecycle.md, "Identifiers and labels").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrandOwner {
     /// The GTIN is under a prefix its registrant declared: the brand owner registered it.

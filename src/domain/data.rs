@@ -1,4 +1,4 @@
-//! The `data` member of each event kind (PRODUCT.md §3.2), parsed strictly: unknown members
+//! The `data` member of each event kind (docs/lifecycle.md), parsed strictly: unknown members
 //! are refused, masses are integer grams, codes are checked against the reference tables.
 
 use super::data_fields::*;
@@ -205,7 +205,7 @@ pub struct Repaired {
 }
 
 super::named_enum::named_enum!(
-    /// How a product came back (PRODUCT.md §3.2).
+    /// How a product came back (docs/lifecycle.md).
     Channel {
         Municipal => "municipal",
         RetailTakeBack => "retail_take_back",
@@ -289,7 +289,7 @@ pub struct ActorRegistered {
     pub roles: Vec<String>,
     pub public_key: String,
     pub city: Option<String>,
-    /// The GS1 company prefixes licensed to the organisation (PRODUCT.md §5).
+    /// The GS1 company prefixes licensed to the organisation (docs/lifecycle.md, "Identifiers and labels").
     pub gs1_company_prefixes: Option<Vec<String>>,
 }
 
@@ -486,7 +486,7 @@ fn validate_registered(d: Registered) -> Result<Registered, Rejection> {
         (Some(_), None) => return Err(missing("data.serial")),
         (None, Some(_)) => return Err(missing("data.gtin")),
     }
-    // Intake is for unlabelled items (PRODUCT.md §3.1): a labelled product's id belongs to its
+    // Intake is for unlabelled items (docs/lifecycle.md): a labelled product's id belongs to its
     // manufacturer's registration, so a collector or recycler may not claim it.
     if d.is_intake() && d.gtin.is_some() {
         return Err(Rejection::invalid(

@@ -1,5 +1,5 @@
 //! Building events to sign (CLI, bootstrap, benchmarks, tests): a draft becomes the event
-//! object of PRODUCT.md §4.1, absent members omitted, then a signed submission.
+//! object of docs/ledger-format.md §1, absent members omitted, then a signed submission.
 
 use super::hash::Hash32;
 use super::kinds::Kind;

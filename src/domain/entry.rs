@@ -1,4 +1,4 @@
-//! Log entries (PRODUCT.md §4.2): the JCS bytes of
+//! Log entries (docs/ledger-format.md §2): the JCS bytes of
 //! `{"event", "prev", "recorded_at", "seq", "sig", "v": 1}` and their leaf hash.
 
 use super::hash::{leaf_hash, Hash32};

@@ -1,4 +1,4 @@
-//! GS1 EPCIS 2.0 (JSON-LD) for ledger events (PRODUCT.md §3.3). The mapping is lossless: every
+//! GS1 EPCIS 2.0 (JSON-LD) for ledger events (docs/epcis.md). The mapping is lossless: every
 //! EPCIS event carries the signed event itself (`ewl:signedEvent`, the JCS object and its
 //! signature) beside the standard fields, and the entry's `ewl:seq` and `ewl:leafHash`, so a
 //! consumer can verify the signature and ask the log for an inclusion proof. docs/epcis.md

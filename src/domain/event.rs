@@ -1,4 +1,4 @@
-//! Signed events (PRODUCT.md §4.1): the envelope `{"event": {...}, "sig": "<base64>"}`, parsed
+//! Signed events (docs/ledger-format.md §1): the envelope `{"event": {...}, "sig": "<base64>"}`, parsed
 //! strictly, canonicalised with JCS and checked for shape. Whether the event is allowed is
 //! decided later, against the ledger's state, in [`super::rules`].
 
@@ -188,7 +188,7 @@ fn prefix_event(rejection: Rejection) -> Rejection {
     }
 }
 
-/// RFC 3339 in UTC with a `Z` (PRODUCT.md §4.1), e.g. `2026-03-01T09:30:00Z` or with fractions.
+/// RFC 3339 in UTC with a `Z` (docs/ledger-format.md §1), e.g. `2026-03-01T09:30:00Z` or with fractions.
 pub fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, Rejection> {
     let bad = || {
         Rejection::invalid(
@@ -213,7 +213,7 @@ pub fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, Rejecti
 
 /// Whether `time` was written with second 60. chrono accepts a leap second anywhere and keeps
 /// it as a nanosecond count past 999,999,999; Python, JavaScript and most verifiers refuse it,
-/// so the ledger does too (PRODUCT.md §4.1): every timestamp it logs reads the same everywhere.
+/// so the ledger does too (docs/ledger-format.md §1): every timestamp it logs reads the same everywhere.
 pub fn is_leap_second(time: &DateTime<Utc>) -> bool {
     chrono::Timelike::nanosecond(time) >= 1_000_000_000
 }

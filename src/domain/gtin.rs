@@ -1,4 +1,4 @@
-//! GS1 Global Trade Item Numbers, normalised to GTIN-14 (PRODUCT.md §5).
+//! GS1 Global Trade Item Numbers, normalised to GTIN-14 (docs/lifecycle.md, "Identifiers and labels").
 //!
 //! The product UUID is derived from the Digital Link path, which must use the 14-digit form
 //! (§2), so every accepted GTIN-8/12/13 is zero-padded on the left; padding does not change

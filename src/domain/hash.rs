@@ -3,12 +3,12 @@
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// A SHA-256 digest. Shown as lowercase hex in our JSON (PRODUCT.md §7).
+/// A SHA-256 digest. Shown as lowercase hex in our JSON (docs/api.md).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash32(pub [u8; 32]);
 
 impl Hash32 {
-    /// The all-zero hash that stands for "no previous entry" (PRODUCT.md §4.2).
+    /// The all-zero hash that stands for "no previous entry" (docs/ledger-format.md §2).
     pub const ZERO: Hash32 = Hash32([0; 32]);
 
     /// Parses 64 lowercase hex digits; uppercase is refused so that one hash has one spelling.

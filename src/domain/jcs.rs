@@ -1,6 +1,6 @@
 //! RFC 8785 JSON Canonicalization Scheme (JCS) restricted to the product's JSON profile.
 //!
-//! Signed events and log entries are signed/hashed over their JCS bytes (PRODUCT.md §4.1,
+//! Signed events and log entries are signed/hashed over their JCS bytes (docs/ledger-format.md §1,
 //! §4.2), so outsiders must be able to reproduce these bytes with any RFC 8785
 //! implementation. The product forbids floating point and `null` (§4.1: "absent optional
 //! members are omitted, never null", "No floating-point numbers anywhere"), so those are

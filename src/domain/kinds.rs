@@ -1,4 +1,4 @@
-//! The closed vocabularies of PRODUCT.md §2–3: event kinds, actor roles and product states.
+//! The closed vocabularies of docs/lifecycle.md–3: event kinds, actor roles and product states.
 
 use super::named_enum::named_enum;
 use super::stats::metric::Metric;

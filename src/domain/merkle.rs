@@ -4,7 +4,7 @@
 //! The tree is never held in memory. What is stored is every *complete* subtree: node
 //! `(level, index)` covers leaves `[index·2^level, (index+1)·2^level)`; leaves are level 0 and
 //! every node above is written once, by the append that completes it (about one stored hash
-//! per entry above the leaves, ARCHITECTURE.md §2). Any subtree hash RFC 9162 needs splits into
+//! per entry above the leaves, docs/architecture.md). Any subtree hash RFC 9162 needs splits into
 //! at most ~log₂ n complete subtrees, so a proof is planned here as a list of [`NodeId`]s,
 //! fetched in one query, and assembled here again.
 //!

@@ -6,7 +6,7 @@ use super::kinds::{ProductState, Role};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A signing identity and its active key (PRODUCT.md §2).
+/// A signing identity and its active key (docs/lifecycle.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActorRecord {
     pub id: Uuid,
@@ -17,10 +17,10 @@ pub struct ActorRecord {
     pub city: Option<String>,
     pub revoked: bool,
     /// The seq and `occurred_at` of the actor's `actor_registered` entry: nothing it signs
-    /// may be dated earlier (PRODUCT.md §4.1).
+    /// may be dated earlier (docs/ledger-format.md §1).
     pub registered_seq: i64,
     pub registered_at: DateTime<Utc>,
-    /// The GS1 company prefixes it declared (PRODUCT.md §5); they stay its own after a
+    /// The GS1 company prefixes it declared (docs/lifecycle.md, "Identifiers and labels"); they stay its own after a
     /// revocation, so that nobody else can take over its GTINs.
     pub gs1_prefixes: Vec<String>,
     /// Every key it has held, oldest first, each with the seq of the entry that registered or
@@ -69,7 +69,7 @@ pub struct CityRecord {
 pub struct ProductRecord {
     pub id: Uuid,
     pub state: ProductState,
-    /// Who holds the product while it is waste (PRODUCT.md §3.1).
+    /// Who holds the product while it is waste (docs/lifecycle.md).
     pub custodian: Option<Uuid>,
     /// GTIN-14, when labelled.
     pub gtin: Option<String>,
@@ -92,10 +92,10 @@ pub struct ProductRecord {
     /// Leaf hash of the product's latest entry: what the next event's `prev` must name.
     pub head: Hash32,
     /// The latest `occurred_at` among the product's entries: the next one may not be earlier
-    /// (PRODUCT.md §4.1). Since the ledger keeps them in order, it is the head's.
+    /// (docs/ledger-format.md §1). Since the ledger keeps them in order, it is the head's.
     pub last_occurred_at: DateTime<Utc>,
     /// Where and when it was first sold (`placed_on_market`), and last collected: the
-    /// statistics attribute sales to the first and treatment to the second (PRODUCT.md §6).
+    /// statistics attribute sales to the first and treatment to the second (docs/kpis.md).
     pub sold: Option<Milestone>,
     pub collected: Option<Milestone>,
 }

@@ -1,4 +1,4 @@
-//! Official reference data compiled into the binary (PRODUCT.md §2 "category", §6).
+//! Official reference data compiled into the binary (docs/lifecycle.md "category", §6).
 //!
 //! The CSV files in `reference/` (provenance in `reference/SOURCES.md`) are embedded with
 //! `include_str!` so that the server, the CLI and an offline auditor all use byte-identical

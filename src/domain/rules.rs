@@ -1,5 +1,5 @@
 //! Whether an event may be appended, given the ledger's current state: genesis, actors and
-//! keys, roles, custody, the product state machine and the checks that need state (PRODUCT.md
+//! keys, roles, custody, the product state machine and the checks that need state (docs/lifecycle.md
 //! §3.1). Pure: the caller passes the state, the verified signer key and the clock.
 
 use super::company_prefix::PrefixOwners;
@@ -79,12 +79,12 @@ pub fn decide(
         product_change(view, actor, event).map(|product| Change::Product(Box::new(product)))
     } else {
         // Registry events are exempt from the time order: admins may date them in the past, to
-        // record an organisation's history before it joined (PRODUCT.md §4.1).
+        // record an organisation's history before it joined (docs/ledger-format.md §1).
         registry_change(view, event)
     }
 }
 
-/// An actor records nothing dated before its own registration (PRODUCT.md §4.1).
+/// An actor records nothing dated before its own registration (docs/ledger-format.md §1).
 fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
     if event.occurred_at < actor.registered_at {
         return Err(Rejection::OccurredBeforeSigner {
@@ -98,7 +98,7 @@ fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection
 }
 
 /// A product's events are in time order: none precedes an earlier entry of the product. The
-/// record keeps the latest `occurred_at`, so this is one comparison (PRODUCT.md §4.1).
+/// record keeps the latest `occurred_at`, so this is one comparison (docs/ledger-format.md §1).
 fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rejection> {
     if event.occurred_at < product.last_occurred_at {
         return Err(Rejection::OccurredBeforePrevious {
@@ -112,7 +112,7 @@ fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rej
 }
 
 /// A labelled product under another actor's GS1 company prefix is that actor's to register
-/// (PRODUCT.md §5); a GTIN under no declared prefix may be registered by any manufacturer.
+/// (docs/lifecycle.md, "Identifiers and labels"); a GTIN under no declared prefix may be registered by any manufacturer.
 fn prefix_allows(
     view: &impl LedgerView,
     actor: &ActorRecord,
@@ -131,7 +131,7 @@ fn prefix_allows(
     }
 }
 
-/// The first entry registers the first admin, signed by that admin's own key (PRODUCT.md §3.1).
+/// The first entry registers the first admin, signed by that admin's own key (docs/lifecycle.md).
 fn genesis(event: &Event, signer_key: &[u8; 32]) -> Result<Change, Rejection> {
     let EventData::ActorRegistered(data) = &event.data else {
         return Err(Rejection::GenesisRequired);

@@ -1,4 +1,4 @@
-//! Unit tests of the time rules and the GS1 prefix rule in [`super::decide`] (PRODUCT.md §4.1,
+//! Unit tests of the time rules and the GS1 prefix rule in [`super::decide`] (docs/ledger-format.md §1,
 //! §5), against a small in-memory ledger.
 
 use super::*;

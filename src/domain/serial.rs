@@ -1,8 +1,8 @@
-//! GS1 serial numbers (Application Identifier 21) as used in Digital Link paths (PRODUCT.md §5).
+//! GS1 serial numbers (Application Identifier 21) as used in Digital Link paths (docs/lifecycle.md, "Identifiers and labels").
 //!
 //! AI 21 is "X..20": 1 to 20 characters of GS1 AI encodable character set 82 (GS1 General
 //! Specifications, figure 7.11-1). On labels and in the product-UUID name the serial is
-//! percent-encoded with the unreserved set only (PRODUCT.md §2), so anyone can recompute it.
+//! percent-encoded with the unreserved set only (docs/lifecycle.md), so anyone can recompute it.
 
 use super::identifiers::IdentifierError;
 use std::fmt;
@@ -60,7 +60,7 @@ impl Serial {
     }
 
     /// The serial with every character outside `A-Z a-z 0-9 - . _ ~` written as `%XX`
-    /// with uppercase hex (PRODUCT.md §2); this form goes into paths and the UUID name.
+    /// with uppercase hex (docs/lifecycle.md); this form goes into paths and the UUID name.
     pub fn percent_encoded(&self) -> String {
         super::percent::encode(&self.0)
     }

@@ -1,4 +1,4 @@
-//! Event signatures: Ed25519 over `"ewaste-ledger/event/v1\n" || JCS(event)` (PRODUCT.md §4.1),
+//! Event signatures: Ed25519 over `"ewaste-ledger/event/v1\n" || JCS(event)` (docs/ledger-format.md §1),
 //! and the ledger's one signature rule (docs/ledger-format.md, "The signature rule").
 //!
 //! The rule is RFC 8032 §5.1.7 with the cofactorless equation `[S]B = R + [k]A`, checked the

@@ -1,4 +1,4 @@
-//! The log API (PRODUCT.md §7): checkpoints, the verifier key, entries, proofs, cosignatures
+//! The log API (docs/api.md): checkpoints, the verifier key, entries, proofs, cosignatures
 //! and the streamed export.
 
 use super::body::read_limited;

@@ -1,4 +1,4 @@
-//! The HTTP API (PRODUCT.md §7), actix-web only. Routes are registered in one place,
+//! The HTTP API (docs/api.md), actix-web only. Routes are registered in one place,
 //! [`routes`]; handlers are thin and call the ledger.
 
 mod assets;

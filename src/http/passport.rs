@@ -1,4 +1,4 @@
-//! The label resolver (PRODUCT.md §5): `GET /01/{gtin}/21/{serial}` and `GET /p/{id}`. A
+//! The label resolver (docs/lifecycle.md, "Identifiers and labels"): `GET /01/{gtin}/21/{serial}` and `GET /p/{id}`. A
 //! browser gets the product passport, server-rendered from compiled templates (readable without
 //! scripts, nothing from other hosts, everything escaped); `Accept: application/json` gets the
 //! product and its history as JSON. The one script a passport loads, `/assets/passport.js`,

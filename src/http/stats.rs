@@ -1,5 +1,5 @@
 //! `GET /v1/stats/{locode}?year=` (JSON, or CSV as `{locode}.csv`) and `GET /v1/stats?year=`
-//! (every city side by side): the KPIs of PRODUCT.md §6 from the stored facts; and
+//! (every city side by side): the KPIs of docs/kpis.md from the stored facts; and
 //! `GET /v1/stats/years`, every city and year they report.
 
 use super::problem::Problem;

@@ -1,4 +1,4 @@
-//! The JSON shapes of the API (PRODUCT.md §7), built from ledger records.
+//! The JSON shapes of the API (docs/api.md), built from ledger records.
 
 use crate::domain::identifiers;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};

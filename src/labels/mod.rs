@@ -1,4 +1,4 @@
-//! Product labels (PRODUCT.md §5): a QR code of the product's URI (error correction M, a
+//! Product labels (docs/lifecycle.md, "Identifiers and labels"): a QR code of the product's URI (error correction M, a
 //! four-module quiet zone) beside readable text (brand, model, serial, short id), as SVG or
 //! PNG, and A4 sheets of labels for a whole import. Pure: URI and text in, bytes out.
 

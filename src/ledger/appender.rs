@@ -1,4 +1,4 @@
-//! The single writer (ARCHITECTURE.md §2). Requests hand it events whose signatures were
+//! The single writer (docs/architecture.md). Requests hand it events whose signatures were
 //! already checked; it takes whatever has queued up as one batch, decides every event against
 //! the current state, writes the accepted ones in ONE transaction and only then answers each
 //! waiter. One fsync covers the whole batch (group commit).

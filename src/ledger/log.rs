@@ -12,7 +12,7 @@ use crate::storage::tree::{self, CheckpointRow, CosignatureRow};
 use crate::storage::{read, DbConnection, StorageError};
 use std::collections::HashMap;
 
-/// `{"seq", "size", "leaf_hash", "root", "path"}` (PRODUCT.md §7).
+/// `{"seq", "size", "leaf_hash", "root", "path"}` (docs/api.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InclusionProof {
     pub seq: u64,

@@ -27,7 +27,7 @@ pub use tree::LogIdentity;
 
 pub use verify::{SignatureCheck, VerifiedEvent};
 
-/// What the writer answers for an accepted event (PRODUCT.md §7: seq, leaf hash, checkpoint).
+/// What the writer answers for an accepted event (docs/api.md: seq, leaf hash, checkpoint).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {
     pub seq: i64,

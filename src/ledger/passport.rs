@@ -1,5 +1,5 @@
 //! A product's passport: the product, its events, who recorded them where, and whether its
-//! chain verifies here and now (PRODUCT.md §5, the label resolver).
+//! chain verifies here and now (docs/lifecycle.md, "Identifiers and labels", the label resolver).
 
 use super::passport_state::stored_state_differs;
 use super::read::LoggedEvent;

@@ -1,4 +1,4 @@
-//! Whether a product's stored row is what its own entries give (PRODUCT.md §4.4). The row is
+//! Whether a product's stored row is what its own entries give (docs/audit.md). The row is
 //! what pages show; the entries are what is signed and proven. The passport replays the
 //! product's entries with the writer's own rules ([`decide`]) and compares the outcome with the
 //! row, so that a row edited in the database is never shown as verified.

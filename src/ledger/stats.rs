@@ -1,4 +1,4 @@
-//! The statistics' read side (PRODUCT.md §6–7) and their rebuild from the log. The writer keeps
+//! The statistics' read side (docs/kpis.md–7) and their rebuild from the log. The writer keeps
 //! the facts current in every append transaction (appender.rs); this module reads them and
 //! recomputes them from the log alone when asked, or at start when the stored facts were
 //! computed with other definitions (or before there were statistics).

@@ -27,7 +27,7 @@ impl std::fmt::Debug for LogIdentity {
 }
 
 impl LogIdentity {
-    /// The verifier key text auditors and witnesses use (PRODUCT.md §4.3).
+    /// The verifier key text auditors and witnesses use (docs/architecture.md, "The Merkle tree and checkpoints").
     pub fn verifier_key(&self) -> Result<VerifierKey, NoteError> {
         VerifierKey::new(&self.origin, KeyType::Ed25519, self.key.verifying_key())
     }

@@ -1,4 +1,4 @@
-//! Signature verification before the writer (ARCHITECTURE.md §2): in parallel on all cores,
+//! Signature verification before the writer (docs/architecture.md): in parallel on all cores,
 //! one signature at a time under the ledger's one rule (`domain::signing`), so that the single
 //! writer only ever does the cheap part.
 

@@ -1,4 +1,4 @@
-//! The statements of one append transaction (ARCHITECTURE.md §2): lock the head, load the
+//! The statements of one append transaction (docs/architecture.md): lock the head, load the
 //! state the batch touches in a few bulk queries, write everything with multi-row INSERTs.
 
 use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};

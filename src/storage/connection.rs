@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Both backends behind one diesel code path (ARCHITECTURE.md §3).
+/// Both backends behind one diesel code path (docs/architecture.md).
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Sqlite(SqliteConnection),

@@ -1,5 +1,5 @@
 //! Diesel's view of the tables in `migrations/`. Hand-written (there is no `diesel print-schema`
-//! step) and kept in the portable types of ARCHITECTURE.md §3.
+//! step) and kept in the portable types of docs/architecture.md.
 
 diesel::table! {
     entries (seq) {

@@ -1,5 +1,5 @@
 //! `audit verify --server` compares everything the server serves with what the entries give
-//! (PRODUCT.md §4.4, docs/audit.md): every city and year of statistics it reports, every
+//! (docs/audit.md, docs/audit.md): every city and year of statistics it reports, every
 //! product, actor and city. Each case doctors the database as a dishonest operator would, and
 //! the audit must fail naming the difference, then pass again once the row is put back.
 

@@ -1,4 +1,4 @@
-//! The authorisation matrix of PRODUCT.md §3.1, written out from the contract (not from the
+//! The authorisation matrix of docs/lifecycle.md, written out from the contract (not from the
 //! code): every event kind signed by every role, each in a product state where the kind is
 //! legal and, for custody kinds (†), with the signer holding the product whenever its role can
 //! hold one, so that the role is the only thing that can fail. Then, for every cell the
@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use Role::{Admin, Collector, Manufacturer, Recycler, Regulator, Repairer, Retailer};
 
-/// What is signed: a kind, with `registered` split in its two forms (PRODUCT.md §3.1: a
+/// What is signed: a kind, with `registered` split in its two forms (docs/lifecycle.md: a
 /// manufacturer registers labelled products; collectors and recyclers register unlabelled
 /// items at intake).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +67,7 @@ const COLUMNS: [Role; 7] = [
 const Y: bool = true;
 const N: bool = false;
 
-/// PRODUCT.md §3.1 "signed by role", transcribed by hand, with a state the "from state" column
+/// docs/lifecycle.md "signed by role", transcribed by hand, with a state the "from state" column
 /// allows and whether the kind is a custody kind (†). `handed_over` is signed by "custodian":
 /// the roles that can hold a collected product, i.e. those that may collect (collector,
 /// recycler, retailer) and the repairer, who must hold a product to prepare it for re-use.

@@ -1,4 +1,4 @@
-//! The hash chain (PRODUCT.md §4.2), recomputed from what the API and the `entries` table
+//! The hash chain (docs/ledger-format.md §2), recomputed from what the API and the `entries` table
 //! hold: leaf hash = SHA-256(0x00 || JCS entry), `prev` = the previous entry's leaf hash, and
 //! each product event's `prev` = that product's previous entry.
 

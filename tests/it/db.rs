@@ -1,5 +1,5 @@
 //! A fresh database per test on both backends, and the `db_test!` macro that runs a test body
-//! on each (ARCHITECTURE.md §5).
+//! on each (docs/architecture.md).
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection;

@@ -114,7 +114,7 @@ fn events(document: &Value) -> Vec<Value> {
 }
 
 db_test! {
-    /// Every kind, mapped as PRODUCT.md §3.3 says, valid against the official schema, and
+    /// Every kind, mapped as docs/epcis.md says, valid against the official schema, and
     /// carrying its signed event exactly as logged.
     async fn every_kind_maps_to_valid_epcis(db: TestDb) {
         let env = setup(db).await;

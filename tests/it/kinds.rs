@@ -188,3 +188,52 @@ db_test! {
         station_has_every_form(&env).await;
     }
 }
+
+/// The kinds table of docs/lifecycle.md, as the specs declare it.
+fn kinds_table() -> String {
+    let list = |items: Vec<&str>| {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut table =
+        String::from("| kind | reads | signed by | custody | from → to |\n|---|---|---|---|---|\n");
+    for kind in Kind::ALL {
+        let spec = kind.spec();
+        let custody = match spec.custody {
+            ewaste_ledger::domain::kinds::Custody::Untouched => "",
+            ewaste_ledger::domain::kinds::Custody::Takes => "signer takes custody",
+            ewaste_ledger::domain::kinds::Custody::Ends => "custody ends",
+            ewaste_ledger::domain::kinds::Custody::Holder => "custodian only †",
+            ewaste_ledger::domain::kinds::Custody::Passes => "custodian only †, passes to `to`",
+        };
+        let moves = match spec.transition {
+            Transition::Creates => "(new) → `manufactured`".to_string(),
+            Transition::Moves { from, to } => format!(
+                "{} → `{to}`",
+                list(from.iter().map(|s| s.as_str()).collect())
+            ),
+            Transition::Registry => "(registry)".to_string(),
+        };
+        let signers = list(spec.signers.iter().map(|r| r.as_str()).collect());
+        table.push_str(&format!(
+            "| `{kind}` | {} | {signers} | {custody} | {moves} |\n",
+            spec.label
+        ));
+    }
+    table
+}
+
+/// docs/lifecycle.md shows the kinds as the code declares them.
+#[test]
+fn the_lifecycle_doc_shows_every_kind_as_declared() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lifecycle.md");
+    let doc = std::fs::read_to_string(path).expect("docs/lifecycle.md");
+    let table = kinds_table();
+    assert!(
+        doc.contains(&table),
+        "docs/lifecycle.md should hold this table:\n{table}"
+    );
+}

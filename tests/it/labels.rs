@@ -1,5 +1,5 @@
 //! Labels through the API and the CLI: every QR code decodes back to exactly the product's
-//! URI (PRODUCT.md §5).
+//! URI (docs/lifecycle.md, "Identifiers and labels").
 
 use crate::db::{db_test, TestDb};
 use crate::support::{assert_problem, setup};

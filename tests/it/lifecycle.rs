@@ -1,5 +1,5 @@
 //! Happy paths: every product kind and every registry kind accepted, with the product's state,
-//! custodian and masses checked after each step (PRODUCT.md §3.1).
+//! custodian and masses checked after each step (docs/lifecycle.md).
 
 use crate::support::{db_test, labelled, setup, Actor, Env, TestDb, CITY, GTIN};
 use actix_web::http::StatusCode;

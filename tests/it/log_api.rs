@@ -1,4 +1,4 @@
-//! The log API (PRODUCT.md §7): receipts' checkpoints, `GET /v1/log/{checkpoint,key,entries}`,
+//! The log API (docs/api.md): receipts' checkpoints, `GET /v1/log/{checkpoint,key,entries}`,
 //! RFC 9162 inclusion and consistency proofs, witness cosignatures and the streamed export.
 //! Every proof and note is checked with the domain's own verifiers, against roots recomputed
 //! from the entry bytes the API serves.

@@ -1,4 +1,4 @@
-//! The integration tests: one binary (ARCHITECTURE.md §5). Every storage and HTTP test runs on
+//! The integration tests: one binary (docs/architecture.md). Every storage and HTTP test runs on
 //! SQLite and on PostgreSQL through `db_test!` (see `support`): `name::sqlite` on a fresh file,
 //! `name::postgres` in a fresh schema of `EWASTE_TEST_DATABASE_URL` (skipped when unset, a
 //! failure when `CI` is set).

@@ -1,4 +1,4 @@
-//! GS1 company prefixes (PRODUCT.md §5): a GTIN under a prefix an actor declared is that
+//! GS1 company prefixes (docs/lifecycle.md, "Identifiers and labels"): a GTIN under a prefix an actor declared is that
 //! actor's to register, declared prefixes never overlap, the passport says whether the brand
 //! owner is verified, and the audit replays the same rule.
 

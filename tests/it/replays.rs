@@ -1,6 +1,6 @@
 //! Concurrency and idempotency: a stale `prev` names the current head, an identical
 //! resubmission answers the original receipt, and duplicates of ids, products, actors and
-//! cities are conflicts that change nothing (PRODUCT.md §4.1).
+//! cities are conflicts that change nothing (docs/ledger-format.md §1).
 
 use crate::support::{db_test, labelled, registered_data, setup, TestDb, CITY};
 use actix_web::http::StatusCode;

@@ -1,4 +1,4 @@
-//! The role matrix of PRODUCT.md §3.1, written out from the spec (not from the code): every
+//! The role matrix of docs/lifecycle.md, written out from the spec (not from the code): every
 //! role allowed for a kind is accepted, every other role gets 403 `role-not-allowed`, with the
 //! product already in a state the kind accepts so that the role is what fails.
 

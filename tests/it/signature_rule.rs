@@ -1,4 +1,4 @@
-//! The one signature rule (docs/ledger-format.md, PRODUCT.md §4.1): what single requests, batch
+//! The one signature rule (docs/ledger-format.md, docs/ledger-format.md §1): what single requests, batch
 //! requests, the writer and the offline audit accept is the same set, tested with the
 //! published Ed25519 edge cases and with signatures crafted to carry a small-order component
 //! in R (which a cofactored or batch verifier takes, and the rule refuses), many times over.

@@ -1,4 +1,4 @@
-//! Property test of the rules (PRODUCT.md §3.1) against a reference model written from the
+//! Property test of the rules (docs/lifecycle.md) against a reference model written from the
 //! product contract's table, not from the code: random sequences of product events by random
 //! actors must be accepted exactly when the model allows them, refused with the model's
 //! reason otherwise, and leave the product in the model's state with the model's custodian.
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The product kinds after registration, in PRODUCT.md §3.1 order.
+/// The product kinds after registration, in docs/lifecycle.md order.
 pub(crate) const KINDS: [Kind; 10] = [
     Kind::PlacedOnMarket,
     Kind::Resold,
@@ -43,7 +43,7 @@ fn actor_roles() -> Vec<Vec<Role>> {
     ]
 }
 
-/// PRODUCT.md §3.1, transcribed: who may sign, from which states, to which state.
+/// docs/lifecycle.md, transcribed: who may sign, from which states, to which state.
 fn contract(kind: Kind) -> (&'static [Role], &'static [ProductState], ProductState, bool) {
     use ProductState::*;
     use Role::*;

@@ -1,4 +1,4 @@
-//! The statistics of PRODUCT.md §6 on both backends: a small scenario whose every KPI is
+//! The statistics of docs/kpis.md on both backends: a small scenario whose every KPI is
 //! computed by hand below (the arithmetic is in the comments), attribution by city of sale and
 //! of collection, the model against independently computed values, and the writer's
 //! incremental facts against a rebuild from the log.
@@ -28,7 +28,7 @@ fn close(value: &Value, expected: f64, tolerance: f64) {
 
 /// Registers a labelled product of `unu_key` weighing `weight_g` (registered in Berlin).
 /// Registered in 2019, before the histories the tests date (a product's events are in time
-/// order, PRODUCT.md §4.1).
+/// order, docs/ledger-format.md §1).
 async fn product(env: &Env, serial: &str, unu_key: &str, weight_g: u64) -> uuid::Uuid {
     let id = labelled(serial);
     env.ok_at(
@@ -398,7 +398,7 @@ db_test! {
             .new_tree(&mut runner)
             .expect("a sample")
             .current();
-        // In time order, as a product's events must be (PRODUCT.md §4.1); the stable sort
+        // In time order, as a product's events must be (docs/ledger-format.md §1); the stable sort
         // keeps the drawn order within a month.
         steps.sort_by_key(|step| (step.2, step.3));
         let keys = [PHONE, FRIDGE, "0303", "0501"];

@@ -68,7 +68,7 @@ pub const ROLES: [Role; 6] = [
 ];
 
 /// `occurred_at` of the fixtures' registry events: admins may date those in the past
-/// (PRODUCT.md §4.1), and nothing an actor signs may precede its registration, so the fixture
+/// (docs/ledger-format.md §1), and nothing an actor signs may precede its registration, so the fixture
 /// actors exist early enough for every dated history the tests record.
 pub const REGISTRY_AT: &str = "2000-01-01T00:00:00Z";
 

@@ -1,4 +1,4 @@
-//! The time rules (PRODUCT.md §4.1): no leap second, no product event dated before the
+//! The time rules (docs/ledger-format.md §1): no leap second, no product event dated before the
 //! product's previous entry or before its signer's registration, registry events dated in the
 //! past still accepted; the same rules in the offline audit, and in a database written before
 //! them once it is opened.

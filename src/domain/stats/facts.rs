@@ -1,4 +1,4 @@
-//! What each accepted event adds to the statistics (PRODUCT.md §6): amounts keyed by city,
+//! What each accepted event adds to the statistics (docs/kpis.md): amounts keyed by city,
 //! year, UNU-KEY, metric and a detail (material, R/D-code, destination, component, lifespan).
 //! The writer adds them in the append transaction; a rebuild adds them again from the log.
 
@@ -65,7 +65,7 @@ impl ProductFacts {
     }
 
     /// The measured weight at collection when recorded, else the declared weight, else the
-    /// UNU-KEY's default unit weight (PRODUCT.md §6).
+    /// UNU-KEY's default unit weight (docs/kpis.md).
     pub fn mass_g(&self) -> i64 {
         let known = self.measured_g.unwrap_or(self.declared_g);
         let grams = if known > 0 {
@@ -119,7 +119,7 @@ pub fn facts_of(
     let (Some(before), Some(after), Some(city)) = (before, after, event.city.as_ref()) else {
         return Vec::new();
     };
-    // Sales count where they happen; waste counts where it was collected (PRODUCT.md §6).
+    // Sales count where they happen; waste counts where it was collected (docs/kpis.md).
     let here = city.as_str();
     let collected_in = before.collected.as_ref().map_or(here, |m| m.city.as_str());
     let fact = |locode: &str, metric: Metric, detail: &str, mass_g: i64, units: i64| {

@@ -1,4 +1,4 @@
-//! The KPIs of PRODUCT.md §6 for one city and year, from the city's facts of every year:
+//! The KPIs of docs/kpis.md for one city and year, from the city's facts of every year:
 //! in total, by EU-6 category and by UNU-KEY, in kg and units, per capita where the population
 //! is known, with the definitions' versions and the targets they are compared with.
 //! docs/kpis.md gives each definition and formula.
@@ -155,7 +155,7 @@ impl Sums {
             }
         }
         if let Some(k) = reference::unu_key(unu_key) {
-            // WG(n) = Σ_t POM(t) · f(n − t + 0.5): mid-year convention (PRODUCT.md §6).
+            // WG(n) = Σ_t POM(t) · f(n − t + 0.5): mid-year convention (docs/kpis.md).
             sums.generated_g = sold_by_year
                 .iter()
                 .map(|(t, grams)| {
@@ -322,7 +322,7 @@ pub struct CityInfo<'a> {
     pub population: Option<u64>,
 }
 
-/// The statistics of `city` in year `n`, from the city's facts of every year (PRODUCT.md §7's
+/// The statistics of `city` in year `n`, from the city's facts of every year (docs/api.md's
 /// answer shape).
 pub fn city_statistics<'a>(
     city: &CityInfo,

@@ -1,4 +1,4 @@
-//! Circular-economy statistics per city and year (PRODUCT.md §6), pure: the facts each event
+//! Circular-economy statistics per city and year (docs/kpis.md), pure: the facts each event
 //! adds, the fold that recomputes them from the log, the KPIs computed from them, the
 //! sales-lifespan model and the CSV form.
 

@@ -1,4 +1,4 @@
-//! The sales-lifespan model's lifetime distribution (PRODUCT.md §6): a Weibull density with
+//! The sales-lifespan model's lifetime distribution (docs/kpis.md): a Weibull density with
 //! shape α and scale β (years), per UNU-KEY.
 
 /// The Weibull probability density at `x` years: (α/β)·(x/β)^(α−1)·e^(−(x/β)^α), zero for x ≤ 0.

@@ -1,4 +1,4 @@
-//! The offline audit (PRODUCT.md §4.4): reads an export line by line and checks, without
+//! The offline audit (docs/audit.md): reads an export line by line and checks, without
 //! trusting the server, every entry's bytes, seq and global `prev` link, every signature against
 //! the key registry as of that entry, the rules (roles, custody, per-product `prev`, the state
 //! machine) by replaying them, every checkpoint's signature and root against the entries, each
@@ -72,7 +72,7 @@ pub struct AuditReport {
     pub witnessed: BTreeMap<String, u64>,
     /// Whether the replay state outgrew memory and was spilled to disk.
     pub spilled: bool,
-    /// The state the entries give, to compare with everything a server serves (PRODUCT.md
+    /// The state the entries give, to compare with everything a server serves (docs/lifecycle.md
     /// §4.4): the registered actors (by id) and cities (by LOCODE), every product (paged in id
     /// order) and the statistics' facts.
     pub actors: Vec<crate::domain::records::ActorRecord>,
