@@ -1,4 +1,4 @@
-// The browser side of the ledger's formats (docs/lifecycle.md, §4.1), shared by the scan station
+// The browser side of the ledger's formats (docs/ledger-format.md §1), shared by the scan station
 // and the passport's recording panel: product ids from label URIs, canonical JSON, events
 // signed with the device's own Ed25519 key, and delivery with the stale-`prev` retry.
 
@@ -47,7 +47,7 @@ function hex(bytes) {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// ---- product ids from labels (docs/lifecycle.md, §5) ---------------------------------------
+// ---- product ids from labels (docs/lifecycle.md, "Identifiers and labels") ---------------------------------------
 
 const GS1_CHARSET_82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
 

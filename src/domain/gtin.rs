@@ -1,7 +1,7 @@
 //! GS1 Global Trade Item Numbers, normalised to GTIN-14 (docs/lifecycle.md, "Identifiers and labels").
 //!
 //! The product UUID is derived from the Digital Link path, which must use the 14-digit form
-//! (§2), so every accepted GTIN-8/12/13 is zero-padded on the left; padding does not change
+//! (docs/lifecycle.md), so every accepted GTIN-8/12/13 is zero-padded on the left; padding does not change
 //! the GS1 mod-10 check digit because leading zeros add nothing to the weighted sum.
 
 use super::identifiers::IdentifierError;
@@ -17,7 +17,7 @@ pub struct Gtin14(String);
 
 impl Gtin14 {
     /// Parses a GTIN-8, GTIN-12 (UPC-A), GTIN-13 (EAN-13) or GTIN-14, checks its check digit
-    /// and zero-pads it to 14 digits (§5).
+    /// and zero-pads it to 14 digits.
     pub fn parse(input: &str) -> Result<Gtin14, IdentifierError> {
         if let Some((position, character)) =
             input.chars().enumerate().find(|(_, c)| !c.is_ascii_digit())

@@ -1,4 +1,4 @@
-//! Product identifiers, label URIs and place codes (docs/lifecycle.md and §5).
+//! Product identifiers, label URIs and place codes (docs/lifecycle.md).
 //!
 //! A labelled product's UUID is computable by anyone from its label: UUIDv5 over the
 //! canonical Digital Link path (§2). Unlabelled products get a random UUID and a `/p/{uuid}`

@@ -1,4 +1,4 @@
-//! Official reference data compiled into the binary (docs/lifecycle.md "category", §6).
+//! Official reference data compiled into the binary (docs/lifecycle.md "category", docs/kpis.md).
 //!
 //! The CSV files in `reference/` (provenance in `reference/SOURCES.md`) are embedded with
 //! `include_str!` so that the server, the CLI and an offline auditor all use byte-identical
@@ -35,7 +35,7 @@ pub struct UnuKey {
     pub eu6_reporting_subcategory: String,
     /// EU-10 category (Directive 2012/19/EU Annex I), 1..=10.
     pub eu10_category: u8,
-    /// Default average unit weight in integer grams (the product has no floats, §4.1),
+    /// Default average unit weight in integer grams (the ledger has no floats),
     /// converted exactly from the file's decimal kilograms (2014 EU default).
     pub avg_weight_g: u64,
     /// Weibull lifespan shape α (NL/FR/BE profile).

@@ -1,5 +1,5 @@
 //! Unit tests of the time rules and the GS1 prefix rule in [`super::decide`] (docs/ledger-format.md §1,
-//! §5), against a small in-memory ledger.
+//! "Time rules" and "GS1 company prefixes"), against a small in-memory ledger.
 
 use super::*;
 use crate::domain::draft::Draft;
