@@ -72,9 +72,9 @@ pub struct AuditReport {
     pub witnessed: BTreeMap<String, u64>,
     /// Whether the replay state outgrew memory and was spilled to disk.
     pub spilled: bool,
-    /// The state the entries give, to compare with everything a server serves (docs/audit.md)
-    /// : the registered actors (by id) and cities (by LOCODE), every product (paged in id
-    /// order) and the statistics' facts.
+    /// The state the entries give, to compare with everything a server serves (docs/audit.md):
+    /// the registered actors (by id) and cities (by LOCODE), every product (paged in id order)
+    /// and the statistics' facts.
     pub actors: Vec<crate::domain::records::ActorRecord>,
     pub cities: Vec<crate::domain::records::CityRecord>,
     pub products: ReplayedProducts,
