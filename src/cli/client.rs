@@ -54,8 +54,16 @@ impl Client {
             Ok(body)
         } else if status.is_server_error() {
             Err(CliError::Unavailable(describe(&body)).into())
+        } else if let (Some(problem_type), Some(detail)) =
+            (body["type"].as_str(), body["detail"].as_str())
+        {
+            Err(CliError::Problem {
+                problem_type: problem_type.into(),
+                detail: detail.into(),
+            }
+            .into())
         } else {
-            Err(CliError::Refused(describe(&body)).into())
+            Err(CliError::Refused(body.to_string()).into())
         }
     }
 

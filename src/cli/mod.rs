@@ -54,17 +54,31 @@ pub enum CliError {
     Usage(String),
     #[error("the ledger refused the request: {0}")]
     Refused(String),
+    /// The server refused the request with an RFC 9457 problem, whose `type` says what to do.
+    #[error("the ledger refused the request: {detail} ({problem_type})")]
+    Problem {
+        problem_type: String,
+        detail: String,
+    },
     #[error("the server is unavailable: {0}")]
     Unavailable(String),
     #[error("{0}")]
     Verification(String),
 }
 
+impl CliError {
+    /// Whether the server answered the problem of this code (`stale-prev`, ...).
+    pub fn is_problem(&self, code: &str) -> bool {
+        matches!(self, CliError::Problem { problem_type, .. }
+            if problem_type.strip_prefix(crate::http::problem::PROBLEM_TYPE_PREFIX) == Some(code))
+    }
+}
+
 /// The exit code for an error returned by [`run`].
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     match error.downcast_ref::<CliError>() {
         Some(CliError::Usage(_)) => exit::USAGE,
-        Some(CliError::Refused(_)) => exit::REFUSED,
+        Some(CliError::Refused(_) | CliError::Problem { .. }) => exit::REFUSED,
         Some(CliError::Unavailable(_)) => exit::UNAVAILABLE,
         Some(CliError::Verification(_)) => exit::VERIFICATION_FAILED,
         None => exit::FAILURE,
@@ -184,5 +198,18 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Commands decide on the problem's `type`, never on the words of its message.
+    #[test]
+    fn refusals_are_told_apart_by_their_problem_type() {
+        let stale = super::CliError::Problem {
+            problem_type: "urn:ewaste-ledger:problem:stale-prev".into(),
+            detail: "The event's prev is not the product's head (problem:stale-prev).".into(),
+        };
+        assert!(stale.is_problem("stale-prev"));
+        assert!(!stale.is_problem("stale"));
+        let worded = super::CliError::Refused("problem:stale-prev".into());
+        assert!(!worded.is_problem("stale-prev"));
     }
 }

@@ -167,7 +167,11 @@ pub fn event(args: EventArgs) -> anyhow::Result<()> {
     };
     let receipt = match client.submit(&draft) {
         // Someone recorded first: re-read the head and try once more with a new event id.
-        Err(error) if error.to_string().contains("problem:stale-prev") => {
+        Err(error)
+            if error
+                .downcast_ref::<CliError>()
+                .is_some_and(|e| e.is_problem("stale-prev")) =>
+        {
             draft.prev = Some(client.product_head(&product)?);
             draft.id = Uuid::new_v4();
             client.submit(&draft)?

@@ -36,6 +36,10 @@ pub enum Rejection {
     ProductIdMismatch { expected: Uuid, found: Uuid },
     #[error("The signature does not verify with the current key of actor {actor}.")]
     BadSignature { actor: Uuid },
+    /// The signer is not registered: the event is not allowed (403).
+    #[error("Actor {actor} is not registered.")]
+    UnknownSigner { field: String, actor: Uuid },
+    /// An actor the event names is not registered: the event cannot apply (422).
     #[error("Actor {actor} is not registered.")]
     UnknownActor { field: String, actor: Uuid },
     #[error("Actor {actor} has been revoked and can no longer sign events.")]
@@ -150,7 +154,7 @@ impl Rejection {
             Rejection::UnknownOperation { .. } => "unknown-operation",
             Rejection::ProductIdMismatch { .. } => "product-id-mismatch",
             Rejection::BadSignature { .. } => "bad-signature",
-            Rejection::UnknownActor { .. } => "unknown-actor",
+            Rejection::UnknownSigner { .. } | Rejection::UnknownActor { .. } => "unknown-actor",
             Rejection::ActorRevoked { .. } => "actor-revoked",
             Rejection::RoleNotAllowed { .. } => "role-not-allowed",
             Rejection::NotCustodian { .. } => "not-custodian",

@@ -63,7 +63,7 @@ pub fn decide(
     if view.log_size() == 0 {
         return genesis(event, signer_key);
     }
-    let actor = view.actor(&event.actor).ok_or(Rejection::UnknownActor {
+    let actor = view.actor(&event.actor).ok_or(Rejection::UnknownSigner {
         field: "event.actor".into(),
         actor: event.actor,
     })?;

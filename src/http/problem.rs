@@ -101,10 +101,8 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | UnknownOperation { .. }
         | LeapSecond { .. }
         | ProductIdMismatch { .. } => (StatusCode::BAD_REQUEST, "Invalid event"),
-        UnknownActor { field, .. } if field == "event.actor" => {
-            (StatusCode::FORBIDDEN, "Not allowed")
-        }
-        BadSignature { .. }
+        UnknownSigner { .. }
+        | BadSignature { .. }
         | ActorRevoked { .. }
         | RoleNotAllowed { .. }
         | NotCustodian { .. }
