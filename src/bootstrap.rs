@@ -94,18 +94,11 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
     .sign(&key)
     .map_err(|e| LedgerError::Internal(e.to_string()))?;
     let signed = parse_signed_event(&envelope).map_err(LedgerError::Rejected)?;
-    let verified = ledger
-        .verify_all(vec![signed])
-        .await?
-        .pop()
-        .ok_or_else(|| LedgerError::Internal("no verification outcome".into()))?
-        .map_err(LedgerError::Rejected)?;
-    match ledger.submit(vec![verified], false).await.pop() {
-        Some(Ok(_)) => report.genesis_admin = Some(admin),
+    match ledger.record_one(signed).await {
+        Ok(_) => report.genesis_admin = Some(admin),
         // Another process sharing the database wrote its genesis first: that one stands.
-        Some(Err(LedgerError::Rejected(_))) => {}
-        Some(Err(error)) => return Err(error.into()),
-        None => return Err(LedgerError::Internal("no append outcome".into()).into()),
+        Err(LedgerError::Rejected(_)) => {}
+        Err(error) => return Err(error.into()),
     }
     report.log_size = ledger.head().await?.size;
     Ok((ledger, report))

@@ -2,13 +2,9 @@
 //! bench just ingested, and (f) how long inclusion and consistency proofs take on a log of
 //! 1,000 entries and on one of 1,000,000 (they should cost O(log n) row reads either way).
 
-use crate::domain::hash::{leaf_hash, Hash32};
-use crate::domain::merkle::Frontier;
 use crate::ledger::audit::{audit, AuditOptions};
-use crate::ledger::tree::{self, LogIdentity};
+use crate::ledger::tree::LogIdentity;
 use crate::ledger::{Ledger, LedgerSettings};
-use crate::storage::append::{self, BatchWrite, LogHead};
-use crate::storage::rows::EntryRow;
 use crate::storage::DatabaseTarget;
 use anyhow::Context;
 use std::io::BufReader;
@@ -52,7 +48,7 @@ pub fn proof_times(dir: &Path, entries: u64, samples: u64) -> anyhow::Result<Pro
         key: crate::key_files::generate(),
         origin_explicit: true,
     };
-    build_synthetic_log(&target, &log, entries)?;
+    crate::ledger::synthetic_log::build(&target, &log, entries)?;
     let ledger = Ledger::open(&target, &LedgerSettings::default(), log)?;
     actix_web::rt::System::new().block_on(async {
         // Warm the cache the way a running server's would be.
@@ -89,70 +85,4 @@ fn spread(i: u64, samples: u64, entries: u64) -> u64 {
 
 fn per_call(elapsed: Duration, calls: u64) -> f64 {
     elapsed.as_secs_f64() * 1e6 / calls.max(1) as f64
-}
-
-fn build_synthetic_log(
-    target: &DatabaseTarget,
-    log: &LogIdentity,
-    entries: u64,
-) -> anyhow::Result<()> {
-    let mut conn = target.connect()?;
-    crate::storage::connection::run_migrations(&mut conn)?;
-    let mut frontier = Frontier::empty();
-    let mut head = Hash32::ZERO;
-    let now = chrono::Utc::now().naive_utc();
-    let mut seq = 0u64;
-    while seq < entries {
-        let end = (seq + 20_000).min(entries);
-        let rows: Vec<EntryRow> = (seq..end)
-            .map(|n| {
-                let bytes = format!("{{\"synthetic\":{n}}}").into_bytes();
-                let leaf = leaf_hash(&bytes);
-                EntryRow {
-                    seq: n as i64,
-                    leaf_hash: leaf.0.to_vec(),
-                    event_id: uuid::Uuid::from_u64_pair(0, n).as_bytes().to_vec(),
-                    event_hash: leaf.0.to_vec(),
-                    kind: "synthetic".into(),
-                    actor_id: String::new(),
-                    product_id: None,
-                    recorded_at: now,
-                    bytes,
-                }
-            })
-            .collect();
-        let leaves: Vec<Hash32> = rows
-            .iter()
-            .filter_map(|r| Hash32::from_slice(&r.leaf_hash))
-            .collect();
-        head = leaves.last().copied().unwrap_or(head);
-        let nodes = tree::extend(&mut frontier, leaves);
-        let log_head = LogHead {
-            size: end as i64,
-            head,
-            last_recorded_at: Some(now),
-        };
-        let batch = BatchWrite {
-            entries: rows,
-            ..BatchWrite::default()
-        };
-        append::in_transaction(&mut conn, |conn| {
-            append::write_batch(conn, &batch, &log_head)?;
-            crate::storage::tree::write_nodes(conn, &nodes)
-        })?;
-        seq = end;
-    }
-    let checkpoint = log.checkpoint_row(entries, frontier.root(), now)?;
-    crate::storage::tree::write_checkpoint(&mut conn, &checkpoint)?;
-    // The synthetic entries hold no events: mark the (empty) statistics and the time rules'
-    // backfill as current, so that opening the ledger does not replay entries that are not
-    // events.
-    crate::storage::backfill::mark_done(&mut conn, crate::storage::backfill::TIME_RULES)?;
-    crate::storage::stats::replace_all(
-        &mut conn,
-        &Default::default(),
-        crate::domain::stats::kpis::KPI_DEFINITIONS,
-        entries as i64,
-    )?;
-    Ok(())
 }

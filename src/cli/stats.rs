@@ -100,9 +100,7 @@ fn rebuild(data_dir: PathBuf, database_url: Option<&str>) -> anyhow::Result<()> 
         None,
         None,
     )?;
-    let mut conn = config.database.connect()?;
-    crate::storage::connection::run_migrations(&mut conn)?;
-    let report = crate::ledger::stats::rebuild(&mut conn)?;
+    let report = crate::ledger::stats::rebuild_offline(&config.database)?;
     println!(
         "rebuilt {} statistics facts from {} log entries; the stored facts {}",
         report.facts,

@@ -1,10 +1,34 @@
-//! The ledger's current state, derived from the log: actors, cities and products. Storage keeps
-//! these as rows so that a check reads one row instead of replaying history.
+//! The ledger's current state, derived from the log: the log's head, actors, cities and
+//! products, and the entries a batch adds. Storage keeps these as rows so that a check reads
+//! one row instead of replaying history; above storage, only these types travel.
 
 use super::hash::Hash32;
-use super::kinds::{ProductState, Role};
-use chrono::{DateTime, Utc};
+use super::kinds::{Kind, ProductState, Role};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;
+
+/// The log's size, its latest leaf hash and when its latest entry was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogHead {
+    pub size: i64,
+    pub head: Hash32,
+    pub last_recorded_at: Option<NaiveDateTime>,
+}
+
+/// One new entry of the log with the columns that index it (docs/ledger-format.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryRecord {
+    pub seq: i64,
+    pub leaf_hash: Hash32,
+    pub event_id: Uuid,
+    pub event_hash: Hash32,
+    pub kind: Kind,
+    pub actor: Uuid,
+    pub product: Option<Uuid>,
+    pub recorded_at: NaiveDateTime,
+    /// The entry's canonical bytes, as hashed into the tree.
+    pub bytes: Vec<u8>,
+}
 
 /// A signing identity and its active key (docs/lifecycle.md).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use crate::domain::epcis::type_and_step;
 use crate::domain::event::{parse_signed_event, SignedEvent};
 use crate::domain::json::{self, JsonError};
 use crate::domain::kinds::Kind;
-use crate::ledger::LedgerError;
+use crate::ledger::Atomicity;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
@@ -111,37 +111,20 @@ pub async fn capture(
     if !errors.is_empty() {
         return Err(refused(errors));
     }
-    let mut verified = Vec::with_capacity(signed.len());
-    for (index, outcome) in state
+    let submissions = signed.into_iter().map(Ok).collect();
+    let outcomes = state
         .ledger
-        .verify_all(signed)
-        .await?
-        .into_iter()
-        .enumerate()
-    {
+        .record(submissions, Atomicity::AllOrNothing)
+        .await?;
+    let mut receipts = Vec::with_capacity(outcomes.len());
+    for (index, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
-            Ok(event) => verified.push(event),
+            Ok(receipt) => receipts.push(views::receipt(&receipt)),
             Err(rejection) => errors.push(event_error(
                 index,
                 &events[index],
                 Problem::from(rejection).body(),
             )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(refused(errors));
-    }
-    let outcomes = state.ledger.submit(verified, true).await;
-    let mut receipts = Vec::with_capacity(outcomes.len());
-    for (index, outcome) in outcomes.into_iter().enumerate() {
-        match outcome {
-            Ok(receipt) => receipts.push(views::receipt(&receipt)),
-            Err(error @ LedgerError::Rejected(_)) => errors.push(event_error(
-                index,
-                &events[index],
-                Problem::from(error).body(),
-            )),
-            Err(other) => return Err(other.into()),
         }
     }
     if !errors.is_empty() {

@@ -1,14 +1,14 @@
-//! `POST /v1/events` and `POST /v1/events/batch`: parse, verify (off the writer), submit,
-//! answer with receipts only after commit.
+//! `POST /v1/events` and `POST /v1/events/batch`: parse, record (`Ledger::record`), answer
+//! with receipts only after commit.
 
 use super::body::read_limited;
 use super::problem::Problem;
 use super::views;
 use super::AppState;
-use crate::domain::event::{parse_signed_event, SignedEvent};
+use crate::domain::event::parse_signed_event;
 use crate::domain::json::{self, JsonError};
 use crate::domain::rejection::Rejection;
-use crate::ledger::{LedgerError, Receipt};
+use crate::ledger::{Atomicity, LedgerError, Receipt, Submission};
 use actix_web::{web, HttpResponse};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -51,18 +51,7 @@ pub async fn submit_one(
     .await?;
     let value = strict_json(&body)?;
     let signed = parse_signed_event(&value)?;
-    let verified = state
-        .ledger
-        .verify_all(vec![signed])
-        .await?
-        .pop()
-        .ok_or_else(|| LedgerError::Internal("verification returned nothing".into()))??;
-    let receipt = state
-        .ledger
-        .submit(vec![verified], false)
-        .await
-        .pop()
-        .ok_or_else(|| LedgerError::Internal("the writer returned nothing".into()))??;
+    let receipt = state.ledger.record_one(signed).await?;
     Ok(receipt_response(&receipt))
 }
 
@@ -86,73 +75,24 @@ pub async fn submit_batch(
         .await
         .map_err(|e| LedgerError::Internal(format!("batch parsing panicked: {e}")))??;
 
-    let mut outcomes: Vec<Option<Result<Receipt, LedgerError>>> = Vec::with_capacity(parsed.len());
-    let mut to_verify = Vec::new();
-    let mut positions = Vec::new();
-    for (index, item) in parsed.into_iter().enumerate() {
-        match item {
-            Ok(signed) => {
-                positions.push(index);
-                to_verify.push(signed);
-                outcomes.push(None);
-            }
-            Err(rejection) => outcomes.push(Some(Err(LedgerError::Rejected(rejection)))),
-        }
-    }
-    let verified = state.ledger.verify_all(to_verify).await?;
-    let mut to_submit = Vec::new();
-    let mut submit_positions = Vec::new();
-    for (index, item) in positions.into_iter().zip(verified) {
-        match item {
-            Ok(event) => {
-                submit_positions.push(index);
-                to_submit.push(event);
-            }
-            Err(rejection) => outcomes[index] = Some(Err(LedgerError::Rejected(rejection))),
-        }
-    }
-
-    let first_failure = outcomes.iter().position(|o| o.is_some());
-    match (query.atomic, first_failure) {
-        (true, Some(failed_index)) => {
-            for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
-                *outcome = Some(Err(LedgerError::Rejected(Rejection::BatchAborted {
-                    failed_index,
-                })));
-            }
-        }
-        _ => {
-            let receipts = state.ledger.submit(to_submit, query.atomic).await;
-            // The database failed the writer's transaction: none of this request's events was
-            // recorded, so the whole request is answered 503 and can be sent again as it is.
-            if let Some(Err(error)) = receipts
-                .iter()
-                .find(|r| matches!(r, Err(LedgerError::Unavailable(_))))
-            {
-                return Err(error.clone().into());
-            }
-            for (index, receipt) in submit_positions.into_iter().zip(receipts) {
-                outcomes[index] = Some(receipt);
-            }
-        }
-    }
-
+    let atomicity = if query.atomic {
+        Atomicity::AllOrNothing
+    } else {
+        Atomicity::EachOnItsOwn
+    };
+    let outcomes = state.ledger.record(parsed, atomicity).await?;
     let body: Vec<Value> = outcomes
         .into_iter()
         .map(|outcome| match outcome {
-            Some(Ok(receipt)) => views::receipt(&receipt),
-            Some(Err(error)) => Problem::from(error).body(),
-            None => Problem::from(LedgerError::Internal("an event got no outcome".into())).body(),
+            Ok(receipt) => views::receipt(&receipt),
+            Err(rejection) => Problem::from(rejection).body(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// Splits a batch body into submissions, each parsed independently.
-fn parse_batch(
-    body: &[u8],
-    max_items: usize,
-) -> Result<Vec<Result<SignedEvent, Rejection>>, Problem> {
+fn parse_batch(body: &[u8], max_items: usize) -> Result<Vec<Submission>, Problem> {
     // Split the array without building its items (a fast scan), then parse the items in
     // parallel: a single-threaded parse of megabytes would stall the pipeline.
     let items: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| match e.classify() {

@@ -5,13 +5,14 @@
 
 use super::batch_state::{BatchState, RecordedEvent, RegistryCache};
 use super::keys::KeyCache;
+use super::record::{aborted, Atomicity, Outcome};
 use super::tree::{self, LogIdentity};
 use super::{LedgerError, Receipt, SignatureCheck, VerifiedEvent};
 use crate::domain::data::EventData;
 use crate::domain::entry::{Entry, EntryHeader};
 use crate::domain::event::format_timestamp;
-use crate::domain::hash::Hash32;
 use crate::domain::merkle::Frontier;
+use crate::domain::records::{EntryRecord, LogHead};
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
@@ -26,12 +27,12 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-/// One request's events and where to send their outcomes.
+/// One request's events and where to send their outcomes: one per event, in order, or the
+/// error that kept the whole batch from being committed.
 pub struct Job {
     pub events: Vec<VerifiedEvent>,
-    /// All or nothing: when one event is refused, none of the job's events is recorded.
-    pub atomic: bool,
-    pub reply: oneshot::Sender<Vec<Result<Receipt, LedgerError>>>,
+    pub atomicity: Atomicity,
+    pub reply: oneshot::Sender<Result<Vec<Outcome>, LedgerError>>,
 }
 
 /// Tuning of the writer.
@@ -131,22 +132,17 @@ fn writer_loop(
                 // transaction bookkeeping no longer matches): start the next batch afresh.
                 conn = None;
                 jobs.iter()
-                    .map(|job| {
-                        job.events
-                            .iter()
-                            .map(|_| Err(LedgerError::from(&error)))
-                            .collect()
-                    })
+                    .map(|_| Err(LedgerError::from(&error)))
                     .collect()
             }
         };
         metrics.append(events, started.elapsed().as_secs_f64());
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
-            for (event, result) in job.events.iter().zip(&outcome) {
-                let label = match result {
-                    Ok(receipt) if receipt.replayed => "replayed",
-                    Ok(_) => "recorded",
-                    Err(LedgerError::Rejected(rejection)) => rejection.code(),
+            for (index, event) in job.events.iter().enumerate() {
+                let label = match outcome.as_ref().map(|results| &results[index]) {
+                    Ok(Ok(receipt)) if receipt.replayed => "replayed",
+                    Ok(Ok(_)) => "recorded",
+                    Ok(Err(rejection)) => rejection.code(),
                     Err(_) => "failed",
                 };
                 metrics.event(event.signed.event.kind.as_str(), label);
@@ -170,7 +166,8 @@ fn connected<'a>(
         .ok_or_else(|| StorageError::Unavailable("no writer connection".into()))
 }
 
-type Outcomes = Vec<Vec<Result<Receipt, LedgerError>>>;
+/// Each job's outcomes, when the batch was committed.
+type Outcomes = Vec<Result<Vec<Outcome>, LedgerError>>;
 
 /// Decides and writes one batch in one transaction: entries, current state, the Merkle nodes
 /// the batch completes and a signed checkpoint of the new tree. Returns each job's outcomes
@@ -207,36 +204,28 @@ pub fn append_batch(
         };
         let mut outcomes = Vec::with_capacity(jobs.len());
         for job in jobs {
-            outcomes.push(if job.atomic {
-                append_atomic(&mut state, &job.events, clock, &recorded_at)
-            } else {
-                job.events
+            outcomes.push(Ok(match job.atomicity {
+                Atomicity::AllOrNothing => {
+                    append_atomic(&mut state, &job.events, clock, &recorded_at)
+                }
+                Atomicity::EachOnItsOwn => job
+                    .events
                     .iter()
-                    .map(|event| {
-                        append_one(&mut state, event, clock, &recorded_at)
-                            .map_err(LedgerError::Rejected)
-                    })
-                    .collect()
-            });
+                    .map(|event| append_one(&mut state, event, clock, &recorded_at))
+                    .collect(),
+            }));
         }
         state.head.last_recorded_at = Some(now.naive_utc());
         let checkpoint: Arc<str> = if state.entries.is_empty() {
             Arc::from("")
         } else {
-            let leaves = state
-                .entries
-                .iter()
-                .map(|row| row.leaf())
-                .collect::<Result<Vec<Hash32>, _>>()?;
-            let nodes = tree::extend(&mut tree, leaves);
-            let row = log.checkpoint_row(tree.size(), tree.root(), now.naive_utc())?;
-            append::write_batch(conn, &take_batch_write(&mut state), &state.head)?;
+            tree::append_entries(conn, &mut tree, &take_batch_write(&mut state), &state.head)?;
             crate::storage::stats::add_facts(conn, &std::mem::take(&mut state.stat_facts))?;
-            crate::storage::tree::write_nodes(conn, &nodes)?;
+            let row = log.checkpoint_row(tree.size(), tree.root(), now.naive_utc())?;
             crate::storage::tree::write_checkpoint(conn, &row)?;
             Arc::from(row.note)
         };
-        for receipt in outcomes.iter_mut().flatten().flatten() {
+        for receipt in outcomes.iter_mut().flatten().flatten().flatten() {
             receipt.checkpoint = if receipt.seq < head_size {
                 // A replay of an earlier batch's event: the checkpoint signed with that batch,
                 // so that the replay's receipt is the original one.
@@ -256,7 +245,7 @@ pub fn append_batch(
 fn load_state(
     conn: &mut DbConnection,
     jobs: &[Job],
-    head: append::LogHead,
+    head: LogHead,
     cache: &RegistryCache,
 ) -> Result<BatchState, StorageError> {
     let mut event_ids = Vec::new();
@@ -341,31 +330,21 @@ fn append_atomic(
     events: &[VerifiedEvent],
     clock: Clock,
     recorded_at: &str,
-) -> Vec<Result<Receipt, LedgerError>> {
+) -> Vec<Outcome> {
     let before = state.clone();
-    let mut outcomes = Vec::with_capacity(events.len());
+    let mut receipts = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
         match append_one(state, event, clock, recorded_at) {
-            Ok(receipt) => outcomes.push(Ok(receipt)),
+            Ok(receipt) => receipts.push(Ok(receipt)),
             Err(rejection) => {
                 *state = before;
-                return events
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| {
-                        Err(LedgerError::Rejected(if i == index {
-                            rejection.clone()
-                        } else {
-                            Rejection::BatchAborted {
-                                failed_index: index,
-                            }
-                        }))
-                    })
-                    .collect();
+                let mut refused = vec![Ok(()); events.len()];
+                refused[index] = Err(rejection);
+                return aborted(refused);
             }
         }
     }
-    outcomes
+    receipts
 }
 
 /// Decides one event and, when it is accepted, appends its entry to the batch.
@@ -428,14 +407,14 @@ fn append_one(
             leaf_hash: entry.leaf_hash,
         },
     );
-    state.entries.push(EntryRow {
+    state.entries.push(EntryRecord {
         seq,
-        leaf_hash: entry.leaf_hash.0.to_vec(),
-        event_id: event.id.as_bytes().to_vec(),
-        event_hash: event_hash.0.to_vec(),
-        kind: event.kind.as_str().to_string(),
-        actor_id: event.actor.to_string(),
-        product_id: event.product.map(|p| p.to_string()),
+        leaf_hash: entry.leaf_hash,
+        event_id: event.id,
+        event_hash,
+        kind: event.kind,
+        actor: event.actor,
+        product: event.product,
         recorded_at: clock.now.naive_utc(),
         bytes: entry.bytes,
     });
@@ -478,7 +457,10 @@ fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], 
 /// The rows to write; the entries move out of the state (they are the bulk of the batch).
 fn take_batch_write(state: &mut BatchState) -> BatchWrite {
     BatchWrite {
-        entries: std::mem::take(&mut state.entries),
+        entries: std::mem::take(&mut state.entries)
+            .into_iter()
+            .map(EntryRow::from)
+            .collect(),
         actors: state
             .changed_actors
             .iter()

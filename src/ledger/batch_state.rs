@@ -5,11 +5,9 @@
 use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, EntryRecord, LogHead, ProductRecord};
 use crate::domain::rules::LedgerView;
 use crate::domain::stats::facts::Facts;
-use crate::storage::append::LogHead;
-use crate::storage::rows::EntryRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -33,7 +31,7 @@ pub struct BatchState {
     /// Every declared GS1 company prefix: few, so always all of them.
     pub prefixes: PrefixOwners,
     /// New entries, in seq order.
-    pub entries: Vec<EntryRow>,
+    pub entries: Vec<EntryRecord>,
     /// Actors and cities changed by this batch, with the seq of their latest change.
     pub changed_actors: BTreeMap<Uuid, i64>,
     pub changed_cities: BTreeMap<String, i64>,

@@ -10,7 +10,9 @@ pub mod log;
 pub mod passport;
 mod passport_state;
 pub mod read;
+mod record;
 pub mod stats;
+pub mod synthetic_log;
 pub mod tree;
 mod verify;
 
@@ -22,9 +24,10 @@ use crate::storage::{self, DatabaseTarget, DbConnection, Pool, StorageError};
 use appender::{AppenderSettings, Job};
 use keys::KeyCache;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 pub use tree::LogIdentity;
 
+pub use record::{Atomicity, Outcome, Submission};
 pub use verify::{SignatureCheck, VerifiedEvent};
 
 /// What the writer answers for an accepted event (docs/api.md: seq, leaf hash, checkpoint).
@@ -201,33 +204,5 @@ impl Ledger {
         .await
         .map_err(|e| LedgerError::Internal(format!("a database task panicked: {e}")))?
         .map_err(LedgerError::from)
-    }
-
-    /// Hands verified events to the writer and waits until they are committed (or refused).
-    pub async fn submit(
-        &self,
-        events: Vec<VerifiedEvent>,
-        atomic: bool,
-    ) -> Vec<Result<Receipt, LedgerError>> {
-        let count = events.len();
-        let (reply, answer) = oneshot::channel();
-        let stopped = || {
-            (0..count)
-                .map(|_| Err(LedgerError::Unavailable("the writer has stopped".into())))
-                .collect()
-        };
-        if self
-            .writer
-            .send(Job {
-                events,
-                atomic,
-                reply,
-            })
-            .await
-            .is_err()
-        {
-            return stopped();
-        }
-        answer.await.unwrap_or_else(|_| stopped())
     }
 }

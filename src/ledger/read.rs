@@ -3,8 +3,8 @@
 
 use super::{Ledger, LedgerError};
 use crate::domain::hash::Hash32;
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
-use crate::storage::{append::LogHead, read, rows::EntryRow, StorageError};
+use crate::domain::records::{ActorRecord, CityRecord, LogHead, ProductRecord};
+use crate::storage::{read, rows::EntryRow, StorageError};
 use serde_json::Value;
 use uuid::Uuid;
 

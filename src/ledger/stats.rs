@@ -9,7 +9,7 @@ use crate::domain::records::CityRecord;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::fold::StatsFold;
 use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS, SERIES_METRICS};
-use crate::storage::{append, read, stats, DbConnection, StorageError};
+use crate::storage::{append, connection, read, stats, DatabaseTarget, DbConnection, StorageError};
 use serde_json::{json, Value};
 
 /// Entries read per query during a rebuild.
@@ -24,6 +24,14 @@ pub struct RebuildReport {
     pub facts: usize,
     /// Whether the stored facts differed from the rebuilt ones.
     pub changed: bool,
+}
+
+/// Rebuilds the statistics of the database at `target` without a running ledger (for
+/// `stats rebuild`): applies pending migrations, then [`rebuild`].
+pub fn rebuild_offline(target: &DatabaseTarget) -> Result<RebuildReport, StorageError> {
+    let mut conn = target.connect()?;
+    connection::run_migrations(&mut conn)?;
+    rebuild(&mut conn)
 }
 
 /// Recomputes every fact and every product's milestones from the log, inside one transaction

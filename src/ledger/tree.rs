@@ -5,6 +5,7 @@ use crate::domain::checkpoint::Checkpoint;
 use crate::domain::hash::Hash32;
 use crate::domain::merkle::{self, Frontier};
 use crate::domain::note::{KeyType, NoteError, VerifierKey};
+use crate::domain::records::LogHead;
 use crate::storage::tree::{self, CheckpointRow, NodeRow};
 use crate::storage::{append, DbConnection, StorageError};
 use chrono::NaiveDateTime;
@@ -53,6 +54,25 @@ impl LogIdentity {
             signed_at,
         })
     }
+}
+
+/// Appends a batch to the log: its entry and current-state rows, the moved head and the Merkle
+/// nodes its entries complete. The one write sequence of every append (the writer's batches,
+/// the bench's synthetic log); the caller signs a checkpoint of `frontier` when it wants one.
+pub fn append_entries(
+    conn: &mut DbConnection,
+    frontier: &mut Frontier,
+    write: &append::BatchWrite,
+    head: &LogHead,
+) -> Result<(), StorageError> {
+    let leaves = write
+        .entries
+        .iter()
+        .map(|row| row.leaf())
+        .collect::<Result<Vec<Hash32>, _>>()?;
+    let nodes = extend(frontier, leaves);
+    append::write_batch(conn, write, head)?;
+    tree::write_nodes(conn, &nodes)
 }
 
 /// The frontier of the tree of `size` entries, read from the stored nodes.

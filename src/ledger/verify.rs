@@ -65,7 +65,7 @@ struct Checked {
 
 impl Ledger {
     /// Verifies many submissions in parallel. Unknown actors' keys are loaded in one query.
-    pub async fn verify_all(
+    pub(super) async fn verify_all(
         &self,
         submissions: Vec<SignedEvent>,
     ) -> Result<Vec<Result<VerifiedEvent, Rejection>>, LedgerError> {

@@ -6,7 +6,7 @@ use super::schema::{actors, cities, entries, log_head, products};
 use super::{DbConnection, StorageError};
 use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, LogHead, ProductRecord};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -20,14 +20,6 @@ pub fn in_transaction<T>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
     conn.transaction(work)
-}
-
-/// The log's size and its latest leaf hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogHead {
-    pub size: i64,
-    pub head: Hash32,
-    pub last_recorded_at: Option<NaiveDateTime>,
 }
 
 /// Takes the log's write lock and reads its head. Must be the first statement of the append

@@ -4,7 +4,9 @@ use super::schema::{actors, cities, entries, products};
 use super::StorageError;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::{ProductState, Role};
-use crate::domain::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
+use crate::domain::records::{
+    ActorRecord, CityRecord, EntryRecord, KeyPeriod, Milestone, ProductRecord,
+};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -333,6 +335,22 @@ fn milestone(
             .parse()
             .map_err(|_| corrupt(format!("stored date `{on}` is not YYYY-MM-DD")))?,
     }))
+}
+
+impl From<EntryRecord> for EntryRow {
+    fn from(entry: EntryRecord) -> EntryRow {
+        EntryRow {
+            seq: entry.seq,
+            leaf_hash: entry.leaf_hash.0.to_vec(),
+            event_id: entry.event_id.as_bytes().to_vec(),
+            event_hash: entry.event_hash.0.to_vec(),
+            kind: entry.kind.as_str().to_string(),
+            actor_id: entry.actor.to_string(),
+            product_id: entry.product.map(|p| p.to_string()),
+            recorded_at: entry.recorded_at,
+            bytes: entry.bytes,
+        }
+    }
 }
 
 impl EntryRow {

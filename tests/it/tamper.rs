@@ -7,8 +7,9 @@ use ewaste_ledger::domain::entry::{parse_entry, Entry, EntryHeader};
 use ewaste_ledger::domain::event::format_timestamp;
 use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::merkle::Frontier;
+use ewaste_ledger::domain::records::LogHead;
 use ewaste_ledger::ledger::tree::{self, LogIdentity};
-use ewaste_ledger::storage::append::{self, BatchWrite, LogHead};
+use ewaste_ledger::storage::append::{self, BatchWrite};
 use ewaste_ledger::storage::rows::EntryRow;
 use ewaste_ledger::storage::schema::{checkpoints, cosignatures, entries, merkle_nodes};
 use ewaste_ledger::storage::{self, DatabaseTarget, DbConnection};
@@ -108,24 +109,11 @@ pub fn reseal(conn: &mut DbConnection, events: &[Vec<u8>], origin: &str, log_key
         prev = entry.leaf_hash;
         last_recorded_at = Some(parsed.recorded_at.naive_utc());
     }
-    let mut frontier = Frontier::empty();
-    let leaves: Vec<Hash32> = rows
-        .iter()
-        .map(|r| Hash32::from_slice(&r.leaf_hash).unwrap())
-        .collect();
-    let nodes = tree::extend(&mut frontier, leaves);
     let identity = LogIdentity {
         origin: origin.into(),
         key: log_key.clone(),
         origin_explicit: true,
     };
-    let checkpoint = identity
-        .checkpoint_row(
-            frontier.size(),
-            frontier.root(),
-            chrono::Utc::now().naive_utc(),
-        )
-        .expect("sign");
     let head = LogHead {
         size: rows.len() as i64,
         head: prev,
@@ -136,15 +124,17 @@ pub fn reseal(conn: &mut DbConnection, events: &[Vec<u8>], origin: &str, log_key
         diesel::delete(checkpoints::table).execute(conn)?;
         diesel::delete(merkle_nodes::table).execute(conn)?;
         diesel::delete(entries::table).execute(conn)?;
-        append::write_batch(
-            conn,
-            &BatchWrite {
-                entries: rows,
-                ..BatchWrite::default()
-            },
-            &head,
+        let mut frontier = Frontier::empty();
+        let write = BatchWrite {
+            entries: rows,
+            ..BatchWrite::default()
+        };
+        tree::append_entries(conn, &mut frontier, &write, &head)?;
+        let checkpoint = identity.checkpoint_row(
+            frontier.size(),
+            frontier.root(),
+            chrono::Utc::now().naive_utc(),
         )?;
-        storage::tree::write_nodes(conn, &nodes)?;
         storage::tree::write_checkpoint(conn, &checkpoint)?;
         Ok(())
     })
