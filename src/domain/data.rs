@@ -8,7 +8,7 @@ use super::kinds::{Kind, Role};
 use super::reference::OperationKind;
 use super::rejection::Rejection;
 use super::serial::Serial;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Longest free-text member we accept (names, models, descriptions), in characters.
@@ -16,8 +16,10 @@ pub const MAX_TEXT_CHARS: usize = 200;
 /// Most items in any list inside `data` (hazards, fractions, roles...).
 pub const MAX_LIST_ITEMS: usize = 64;
 
-/// Validated `data`, one variant per kind.
-#[derive(Clone, Debug, PartialEq)]
+/// Validated `data`, one variant per kind. It serializes as its members (null for a kind
+/// without data, and for an absent optional member), for pages that list them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum EventData {
     Registered(Registered),
     PlacedOnMarket,
@@ -167,7 +169,7 @@ impl EventData {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Registered {
     pub unu_key: String,
@@ -197,7 +199,7 @@ impl Registered {
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repaired {
     pub description: Option<String>,
@@ -214,21 +216,21 @@ super::named_enum::named_enum!(
     }
 );
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Collected {
     pub channel: Option<Channel>,
     pub weight_g: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandedOver {
     pub to: String,
     pub document: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreparedForReuse {
     pub grade: Option<String>,
@@ -237,41 +239,41 @@ pub struct PreparedForReuse {
 }
 
 /// A mass of one named component or material.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentMass {
     pub component: String,
     pub mass_g: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Depolluted {
     pub components: Vec<ComponentMass>,
 }
 
 /// One output fraction of recycling.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fraction {
     pub material: String,
     pub mass_g: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recycled {
     pub operation: String,
     pub fractions: Vec<Fraction>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Disposed {
     pub operation: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exported {
     pub country: String,
@@ -280,7 +282,7 @@ pub struct Exported {
     pub operation: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActorRegistered {
     pub actor: String,
@@ -300,21 +302,21 @@ impl ActorRegistered {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActorKeyRotated {
     pub actor: String,
     pub public_key: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActorRevoked {
     pub actor: String,
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CityRegistered {
     pub locode: String,
@@ -324,7 +326,7 @@ pub struct CityRegistered {
     pub population_year: u16,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PomBaseline {
     pub locode: String,

@@ -2,6 +2,7 @@
 //! no clock and no randomness here: time and keys come in as values, so that everything in
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
+pub mod annex_vii;
 pub mod checkpoint;
 pub mod company_prefix;
 pub mod csv;

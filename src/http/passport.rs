@@ -9,15 +9,18 @@ use super::pages::html;
 use super::problem::Problem;
 use super::views;
 use super::AppState;
+use crate::domain::annex_vii;
 use crate::domain::company_prefix::BrandOwner;
+use crate::domain::data::EventData;
 use crate::domain::identifiers::ProductRef;
-use crate::domain::kinds::{Kind, ProductState};
+use crate::domain::kinds::ProductState;
 use crate::domain::reference;
 use crate::ledger::passport::{ChainCheck, Passport};
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 #[derive(Template)]
@@ -222,24 +225,25 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
         hazards: product
             .hazards
             .iter()
-            .map(|h| (h.clone(), removal(h).into()))
+            .map(|h| (h.clone(), annex_vii::removal(h).into()))
             .collect(),
         events: passport
-            .events
+            .entries
             .iter()
             .map(|entry| {
-                let event = &entry.event;
-                let text = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or_default();
+                let event = &entry.signed.event;
                 EventRow {
-                    kind: Kind::parse(text("kind")).map_or("event", kind_label).into(),
-                    when: text("occurred_at").replace('T', " ").replace(".000Z", "Z"),
-                    place: passport
-                        .cities
-                        .get(text("city"))
-                        .map(|c| format!("{} ({})", c.name, c.locode))
-                        .unwrap_or_else(|| text("city").to_string()),
-                    who: actor_name(text("actor")),
-                    details: details(event.get("data"), &actor_name),
+                    kind: kind_label(event.kind).into(),
+                    when: readable_time(event.occurred_at),
+                    place: event.city.as_ref().map_or_else(String::new, |city| {
+                        passport
+                            .cities
+                            .get(city.as_str())
+                            .map(|c| format!("{} ({})", c.name, c.locode))
+                            .unwrap_or_else(|| city.as_str().to_string())
+                    }),
+                    who: actor_name(&event.actor.to_string()),
+                    details: details(&event.data, &actor_name),
                     seq: entry.seq,
                 }
             })
@@ -297,51 +301,69 @@ fn state_label(state: ProductState) -> &'static str {
     }
 }
 
-/// What a recycler must do with a hazardous component (WEEE Directive Annex VII).
-fn removal(hazard: &str) -> &'static str {
-    match hazard.split(':').next().unwrap_or_default() {
-        "battery" => "remove the battery before shredding and send it to battery recycling",
-        "mercury" => "remove mercury-containing parts (lamps, switches) intact",
-        "refrigerant" => "recover the refrigerant and oil before dismantling",
-        "crt" => "remove the cathode-ray tube and its fluorescent coating",
-        "pcb" => "remove printed circuit boards larger than 10 cm²",
-        "toner" => "remove toner cartridges",
-        "lcd" => "remove liquid-crystal displays larger than 100 cm²",
-        _ => "remove before mechanical treatment (selective treatment, WEEE Annex VII)",
-    }
+/// `2026-03-01 10:00:00Z`, with milliseconds only when there are any.
+fn readable_time(time: DateTime<Utc>) -> String {
+    let format = if time.timestamp_subsec_millis() == 0 {
+        "%Y-%m-%d %H:%M:%SZ"
+    } else {
+        "%Y-%m-%d %H:%M:%S%.3fZ"
+    };
+    time.format(format).to_string()
 }
 
-/// The event's data as short readable lines.
-fn details(data: Option<&Value>, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
-    let Some(Value::Object(data)) = data else {
+/// The event's data as short readable lines, one per member present (the label's own members
+/// are shown as the product's facts).
+fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
+    let Ok(Value::Object(members)) = serde_json::to_value(data) else {
         return Vec::new();
     };
-    data.iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "gtin" | "serial" | "brand" | "model"))
+    members
+        .iter()
+        .filter(|(name, value)| {
+            !value.is_null() && !matches!(name.as_str(), "gtin" | "serial" | "brand" | "model")
+        })
         .map(|(name, value)| {
             let shown = match (name.as_str(), value) {
                 ("to", Value::String(id)) => actor_name(id),
-                (_, Value::String(text)) => text.clone(),
                 (_, Value::Array(items)) => items
                     .iter()
                     .map(|item| match item {
-                        Value::Object(part) => part
-                            .values()
-                            .map(|v| {
-                                v.as_str()
-                                    .map(String::from)
-                                    .unwrap_or_else(|| v.to_string())
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        Value::String(text) => text.clone(),
-                        other => other.to_string(),
+                        Value::Object(part) => {
+                            part.values().map(plain).collect::<Vec<_>>().join(" ")
+                        }
+                        other => plain(other),
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
-                (_, other) => other.to_string(),
+                (_, other) => plain(other),
             };
             format!("{}: {shown}", name.replace('_', " "))
         })
         .collect()
+}
+
+/// A member's value as text: strings without their quotes.
+fn plain(value: &Value) -> String {
+    value
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_people_write_them() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            readable_time(at("2026-03-01T10:00:00.000Z")),
+            "2026-03-01 10:00:00Z"
+        );
+        assert_eq!(
+            readable_time(at("2026-03-01T10:00:00.250Z")),
+            "2026-03-01 10:00:00.250Z"
+        );
+    }
 }

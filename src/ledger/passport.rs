@@ -20,7 +20,11 @@ use uuid::Uuid;
 /// Everything a passport page shows.
 pub struct Passport {
     pub product: ProductRecord,
+    /// The product's entries as stored, for the JSON answer.
     pub events: Vec<LoggedEvent>,
+    /// The same entries parsed into typed events, for pages (one that does not parse is left
+    /// out, and `chain` names it).
+    pub entries: Vec<ParsedEntry>,
     pub actors: HashMap<Uuid, ActorRecord>,
     pub cities: HashMap<String, CityRecord>,
     pub chain: ChainCheck,
@@ -32,15 +36,15 @@ pub struct Passport {
 /// signer of the product's first entry (its registration).
 fn brand_status(
     product: &ProductRecord,
-    events: &[LoggedEvent],
+    entries: &[ParsedEntry],
     actors: &HashMap<Uuid, ActorRecord>,
 ) -> Option<BrandOwner> {
     let gtin = Gtin14::parse(product.gtin.as_deref()?).ok()?;
-    let registrant = events
+    // The registration: the product's first entry, if it parsed.
+    let registration = entries
         .first()
-        .and_then(|e| e.event.get("actor"))
-        .and_then(|a| a.as_str())
-        .and_then(|a| Uuid::parse_str(a).ok())?;
+        .filter(|entry| product.entry_seqs.first() == Some(&entry.seq))?;
+    let registrant = registration.signed.event.actor;
     let mut owners = PrefixOwners::new();
     for actor in actors.values() {
         owners.insert(actor.id, &actor.gs1_prefixes);
@@ -130,29 +134,35 @@ fn check_signatures(
     }
 }
 
-/// Everything the passport checks without the database: the links, the signatures and the
-/// replay of the entries against the stored product.
+/// Everything the passport checks without the database: the links, that every entry parses,
+/// the signatures and the replay of the entries against the stored product. Answers the
+/// entries that parse, whatever the outcome.
 fn check_entries(
     product: &ProductRecord,
     events: &[LoggedEvent],
     actors: &HashMap<Uuid, ActorRecord>,
     cities: &HashMap<String, CityRecord>,
     clock_skew: chrono::Duration,
-) -> Result<(), String> {
-    check_links(product, events)?;
-    let entries = events
+) -> (Result<(), String>, Vec<ParsedEntry>) {
+    let parsed: Vec<Result<ParsedEntry, String>> = events
         .par_iter()
         .map(|entry| {
             parse_entry(&entry.bytes)
                 .map_err(|why| format!("entry {} is malformed: {why}", entry.seq))
         })
-        .collect::<Result<Vec<ParsedEntry>, String>>()?;
-    check_signatures(&entries, actors)?;
-    // Served state that its entries do not give is never shown as verified.
-    match stored_state_differs(product, &entries, actors, cities, clock_skew) {
-        Some(why) => Err(why),
-        None => Ok(()),
-    }
+        .collect();
+    let malformed = parsed
+        .iter()
+        .find_map(|entry| entry.as_ref().err().cloned());
+    let entries: Vec<ParsedEntry> = parsed.into_iter().filter_map(Result::ok).collect();
+    let checked = check_links(product, events)
+        .and_then(|()| malformed.map_or(Ok(()), Err))
+        .and_then(|()| check_signatures(&entries, actors))
+        // Served state that its entries do not give is never shown as verified.
+        .and_then(|()| {
+            stored_state_differs(product, &entries, actors, cities, clock_skew).map_or(Ok(()), Err)
+        });
+    (checked, entries)
 }
 
 impl Ledger {
@@ -171,15 +181,17 @@ impl Ledger {
             .into_iter()
             .map(|c| (c.locode.clone(), c))
             .collect();
-        let brand_owner = brand_status(&product, &events, &actors);
         // Signature checks are CPU work: off the async workers, as database work is.
         let clock_skew = self.clock_skew;
-        let (checked, product, events, actors, cities) = tokio::task::spawn_blocking(move || {
-            let checked = check_entries(&product, &events, &actors, &cities, clock_skew);
-            (checked, product, events, actors, cities)
-        })
-        .await
-        .map_err(|e| LedgerError::Internal(format!("a passport check panicked: {e}")))?;
+        let (checked, entries, product, events, actors, cities) =
+            tokio::task::spawn_blocking(move || {
+                let (checked, entries) =
+                    check_entries(&product, &events, &actors, &cities, clock_skew);
+                (checked, entries, product, events, actors, cities)
+            })
+            .await
+            .map_err(|e| LedgerError::Internal(format!("a passport check panicked: {e}")))?;
+        let brand_owner = brand_status(&product, &entries, &actors);
         let chain = match checked {
             Err(why) => ChainCheck::Broken(why),
             Ok(()) => self.check_inclusion(&product, events.len()).await?,
@@ -187,6 +199,7 @@ impl Ledger {
         Ok(Passport {
             product,
             events,
+            entries,
             actors,
             cities,
             chain,

@@ -11,7 +11,8 @@ use ewaste_ledger::domain::identifiers::PRODUCT_NAMESPACE;
 use ewaste_ledger::domain::kinds::Role;
 use ewaste_ledger::domain::signing::EVENT_SIGNATURE_CONTEXT;
 
-/// The page, its CSP header, and a check that every script it loads is a same-origin file.
+/// The page, its CSP header, and a check that every script and style it loads is a same-origin
+/// file.
 pub(crate) async fn html_page(env: &Env, path: &str) -> (StatusCode, String) {
     let (status, body, headers) = env.call_with_headers(TestRequest::get().uri(path)).await;
     let html = String::from_utf8(body).expect("utf-8");
@@ -20,8 +21,20 @@ pub(crate) async fn html_page(env: &Env, path: &str) -> (StatusCode, String) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     assert!(
-        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        csp.contains("default-src 'self'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("style-src 'self'")
+            && !csp.contains("unsafe-inline"),
         "{path}: {csp}"
+    );
+    // Styles come from the one style sheet: an inline one would be refused by that policy.
+    assert!(
+        !html.contains("<style") && !html.contains(" style=\""),
+        "{path}: no inline styles"
+    );
+    assert!(
+        html.contains("<link rel=\"stylesheet\" href=\"/assets/ledger.css\">"),
+        "{path}: the style sheet"
     );
     assert_eq!(
         html.matches("<script").count(),
