@@ -47,6 +47,7 @@ mod rejections;
 mod replays;
 mod roles;
 mod signature_rule;
+mod snapshots;
 mod standards;
 mod state_machine;
 mod station;
