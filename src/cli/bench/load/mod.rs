@@ -3,16 +3,20 @@
 //! passports are read, measures the machine's Ed25519 verification rate (`bench`'s (a)) and
 //! pre-signs the events to ingest. Then, for `--seconds`, a fixed set of closed-loop clients
 //! runs at once: batch and single ingestion, passport pages (HTML and JSON), inclusion and
-//! consistency proofs, city statistics ([`super::bench_load_run`]). At the end every
-//! acknowledged event is looked up in the log at its receipt's seq, and the signed
-//! checkpoint must cover exactly the log ([`super::bench_load_check`]).
+//! consistency proofs, city statistics ([`run`]). At the end every acknowledged event is
+//! looked up in the log at its receipt's seq, and the signed checkpoint must cover exactly the
+//! log ([`check`]). The CPU the run used is read from /proc ([`cpu`]).
 
-use super::bench::{self, CORE_BATCH_RATIO};
-use super::bench_load_check::{self as check, Verification};
-use super::bench_load_cpu::{self as cpu, CpuUse};
-use super::bench_load_run::{self as run, Client, Prepared, Route, Targets};
-use super::CliError;
+mod check;
+mod cpu;
+mod run;
+
+use crate::cli::bench::{self, CORE_BATCH_RATIO};
+use crate::cli::CliError;
+use check::Verification;
 use clap::Args;
+use cpu::CpuUse;
+use run::{Client, Prepared, Route, Targets};
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -126,7 +130,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
         "{} products of {} events for the passport readers…",
         args.products, args.passport_events
     );
-    let maker = super::client::Client::with_key(&server.url, setup.maker.clone());
+    let maker = crate::cli::client::Client::with_key(&server.url, setup.maker.clone());
     let passports = check::passport_products(
         &maker,
         setup.maker_id,

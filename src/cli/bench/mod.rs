@@ -3,17 +3,19 @@
 //! (a) Ed25519 verification on all cores under the ledger's signature rule, (b) ingest through
 //! `POST /v1/events/batch`, (c) ingest through single `POST /v1/events` from many clients,
 //! (d) the disk's fsync rate, (e) `audit verify` of the log just written, (f) proof latency on
-//! logs of 1,000 and 1,000,000 entries ([`super::bench_audit`]), (g) labels rendered per second
-//! ([`super::bench_labels`]), (h) the passport page of a product with 50 events
-//! ([`super::bench_pages`]). Events are signed before any clock starts.
+//! logs of 1,000 and 1,000,000 entries ([`audit`]), (g) labels rendered per second
+//! ([`labels`]), (h) the passport page of a product with 50 events ([`pages`]). Events are
+//! signed before any clock starts.
 
-use super::bench_audit;
-use super::bench_labels;
-use super::bench_pages;
-use super::bench_stats;
-use super::client::Client;
-use super::load;
-use super::serve::{run_server, ServeArgs};
+mod audit;
+mod labels;
+mod load;
+mod pages;
+mod stats;
+mod wire;
+
+use crate::cli::client::Client;
+use crate::cli::serve::{run_server, ServeArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
 use crate::domain::gtin::Gtin14;
@@ -83,7 +85,7 @@ pub struct BenchArgs {
 enum BenchCommand {
     /// A sustained mixed load (ingestion, passports, proofs, statistics) for a bounded time,
     /// with latency per route and a check that no acknowledged event was lost.
-    Load(super::bench_load::LoadArgs),
+    Load(load::LoadArgs),
 }
 
 /// The core issue's `batch_ratio` (batch ingest over the verify rate of the same run), before
@@ -105,15 +107,15 @@ struct Figures {
     audit_entries: u64,
     audit_ratio: f64,
     writer_ratio: f64,
-    proofs_small: bench_audit::ProofTimes,
-    proofs_large: bench_audit::ProofTimes,
+    proofs_small: audit::ProofTimes,
+    proofs_large: audit::ProofTimes,
     inclusion_ratio: f64,
     consistency_ratio: f64,
     label_svg_per_s: f64,
     label_png_per_s: f64,
     passport_ms: f64,
-    stats_small: bench_stats::StatsTimes,
-    stats_large: bench_stats::StatsTimes,
+    stats_small: stats::StatsTimes,
+    stats_large: stats::StatsTimes,
     stats_ratio: f64,
     cores: usize,
     batch_events: usize,
@@ -123,7 +125,7 @@ struct Figures {
 
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(BenchCommand::Load(load)) = args.command {
-        return super::bench_load::load(load);
+        return load::load(load);
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dir = tempfile::Builder::new().prefix("ewaste-bench").tempdir()?;
@@ -148,22 +150,21 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let singles = setup.sign_batches(args.batch_events, args.single_events, 1)?;
     let single_ingest_per_s = ingest_singles(&server, singles, args.clients)?;
     eprintln!("(e) audit verify of the export of the log just written…");
-    let (audit_per_s, audit_entries) = bench_audit::audit_rate(&server.url, dir.path())?;
+    let (audit_per_s, audit_entries) = audit::audit_rate(&server.url, dir.path())?;
     eprintln!(
         "(f) proofs on synthetic logs of 1,000 and {} entries…",
         args.proof_entries
     );
-    let proofs_small = bench_audit::proof_times(dir.path(), 1_000, args.proof_samples)?;
-    let proofs_large =
-        bench_audit::proof_times(dir.path(), args.proof_entries, args.proof_samples)?;
+    let proofs_small = audit::proof_times(dir.path(), 1_000, args.proof_samples)?;
+    let proofs_large = audit::proof_times(dir.path(), args.proof_entries, args.proof_samples)?;
     eprintln!("(g) {} labels as SVG and as PNG…", args.labels);
-    let (label_svg_per_s, label_png_per_s) = bench_labels::label_rates(args.labels)?;
+    let (label_svg_per_s, label_png_per_s) = labels::label_rates(args.labels)?;
     eprintln!(
         "(h) passport page of a product with {} events…",
-        bench_pages::PASSPORT_EVENTS
+        pages::PASSPORT_EVENTS
     );
     let maker = Client::with_key(&server.url, setup.maker.clone());
-    let passport_ms = bench_pages::passport_render_ms(&maker, setup.maker_id, 200)?;
+    let passport_ms = pages::passport_render_ms(&maker, setup.maker_id, 200)?;
     let mut stats = Vec::new();
     for (name, units) in [
         ("small", args.stats_units_small),
@@ -173,7 +174,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         let dir = dir.path().join(format!("stats-{name}"));
         let server = start_server(&dir, None)?;
         let admin = dir.join("data/admin-key.pem");
-        stats.push(bench_stats::stats_times(&server.url, &admin, units, 200)?);
+        stats.push(stats::stats_times(&server.url, &admin, units, 200)?);
     }
     let stats_large = stats.pop().context("the large statistics run")?;
     let stats_small = stats.pop().context("the small statistics run")?;
@@ -257,7 +258,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "(h) passport_ms         {:>10.2}  ms per passport page, {} events, over HTTP",
             figures.passport_ms,
-            bench_pages::PASSPORT_EVENTS
+            pages::PASSPORT_EVENTS
         );
         for run in [&figures.stats_small, &figures.stats_large] {
             println!(
@@ -434,7 +435,7 @@ fn send_all(
         let workers: Vec<_> = (0..clients)
             .map(|_| {
                 scope.spawn(|| -> anyhow::Result<()> {
-                    let mut connection = load::Connection::open(address)?;
+                    let mut connection = wire::Connection::open(address)?;
                     loop {
                         let next = queue
                             .lock()
@@ -476,7 +477,7 @@ fn ingest_batches(server: &Server, batches: Vec<Vec<u8>>, events: usize) -> anyh
     let per_request = events.div_ceil(batches.len().max(1));
     let requests = batches
         .iter()
-        .map(|body| load::post_request("/v1/events/batch", body))
+        .map(|body| wire::post_request("/v1/events/batch", body))
         .collect();
     let elapsed = send_all(server.address, requests, 2, per_request)?;
     Ok(events as f64 / elapsed.as_secs_f64())
@@ -487,7 +488,7 @@ fn ingest_singles(server: &Server, singles: Vec<Vec<u8>>, clients: usize) -> any
     let count = singles.len();
     let requests = singles
         .iter()
-        .map(|body| load::post_request("/v1/events", body))
+        .map(|body| wire::post_request("/v1/events", body))
         .collect();
     let elapsed = send_all(server.address, requests, clients, 1)?;
     Ok(count as f64 / elapsed.as_secs_f64())
