@@ -11,7 +11,8 @@ mod check;
 mod cpu;
 mod run;
 
-use crate::cli::bench::{self, CORE_BATCH_RATIO};
+use super::machine::{verification_rate, CORE_BATCH_RATIO};
+use super::rig::{start_server, Setup};
 use crate::cli::CliError;
 use check::Verification;
 use clap::Args;
@@ -121,11 +122,11 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
         args.verify
     );
     // Sizes the pool of pre-signed events; measured again right before and after the load.
-    let verify_first_per_s = bench::verification_rate(args.verify)?;
+    let verify_first_per_s = verification_rate(args.verify)?;
     let dir = tempfile::Builder::new().prefix("ewaste-load").tempdir()?;
     eprintln!("starting a server on a fresh ledger…");
-    let server = bench::start_server(dir.path(), args.database_url.clone())?;
-    let setup = bench::Setup::new(&server, dir.path())?;
+    let server = start_server(dir.path(), args.database_url.clone())?;
+    let setup = Setup::new(&server, dir.path())?;
     eprintln!(
         "{} products of {} events for the passport readers…",
         args.products, args.passport_events
@@ -202,7 +203,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
         args.seconds,
         clients.len()
     );
-    let verify_before_per_s = bench::verification_rate(args.verify)?;
+    let verify_before_per_s = verification_rate(args.verify)?;
     let ticks = cpu::cpu_ticks();
     let outcome = run::run(
         server.address,
@@ -216,7 +217,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
     drop((batch_queue, single_queue));
     // Again after the load: this machine's speed drifts, and a ratio to a rate measured at
     // another speed would mislead; the report gives both.
-    let verify_after_per_s = bench::verification_rate(args.verify)?;
+    let verify_after_per_s = verification_rate(args.verify)?;
     let verify_per_s = (verify_before_per_s + verify_after_per_s) / 2.0;
 
     eprintln!(
