@@ -1,6 +1,7 @@
 //! `audit export|verify|prove|verify-proof|witness`: what a regulator runs, trusting nothing
 //! but the log's verifier key obtained out of band (docs/audit.md).
 
+use super::http_client::{fetch, fetch_json};
 use super::key_args::verifier_key;
 use super::witness::{self, WitnessArgs};
 use super::CliError;
@@ -91,45 +92,6 @@ pub struct VerifyArgs {
 /// name themselves through [`super::key_args::verifier_key`]).
 pub fn read_verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
     verifier_key("the log's verifier key", text_or_path)
-}
-
-/// A plain HTTP agent for the audit commands (no signing key involved).
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(std::time::Duration::from_secs(3600)))
-        .build()
-        .into()
-}
-
-/// GETs `path`, failing with the server's problem when it is not a success.
-pub fn fetch(server: &str, path: &str) -> anyhow::Result<ureq::Body> {
-    let url = format!("{}{path}", server.trim_end_matches('/'));
-    let response = agent()
-        .get(&url)
-        .call()
-        .map_err(|e| CliError::Unavailable(format!("GET {url}: {e}")))?;
-    let status = response.status();
-    let mut body = response.into_body();
-    if status.is_success() {
-        return Ok(body);
-    }
-    let text = body.read_to_string().unwrap_or_default();
-    Err(if status.is_server_error() {
-        CliError::Unavailable(format!("GET {url}: {status} {text}"))
-    } else {
-        CliError::Refused(format!("GET {url}: {status} {text}"))
-    }
-    .into())
-}
-
-pub fn fetch_text(server: &str, path: &str) -> anyhow::Result<String> {
-    let mut body = fetch(server, path)?;
-    Ok(body.with_config().limit(1 << 20).read_to_string()?)
-}
-
-pub fn fetch_json(server: &str, path: &str) -> anyhow::Result<Value> {
-    Ok(serde_json::from_str(&fetch_text(server, path)?)?)
 }
 
 pub fn run(command: AuditCommand) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 //! that differs. Views are built with the server's own view functions, so that a difference is
 //! one of state, never of formatting.
 
-use super::audit::fetch_json;
+use super::http_client::fetch_json;
 use super::CliError;
 use crate::domain::records::ProductRecord;
 use crate::http::views;

@@ -5,8 +5,8 @@
 //! replayed facts give, city by city (`/v1/stats/{locode}?year=`) and side by side
 //! (`/v1/stats?year=`), member by member.
 
-use super::audit::fetch_json;
 use super::audit_served::first_difference;
+use super::http_client::fetch_json;
 use super::CliError;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::kpis::city_statistics;

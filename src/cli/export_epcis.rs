@@ -2,7 +2,7 @@
 //! page from the query interface (following its `Link: rel="next"`) and written as it comes,
 //! so memory stays flat however long the log. Only a complete download gets the requested name.
 
-use super::audit::agent;
+use super::http_client::agent;
 use super::CliError;
 use crate::domain::epcis::document_context;
 use crate::domain::event::format_timestamp;

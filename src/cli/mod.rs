@@ -8,6 +8,7 @@ mod bench;
 mod client;
 mod demo;
 mod export_epcis;
+mod http_client;
 mod import;
 mod key_args;
 mod label;

@@ -3,7 +3,8 @@
 //! consistency proof from the one it holds, and only then cosigns (C2SP tlog-cosignature) and
 //! remembers the new one. A log that forked or rewrote its history is refused, loudly.
 
-use super::audit::{fetch_json, fetch_text, write_atomically};
+use super::audit::write_atomically;
+use super::http_client::{fetch_json, fetch_text, post_text};
 use super::key_args::verifier_key;
 use super::CliError;
 use crate::domain::checkpoint::{verify_checkpoint, VerifiedCheckpoint};
@@ -182,21 +183,10 @@ fn check_consistency(
 }
 
 fn post_cosignature(server: &str, note: &str) -> anyhow::Result<()> {
-    let url = format!("{}/v1/log/cosignature", server.trim_end_matches('/'));
-    let response = super::audit::agent()
-        .post(&url)
-        .header("content-type", "text/plain; charset=utf-8")
-        .send(note)
-        .map_err(|e| CliError::Unavailable(format!("POST {url}: {e}")))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let text = response.into_body().read_to_string().unwrap_or_default();
-    Err(if status.is_server_error() {
-        CliError::Unavailable(format!("POST {url}: {status} {text}"))
-    } else {
-        CliError::Refused(format!("the log refused the cosignature: {text}"))
-    }
-    .into())
+    post_text(
+        server,
+        "/v1/log/cosignature",
+        note,
+        "the log refused the cosignature",
+    )
 }

@@ -61,7 +61,7 @@ pub fn passport_render_ms(client: &Client, maker_id: Uuid, renders: usize) -> an
         let receipt = client.submit(&draft)?;
         prev = receipt["leaf_hash"].as_str().and_then(Hash32::from_hex);
     }
-    let agent = crate::cli::audit::agent();
+    let agent = crate::cli::http_client::agent();
     let url = format!(
         "{}{}",
         client.base(),

@@ -3,6 +3,7 @@
 //! that the benches register through its API before any clock starts.
 
 use crate::cli::client::Client;
+use crate::cli::http_client::fetch_text;
 use crate::cli::serve::{run_server, ServeArgs};
 use crate::domain::event::format_timestamp;
 use crate::domain::kinds::Kind;
@@ -41,9 +42,8 @@ pub(super) fn start_server(
         url: format!("http://{address}"),
         address,
     };
-    let probe = ureq::Agent::new_with_defaults();
     for _ in 0..200 {
-        if probe.get(&format!("{}/healthz", server.url)).call().is_ok() {
+        if fetch_text(&server.url, "/healthz").is_ok() {
             return Ok(server);
         }
         std::thread::sleep(Duration::from_millis(50));

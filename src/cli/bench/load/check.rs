@@ -3,10 +3,10 @@
 //! receipt's seq, and the latest signed checkpoint covers exactly the log.
 
 use super::run::{Ack, Prepared};
-use crate::cli::audit::{agent, fetch_text};
 use crate::cli::bench::pages::history_draft;
 use crate::cli::bench::wire;
 use crate::cli::client::Client;
+use crate::cli::http_client::{agent, fetch_text};
 use crate::domain::checkpoint::verify_checkpoint;
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
