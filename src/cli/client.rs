@@ -3,8 +3,7 @@
 //! signing key, whose actor it looks up, and the events it signs and submits.
 
 use super::http_client::Api;
-use super::CliError;
-use super::ClientArgs;
+use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
 use crate::domain::hash::Hash32;

@@ -2,12 +2,9 @@
 //! build and sign events locally and call the HTTP API of `--server`.
 
 mod audit;
-mod audit_served;
-mod audit_stats;
 mod bench;
 mod client;
 mod demo;
-mod export_epcis;
 mod http_client;
 mod import;
 mod key_args;
@@ -16,7 +13,6 @@ mod record;
 mod registry;
 mod serve;
 mod stats;
-mod witness;
 
 // The pure CSV readers, public for the fuzz targets (`fuzz/`).
 pub use import::{row_fields, ProductFields};

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 /// (e) Downloads the export of the server at `url` and audits it; entries per second.
 pub fn audit_rate(url: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
-    let key = crate::cli::audit::read_verifier_key(
+    let key = crate::cli::key_args::verifier_key(
+        "the log's verifier key",
         crate::cli::http_client::fetch_text(url, "/v1/log/key")?.trim(),
     )?;
     let path = dir.join("bench-export.ndjson");

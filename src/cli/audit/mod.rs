@@ -1,9 +1,14 @@
 //! `audit export|verify|prove|verify-proof|witness`: what a regulator runs, trusting nothing
 //! but the log's verifier key obtained out of band (docs/audit.md).
 
+mod difference;
+pub(super) mod export;
+mod served;
+mod served_stats;
+mod witness;
+
 use super::http_client::{fetch, fetch_json};
 use super::key_args::verifier_key;
-use super::witness::{self, WitnessArgs};
 use super::CliError;
 use crate::domain::checkpoint::verify_checkpoint;
 use crate::domain::export::parse_path;
@@ -14,8 +19,9 @@ use crate::ledger::audit::{audit, AuditError, AuditOptions, Progress};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use witness::WitnessArgs;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -88,12 +94,6 @@ pub struct VerifyArgs {
     chunk_entries: usize,
 }
 
-/// A verifier key given as text or as a file holding it (the server's, for the benches; flags
-/// name themselves through [`super::key_args::verifier_key`]).
-pub fn read_verifier_key(text_or_path: &str) -> anyhow::Result<VerifierKey> {
-    verifier_key("the log's verifier key", text_or_path)
-}
-
 pub fn run(command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Export {
@@ -110,7 +110,7 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
             out,
             format: ExportFormat::Epcis,
         } => {
-            let events = super::export_epcis::export_epcis(&server, &out)?;
+            let events = export::export_epcis(&server, &out)?;
             eprintln!(
                 "EPCIS document with {events} events written to {}",
                 out.display()
@@ -199,7 +199,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     match outcome {
         Ok(mut report) => {
             let served = match args.statistics_from.as_ref().or(args.server.as_ref()) {
-                Some(server) => super::audit_served::compare(server, &mut report)?,
+                Some(server) => served::compare(server, &mut report)?,
                 None => vec![
                     "served state and statistics not compared: give --statistics-from URL to compare a server's"
                         .into(),
@@ -273,14 +273,4 @@ pub fn verify_bundle(bundle: &Value, log_key: &VerifierKey) -> Result<u64, Strin
         ));
     }
     Ok(size)
-}
-
-/// Writes `text` to `path` atomically (a crash leaves the old file or the new one).
-pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let partial = path.with_extension("partial");
-    let mut file = std::fs::File::create(&partial)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&partial, path)?;
-    Ok(())
 }

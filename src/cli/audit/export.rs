@@ -2,8 +2,8 @@
 //! page from the query interface (following its `Link: rel="next"`) and written as it comes,
 //! so memory stays flat however long the log. Only a complete download gets the requested name.
 
-use super::http_client::agent;
-use super::CliError;
+use crate::cli::http_client::agent;
+use crate::cli::CliError;
 use crate::domain::epcis::document_context;
 use crate::domain::event::format_timestamp;
 use anyhow::Context;

@@ -3,16 +3,16 @@
 //! consistency proof from the one it holds, and only then cosigns (C2SP tlog-cosignature) and
 //! remembers the new one. A log that forked or rewrote its history is refused, loudly.
 
-use super::audit::write_atomically;
-use super::http_client::{fetch_json, fetch_text, post_text};
-use super::key_args::verifier_key;
-use super::CliError;
+use crate::cli::http_client::{fetch_json, fetch_text, post_text};
+use crate::cli::key_args::verifier_key;
+use crate::cli::CliError;
 use crate::domain::checkpoint::{verify_checkpoint, VerifiedCheckpoint};
 use crate::domain::export::parse_path;
 use crate::domain::merkle;
 use crate::domain::note::{self, KeyType, VerifierKey};
 use anyhow::Context;
 use clap::Args;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
@@ -189,4 +189,14 @@ fn post_cosignature(server: &str, note: &str) -> anyhow::Result<()> {
         note,
         "the log refused the cosignature",
     )
+}
+
+/// Writes `text` to `path` atomically (a crash leaves the old file or the new one).
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
 }
