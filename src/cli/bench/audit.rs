@@ -22,7 +22,7 @@ pub fn audit_rate(url: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
         crate::cli::http_client::fetch_text(url, "/v1/log/key")?.trim(),
     )?;
     let path = dir.join("bench-export.ndjson");
-    crate::cli::audit::export(url, &path)?;
+    crate::cli::audit::export::export_ledger(url, &path)?;
     let started = Instant::now();
     let report = audit(
         BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?),
