@@ -1,21 +1,22 @@
 //! The subcommands of docs/api.md. `serve` and `init` run the ledger; the client commands
 //! build and sign events locally and call the HTTP API of `--server`.
 
+mod actor;
 mod audit;
 mod bench;
+mod city;
 mod client;
 mod demo;
+mod event;
 mod http_client;
-mod import;
 mod key_args;
 mod label;
-mod record;
-mod registry;
+mod product;
 mod serve;
 mod stats;
 
 // The pure CSV readers, public for the fuzz targets (`fuzz/`).
-pub use import::{row_fields, ProductFields};
+pub use product::{row_fields, ProductFields};
 pub use stats::baseline_rows;
 
 use clap::{Args, Parser, Subcommand};
@@ -129,15 +130,15 @@ pub enum Command {
     },
     /// Register, rotate or revoke actors (signed by an admin key).
     #[command(subcommand)]
-    Actor(registry::ActorCommand),
+    Actor(actor::ActorCommand),
     /// Register cities (signed by an admin key).
     #[command(subcommand)]
-    City(registry::CityCommand),
+    City(city::CityCommand),
     /// Register products one at a time or from a CSV file (signed by a manufacturer key).
     #[command(subcommand)]
-    Product(import::ProductCommand),
+    Product(product::ProductCommand),
     /// Record a lifecycle event for a product.
-    Event(Box<record::EventArgs>),
+    Event(Box<event::EventArgs>),
     /// Write a product's label (SVG, PNG) or A4 label sheets for a CSV (PDF, SVG).
     Label(label::LabelArgs),
     /// Export, verify and prove the log; witness it.
@@ -165,10 +166,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("private key written to {}", out.display());
             Ok(())
         }
-        Command::Actor(command) => registry::actor(command),
-        Command::City(command) => registry::city(command),
-        Command::Product(command) => import::product(command),
-        Command::Event(args) => record::event(*args),
+        Command::Actor(command) => actor::actor(command),
+        Command::City(command) => city::city(command),
+        Command::Product(command) => product::product(command),
+        Command::Event(args) => event::event(*args),
         Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
         Command::Demo(args) => demo::demo(args),
