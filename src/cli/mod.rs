@@ -1,5 +1,10 @@
 //! The subcommands of docs/api.md. `serve` and `init` run the ledger; the client commands
 //! build and sign events locally and call the HTTP API of `--server`.
+//!
+//! A file, or a folder, per subcommand, named as the subcommand is typed: serve.rs (`serve`,
+//! `init`), actor.rs, city.rs, product.rs, event.rs, label.rs, audit/, demo.rs, stats.rs and
+//! bench/ (`keygen` is a few lines of [`run`]). Beneath them: http_client.rs, the one HTTP
+//! client; client.rs, the event-signing client built on it; key_args.rs, the key flags.
 
 mod actor;
 mod audit;
