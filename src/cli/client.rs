@@ -1,6 +1,8 @@
-//! The HTTP client the commands share: JSON in and out, problems turned into [`CliError`]s,
-//! and the signer's identity looked up from its key.
+//! The signing API client of the commands that record (`actor`, `city`, `product`, `event`,
+//! `stats import-baseline`, `demo`, the benches): one ledger's JSON API ([`Api`]) and one
+//! signing key, whose actor it looks up, and the events it signs and submits.
 
+use super::http_client::Api;
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
@@ -13,8 +15,7 @@ use uuid::Uuid;
 
 /// A connection to one ledger with one signing key.
 pub struct Client {
-    base: String,
-    agent: ureq::Agent,
+    api: Api,
     pub key: SigningKey,
 }
 
@@ -25,64 +26,23 @@ impl Client {
     }
 
     pub fn with_key(server: &str, key: SigningKey) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(300)))
-            .build()
-            .into();
         Client {
-            base: server.trim_end_matches('/').to_string(),
-            agent,
+            api: Api::new(server),
             key,
-        }
-    }
-
-    fn answer(
-        &self,
-        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-        what: &str,
-    ) -> anyhow::Result<Value> {
-        let mut response = result.map_err(|e| CliError::Unavailable(format!("{what}: {e}")))?;
-        let status = response.status();
-        let body: Value = response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_json()
-            .map_err(|e| CliError::Unavailable(format!("{what}: unreadable answer ({e})")))?;
-        if status.is_success() {
-            Ok(body)
-        } else if status.is_server_error() {
-            Err(CliError::Unavailable(describe(&body)).into())
-        } else if let (Some(problem_type), Some(detail)) =
-            (body["type"].as_str(), body["detail"].as_str())
-        {
-            Err(CliError::Problem {
-                problem_type: problem_type.into(),
-                detail: detail.into(),
-            }
-            .into())
-        } else {
-            Err(CliError::Refused(body.to_string()).into())
         }
     }
 
     /// The server's base URL, without a trailing slash.
     pub fn base(&self) -> &str {
-        &self.base
+        self.api.base()
     }
 
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base);
-        self.answer(self.agent.get(&url).call(), &format!("GET {url}"))
+        self.api.get(path)
     }
 
     pub fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base);
-        self.answer(
-            self.agent.post(&url).send_json(body),
-            &format!("POST {url}"),
-        )
+        self.api.post(path, body)
     }
 
     /// The actor whose active key is ours.
@@ -141,12 +101,4 @@ impl Client {
 /// Now, as the events' `occurred_at`.
 pub fn now() -> String {
     format_timestamp(chrono::Utc::now())
-}
-
-/// A problem's detail (or the whole body when it is not a problem).
-pub(super) fn describe(body: &Value) -> String {
-    match (body["detail"].as_str(), body["type"].as_str()) {
-        (Some(detail), Some(kind)) => format!("{detail} ({kind})"),
-        _ => body.to_string(),
-    }
 }

@@ -109,7 +109,7 @@ fn post_all(client: &Client, envelopes: &[Value]) -> anyhow::Result<Vec<Value>> 
                 return Err(CliError::Refused(format!(
                     "the demo's {} event was refused: {}",
                     envelope["event"]["kind"],
-                    super::client::describe(answer)
+                    super::http_client::describe(answer)
                 ))
                 .into());
             }

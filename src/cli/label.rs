@@ -1,7 +1,7 @@
 //! `label`: one product's label from the server, or printable A4 sheets for a CSV import.
 
-use super::audit::fetch;
-use super::import::row_fields;
+use super::http_client::fetch;
+use super::product::row_fields;
 use super::CliError;
 use crate::labels::{self, SheetLayout};
 use anyhow::Context;

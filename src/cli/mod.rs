@@ -1,33 +1,27 @@
 //! The subcommands of docs/api.md. `serve` and `init` run the ledger; the client commands
 //! build and sign events locally and call the HTTP API of `--server`.
+//!
+//! A file, or a folder, per subcommand, named as the subcommand is typed: serve.rs (`serve`,
+//! `init`), actor.rs, city.rs, product.rs, event.rs, label.rs, audit/, demo.rs, stats.rs and
+//! bench/ (`keygen` is a few lines of [`run`]). Beneath them: http_client.rs, the one HTTP
+//! client; client.rs, the event-signing client built on it; key_args.rs, the key flags.
 
+mod actor;
 mod audit;
-mod audit_served;
-mod audit_stats;
 mod bench;
-mod bench_audit;
-mod bench_labels;
-mod bench_load;
-mod bench_load_check;
-mod bench_load_cpu;
-mod bench_load_run;
-mod bench_pages;
-mod bench_stats;
+mod city;
 mod client;
 mod demo;
-mod export_epcis;
-mod import;
+mod event;
+mod http_client;
 mod key_args;
 mod label;
-mod load;
-mod record;
-mod registry;
+mod product;
 mod serve;
 mod stats;
-mod witness;
 
 // The pure CSV readers, public for the fuzz targets (`fuzz/`).
-pub use import::{row_fields, ProductFields};
+pub use product::{row_fields, ProductFields};
 pub use stats::baseline_rows;
 
 use clap::{Args, Parser, Subcommand};
@@ -141,15 +135,15 @@ pub enum Command {
     },
     /// Register, rotate or revoke actors (signed by an admin key).
     #[command(subcommand)]
-    Actor(registry::ActorCommand),
+    Actor(actor::ActorCommand),
     /// Register cities (signed by an admin key).
     #[command(subcommand)]
-    City(registry::CityCommand),
+    City(city::CityCommand),
     /// Register products one at a time or from a CSV file (signed by a manufacturer key).
     #[command(subcommand)]
-    Product(import::ProductCommand),
+    Product(product::ProductCommand),
     /// Record a lifecycle event for a product.
-    Event(Box<record::EventArgs>),
+    Event(Box<event::EventArgs>),
     /// Write a product's label (SVG, PNG) or A4 label sheets for a CSV (PDF, SVG).
     Label(label::LabelArgs),
     /// Export, verify and prove the log; witness it.
@@ -177,10 +171,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("private key written to {}", out.display());
             Ok(())
         }
-        Command::Actor(command) => registry::actor(command),
-        Command::City(command) => registry::city(command),
-        Command::Product(command) => import::product(command),
-        Command::Event(args) => record::event(*args),
+        Command::Actor(command) => actor::actor(command),
+        Command::City(command) => city::city(command),
+        Command::Product(command) => product::product(command),
+        Command::Event(args) => event::event(*args),
         Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
         Command::Demo(args) => demo::demo(args),

@@ -130,7 +130,7 @@ fn start_demo(url: String, admin_key: PathBuf) {
     std::thread::spawn(move || {
         let ready = (0..300).any(|_| {
             std::thread::sleep(Duration::from_millis(100));
-            super::audit::fetch_text(&url, "/healthz").is_ok()
+            super::http_client::fetch_text(&url, "/healthz").is_ok()
         });
         let outcome = ready
             .then(|| crate::key_files::read_pem(&admin_key))

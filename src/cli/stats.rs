@@ -1,8 +1,8 @@
 //! `stats --city LOCODE --year N [--format json|csv]`, `stats rebuild` and
 //! `stats import-baseline FILE.csv`.
 
-use super::audit::fetch_text;
 use super::client::{now, Client};
+use super::http_client::fetch_text;
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::identifiers::Locode;
@@ -197,7 +197,7 @@ fn import_baseline(args: &ClientArgs, file: &std::path::Path) -> anyhow::Result<
         .as_array()
         .and_then(|a| a.iter().find(|answer| answer.get("seq").is_none()))
     {
-        return Err(CliError::Refused(super::client::describe(problem)).into());
+        return Err(CliError::Refused(super::http_client::describe(problem)).into());
     }
     println!("recorded {count} baseline rows");
     Ok(())

@@ -9,7 +9,6 @@ use crate::station::html_page;
 use crate::stats::scenario;
 use crate::support::{labelled, setup, Env};
 use actix_web::http::StatusCode;
-use actix_web::test::TestRequest;
 use ewaste_ledger::domain::kinds::{Kind, Role};
 use serde_json::{json, Value};
 

@@ -1,9 +1,11 @@
-//! `audit export --format epcis`: the whole log as one EPCIS 2.0 `EPCISDocument`, read page by
-//! page from the query interface (following its `Link: rel="next"`) and written as it comes,
-//! so memory stays flat however long the log. Only a complete download gets the requested name.
+//! `audit export`: the whole log downloaded into one file, either the export `audit verify`
+//! checks (`--format ledger`, streamed as the server writes it) or one EPCIS 2.0
+//! `EPCISDocument` (`--format epcis`), read page by page from the query interface (following
+//! its `Link: rel="next"`) and written as it comes, so memory stays flat however long the log.
+//! Only a complete download gets the requested name.
 
-use super::audit::agent;
-use super::CliError;
+use crate::cli::http_client::{agent, fetch};
+use crate::cli::CliError;
 use crate::domain::epcis::document_context;
 use crate::domain::event::format_timestamp;
 use anyhow::Context;
@@ -11,8 +13,46 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
 
-/// Writes the document to `out`; answers the number of events.
-pub fn export_epcis(server: &str, out: &Path) -> anyhow::Result<u64> {
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    Ledger,
+    Epcis,
+}
+
+/// Runs `audit export`.
+pub fn run(server: &str, out: &Path, format: ExportFormat) -> anyhow::Result<()> {
+    match format {
+        ExportFormat::Ledger => {
+            let bytes = export_ledger(server, out)?;
+            eprintln!("export written to {} ({bytes} bytes)", out.display());
+        }
+        ExportFormat::Epcis => {
+            let events = export_epcis(server, out)?;
+            eprintln!(
+                "EPCIS document with {events} events written to {}",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Downloads the server's export to `out`; returns its size in bytes.
+pub fn export_ledger(server: &str, out: &Path) -> anyhow::Result<u64> {
+    let mut body = fetch(server, "/v1/log/export")?;
+    let partial = out.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let bytes = std::io::copy(&mut body.with_config().limit(u64::MAX).reader(), &mut file)
+        .context("the export download stopped")?;
+    file.sync_all()?;
+    // Only a complete download gets the requested name.
+    std::fs::rename(&partial, out)?;
+    Ok(bytes)
+}
+
+/// Writes the EPCIS document to `out`; answers the number of events.
+fn export_epcis(server: &str, out: &Path) -> anyhow::Result<u64> {
     let base = server.trim_end_matches('/');
     let partial = out.with_extension("partial");
     let mut file = std::io::BufWriter::new(

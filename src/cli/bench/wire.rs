@@ -1,7 +1,12 @@
-//! A minimal HTTP/1.1 keep-alive client for the benchmark's load generator. Its requests are
-//! formatted before the clock starts and it parses only the status line, `Content-Length` and
-//! the body, so that on a 2-core machine the measurement spends its CPU on the server, not on
-//! the client (a general-purpose client costs several times more per request).
+//! The benches' load generator on the wire: raw HTTP/1.1 on keep-alive TCP connections, with
+//! requests formatted before the clock starts and answers parsed only as far as the status
+//! line, `Content-Length` and the body. It is raw on purpose, and not the CLI's HTTP client
+//! (`cli/http_client.rs`): on a 2-core machine the load generator runs beside the server it
+//! measures and competes with it for the CPU, so it must cost almost nothing per request. A
+//! general-purpose client costs several times more per request, and the ratios the benches
+//! report ((b)/(a), (c)/(d), the mixed load's ingestion over (a)) would then measure the
+//! client as much as the ledger. Used by (b) and (c) ([`super::ingest`]) and by `bench load`
+//! ([`super::load`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

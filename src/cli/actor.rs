@@ -1,4 +1,4 @@
-//! `actor add|rotate|revoke` and `city add`: registry events signed by an admin.
+//! `actor add|rotate|revoke`: registry events of actors and their keys, signed by an admin.
 
 use super::client::Client;
 use super::{CliError, ClientArgs};
@@ -88,27 +88,6 @@ pub enum ActorCommand {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum CityCommand {
-    /// Register a city.
-    Add {
-        #[command(flatten)]
-        client: ClientArgs,
-        /// UN/LOCODE without the space, e.g. DEBER.
-        #[arg(long)]
-        locode: String,
-        #[arg(long)]
-        name: String,
-        /// ISO 3166-1 alpha-2 (default: the LOCODE's first two letters).
-        #[arg(long)]
-        country: Option<String>,
-        #[arg(long)]
-        population: u64,
-        #[arg(long)]
-        population_year: u16,
-    },
-}
-
 fn print_receipt(receipt: &Value) {
     println!(
         "{}",
@@ -170,23 +149,4 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-pub fn city(command: CityCommand) -> anyhow::Result<()> {
-    let CityCommand::Add {
-        client,
-        locode,
-        name,
-        country,
-        population,
-        population_year,
-    } = command;
-    let client = Client::new(&client)?;
-    let country = country.unwrap_or_else(|| locode.chars().take(2).collect());
-    let data = json!({
-        "locode": locode, "name": name, "country": country,
-        "population": population, "population_year": population_year,
-    });
-    print_receipt(&client.registry_event(Kind::CityRegistered, data)?);
-    Ok(())
 }

@@ -3,15 +3,16 @@
 //! consistency proof from the one it holds, and only then cosigns (C2SP tlog-cosignature) and
 //! remembers the new one. A log that forked or rewrote its history is refused, loudly.
 
-use super::audit::{fetch_json, fetch_text, write_atomically};
-use super::key_args::verifier_key;
-use super::CliError;
+use crate::cli::http_client::{fetch_json, fetch_text, post_text};
+use crate::cli::key_args::verifier_key;
+use crate::cli::CliError;
 use crate::domain::checkpoint::{verify_checkpoint, VerifiedCheckpoint};
 use crate::domain::export::parse_path;
 use crate::domain::merkle;
 use crate::domain::note::{self, KeyType, VerifierKey};
 use anyhow::Context;
 use clap::Args;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
@@ -182,21 +183,20 @@ fn check_consistency(
 }
 
 fn post_cosignature(server: &str, note: &str) -> anyhow::Result<()> {
-    let url = format!("{}/v1/log/cosignature", server.trim_end_matches('/'));
-    let response = super::audit::agent()
-        .post(&url)
-        .header("content-type", "text/plain; charset=utf-8")
-        .send(note)
-        .map_err(|e| CliError::Unavailable(format!("POST {url}: {e}")))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let text = response.into_body().read_to_string().unwrap_or_default();
-    Err(if status.is_server_error() {
-        CliError::Unavailable(format!("POST {url}: {status} {text}"))
-    } else {
-        CliError::Refused(format!("the log refused the cosignature: {text}"))
-    }
-    .into())
+    post_text(
+        server,
+        "/v1/log/cosignature",
+        note,
+        "the log refused the cosignature",
+    )
+}
+
+/// Writes `text` to `path` atomically (a crash leaves the old file or the new one).
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    let mut file = std::fs::File::create(&partial)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
 }

@@ -3,9 +3,9 @@
 //! about 1,000,000 (goal: within 2× of each other, since the answer is computed from the
 //! city's facts, never from the log).
 
-use super::audit::agent;
-use super::client::Client;
-use super::demo::{run, DemoSettings};
+use crate::cli::client::Client;
+use crate::cli::demo::{run, DemoSettings};
+use crate::cli::http_client::agent;
 use std::time::Instant;
 
 /// One ledger filled by the demo, and the statistics endpoint timed on it.

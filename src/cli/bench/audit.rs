@@ -13,10 +13,12 @@ use std::time::{Duration, Instant};
 
 /// (e) Downloads the export of the server at `url` and audits it; entries per second.
 pub fn audit_rate(url: &str, dir: &Path) -> anyhow::Result<(f64, u64)> {
-    let key =
-        super::audit::read_verifier_key(super::audit::fetch_text(url, "/v1/log/key")?.trim())?;
+    let key = crate::cli::key_args::verifier_key(
+        "the log's verifier key",
+        crate::cli::http_client::fetch_text(url, "/v1/log/key")?.trim(),
+    )?;
     let path = dir.join("bench-export.ndjson");
-    super::audit::export(url, &path)?;
+    crate::cli::audit::export::export_ledger(url, &path)?;
     let started = Instant::now();
     let report = audit(
         BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?),

@@ -3,16 +3,21 @@
 //! passports are read, measures the machine's Ed25519 verification rate (`bench`'s (a)) and
 //! pre-signs the events to ingest. Then, for `--seconds`, a fixed set of closed-loop clients
 //! runs at once: batch and single ingestion, passport pages (HTML and JSON), inclusion and
-//! consistency proofs, city statistics ([`super::bench_load_run`]). At the end every
-//! acknowledged event is looked up in the log at its receipt's seq, and the signed
-//! checkpoint must cover exactly the log ([`super::bench_load_check`]).
+//! consistency proofs, city statistics ([`run`]). At the end every acknowledged event is
+//! looked up in the log at its receipt's seq, and the signed checkpoint must cover exactly the
+//! log ([`check`]). The CPU the run used is read from /proc ([`cpu`]).
 
-use super::bench::{self, CORE_BATCH_RATIO};
-use super::bench_load_check::{self as check, Verification};
-use super::bench_load_cpu::{self as cpu, CpuUse};
-use super::bench_load_run::{self as run, Client, Prepared, Route, Targets};
-use super::CliError;
+mod check;
+mod cpu;
+mod run;
+
+use super::machine::{verification_rate, CORE_BATCH_RATIO};
+use super::rig::{start_server, Setup};
+use crate::cli::CliError;
+use check::Verification;
 use clap::Args;
+use cpu::CpuUse;
+use run::{Client, Prepared, Route, Targets};
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -117,16 +122,16 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
         args.verify
     );
     // Sizes the pool of pre-signed events; measured again right before and after the load.
-    let verify_first_per_s = bench::verification_rate(args.verify)?;
+    let verify_first_per_s = verification_rate(args.verify)?;
     let dir = tempfile::Builder::new().prefix("ewaste-load").tempdir()?;
     eprintln!("starting a server on a fresh ledger…");
-    let server = bench::start_server(dir.path(), args.database_url.clone())?;
-    let setup = bench::Setup::new(&server, dir.path())?;
+    let server = start_server(dir.path(), args.database_url.clone())?;
+    let setup = Setup::new(&server, dir.path())?;
     eprintln!(
         "{} products of {} events for the passport readers…",
         args.products, args.passport_events
     );
-    let maker = super::client::Client::with_key(&server.url, setup.maker.clone());
+    let maker = crate::cli::client::Client::with_key(&server.url, setup.maker.clone());
     let passports = check::passport_products(
         &maker,
         setup.maker_id,
@@ -198,7 +203,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
         args.seconds,
         clients.len()
     );
-    let verify_before_per_s = bench::verification_rate(args.verify)?;
+    let verify_before_per_s = verification_rate(args.verify)?;
     let ticks = cpu::cpu_ticks();
     let outcome = run::run(
         server.address,
@@ -212,7 +217,7 @@ pub fn load(args: LoadArgs) -> anyhow::Result<()> {
     drop((batch_queue, single_queue));
     // Again after the load: this machine's speed drifts, and a ratio to a rate measured at
     // another speed would mislead; the report gives both.
-    let verify_after_per_s = bench::verification_rate(args.verify)?;
+    let verify_after_per_s = verification_rate(args.verify)?;
     let verify_per_s = (verify_before_per_s + verify_after_per_s) / 2.0;
 
     eprintln!(

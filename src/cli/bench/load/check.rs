@@ -2,11 +2,11 @@
 //! ingestion requests) and what it checks after: every acknowledged event is in the log at its
 //! receipt's seq, and the latest signed checkpoint covers exactly the log.
 
-use super::audit::{agent, fetch_text};
-use super::bench_load_run::{Ack, Prepared};
-use super::bench_pages::history_draft;
-use super::client::Client;
-use super::load;
+use super::run::{Ack, Prepared};
+use crate::cli::bench::pages::history_draft;
+use crate::cli::bench::wire;
+use crate::cli::client::Client;
+use crate::cli::http_client::{agent, fetch_text};
 use crate::domain::checkpoint::verify_checkpoint;
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
@@ -40,7 +40,7 @@ pub fn passport_products(
         .iter()
         .map(|s| Ok(identifiers::product_id(&gtin, &Serial::parse(s)?)))
         .collect::<anyhow::Result<_>>()?;
-    let now = super::client::now();
+    let now = crate::cli::client::now();
     let mut heads: Vec<Option<Hash32>> = vec![None; products];
     for round in 0..events {
         let envelopes = (0..products)
@@ -115,7 +115,7 @@ pub fn sign_requests(
                 body.push(b']');
             }
             Ok(Prepared {
-                request: load::post_request(path, &body),
+                request: wire::post_request(path, &body),
                 ids,
             })
         })

@@ -1,7 +1,7 @@
 //! The passport part of `bench`: (h) how long the resolver takes to render the passport page
 //! of a product with 50 events (a laptop with a long life), over HTTP on loopback.
 
-use super::client::Client;
+use crate::cli::client::Client;
 use crate::domain::draft::Draft;
 use crate::domain::gtin::Gtin14;
 use crate::domain::hash::Hash32;
@@ -54,14 +54,14 @@ pub fn passport_render_ms(client: &Client, maker_id: Uuid, renders: usize) -> an
     let serial_text = "PASSPORT-BENCH";
     let serial = Serial::parse(serial_text)?;
     let product = identifiers::product_id(&gtin, &serial);
-    let now = super::client::now();
+    let now = crate::cli::client::now();
     let mut prev: Option<Hash32> = None;
     for n in 0..PASSPORT_EVENTS {
         let draft = history_draft(n, maker_id, product, &gtin, serial_text, prev, &now);
         let receipt = client.submit(&draft)?;
         prev = receipt["leaf_hash"].as_str().and_then(Hash32::from_hex);
     }
-    let agent = super::audit::agent();
+    let agent = crate::cli::http_client::agent();
     let url = format!(
         "{}{}",
         client.base(),

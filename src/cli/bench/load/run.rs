@@ -2,7 +2,7 @@
 //! closed loop (the next request as soon as the answer is in) on its routes until the clock
 //! runs out. Every answer is checked against what it must be; latencies are kept per route.
 
-use super::load::{self, Connection};
+use crate::cli::bench::wire::{self, Connection};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -276,23 +276,23 @@ fn read_request(route: Route, targets: &Targets, random: &mut Rng) -> Vec<u8> {
             } else {
                 "application/json"
             };
-            load::get_request(path, Some(accept))
+            wire::get_request(path, Some(accept))
         }
         Route::Inclusion => {
             let seq = random.below(size);
-            load::get_request(
+            wire::get_request(
                 &format!("/v1/log/proof/inclusion?seq={seq}&size={size}"),
                 None,
             )
         }
         Route::Consistency => {
             let from = 1 + random.below(size);
-            load::get_request(
+            wire::get_request(
                 &format!("/v1/log/proof/consistency?from={from}&to={size}"),
                 None,
             )
         }
-        Route::Stats => load::get_request(&targets.stats_path, None),
+        Route::Stats => wire::get_request(&targets.stats_path, None),
         Route::Batch | Route::Single => unreachable!("ingestion requests are pre-signed"),
     }
 }

@@ -1,13 +1,13 @@
-//! The statistics part of `audit verify`'s comparison with the server (audit_served.rs,
+//! The statistics part of `audit verify`'s comparison with the server (served.rs,
 //! docs/audit.md): the server reports exactly the cities and years the entries produce
 //! (`/v1/stats/years`: a year or city no entry produces is a failure, not a skip, since pages
 //! such as `/cities.csv` default to the latest year reported), and each of them equals what the
 //! replayed facts give, city by city (`/v1/stats/{locode}?year=`) and side by side
 //! (`/v1/stats?year=`), member by member.
 
-use super::audit::fetch_json;
-use super::audit_served::first_difference;
-use super::CliError;
+use super::difference::first_difference;
+use crate::cli::http_client::fetch_json;
+use crate::cli::CliError;
 use crate::domain::stats::facts::Facts;
 use crate::domain::stats::kpis::city_statistics;
 use crate::ledger::audit::AuditReport;

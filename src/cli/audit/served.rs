@@ -2,13 +2,14 @@
 //! what the entries give. The audit replays every entry with the writer's rules; here the
 //! state it ends with is held against the server's answers, in this order: every actor
 //! (`/v1/actors`), every city (`/v1/cities`), every product (`/v1/products`, paged), then the
-//! statistics of every city and year (audit_stats.rs). Something served that the entries do not
+//! statistics of every city and year (served_stats.rs). Something served that the entries do not
 //! give, or something they give that is not served, is a failure naming it and the first member
 //! that differs. Views are built with the server's own view functions, so that a difference is
 //! one of state, never of formatting.
 
-use super::audit::fetch_json;
-use super::CliError;
+use super::difference::differences;
+use crate::cli::http_client::fetch_json;
+use crate::cli::CliError;
 use crate::domain::records::ProductRecord;
 use crate::http::views;
 use crate::ledger::audit::AuditReport;
@@ -41,7 +42,7 @@ pub fn compare(server: &str, report: &mut AuditReport) -> anyhow::Result<Vec<Str
     let actors = actors(server, report)?;
     let cities = cities(server, report)?;
     let products = products(server, report)?;
-    let statistics = super::audit_stats::compare(server, report)?;
+    let statistics = super::served_stats::compare(server, report)?;
     let after = size(server)?;
     if after != report.size {
         return Ok(grew(after));
@@ -262,58 +263,5 @@ impl Served<'_> {
 
     fn advance(&mut self) {
         self.buffer.pop_front();
-    }
-}
-
-/// The first member where `ours` and `theirs` differ, as `path: recomputed X, server Y`.
-pub(super) fn first_difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
-    let mut found = Vec::new();
-    differences(ours, theirs, at, &mut found);
-    found.into_iter().next()
-}
-
-/// Every member where `ours` and `theirs` differ, in order of their paths.
-fn differences(ours: &Value, theirs: &Value, at: &str, found: &mut Vec<String>) {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) => {
-            let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-            for name in names {
-                let path = if at.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{at}.{name}")
-                };
-                differences(
-                    a.get(name).unwrap_or(&Value::Null),
-                    b.get(name).unwrap_or(&Value::Null),
-                    &path,
-                    found,
-                );
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => found.push(format!("{at}: recomputed {a}, server {b}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_difference;
-    use serde_json::json;
-
-    #[test]
-    fn names_the_first_differing_member() {
-        let ours = json!({"total": {"a": 1, "b": {"x": 2.5}}, "year": 2025});
-        assert_eq!(first_difference(&ours, &ours.clone(), ""), None);
-        let theirs = json!({"total": {"a": 1, "b": {"x": 2.6}}, "year": 2025});
-        assert_eq!(
-            first_difference(&ours, &theirs, "").as_deref(),
-            Some("total.b.x: recomputed 2.5, server 2.6")
-        );
-        let missing = json!({"total": {"a": 1}, "year": 2025});
-        assert_eq!(
-            first_difference(&ours, &missing, "").as_deref(),
-            Some("total.b: recomputed {\"x\":2.5}, server null")
-        );
     }
 }
