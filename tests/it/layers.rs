@@ -130,6 +130,43 @@ fn cli_writes_and_reads_through_the_ledger() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// Dependencies point one way (docs/architecture.md): no layer names one above it.
+#[test]
+fn dependencies_point_one_way() {
+    const ABOVE_DOMAIN: &[&str] = &[
+        "crate::storage",
+        "crate::ledger",
+        "crate::http",
+        "crate::cli",
+        "crate::labels",
+        "crate::demo",
+    ];
+    const ABOVE_PURE: &[&str] = &[
+        "crate::storage",
+        "crate::ledger",
+        "crate::http",
+        "crate::cli",
+    ];
+    let layers: [(&str, &[&str]); 6] = [
+        ("src/domain", ABOVE_DOMAIN),
+        ("src/labels", ABOVE_PURE),
+        ("src/demo", ABOVE_PURE),
+        (
+            "src/storage",
+            &["crate::ledger", "crate::http", "crate::cli"],
+        ),
+        ("src/ledger", &["crate::http", "crate::cli"]),
+        ("src/http", &["crate::cli"]),
+    ];
+    let found: Vec<String> = layers
+        .into_iter()
+        .flat_map(|(dir, above)| offences(dir, above))
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+    // Guard against a check that cannot fail: http does name the ledger below it.
+    assert!(!offences("src/http", &["crate::ledger"]).is_empty());
+}
+
 #[test]
 fn only_storage_names_diesel() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
