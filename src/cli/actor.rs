@@ -1,10 +1,10 @@
 //! `actor add|rotate|revoke`: registry events of actors and their keys, signed by an admin.
 
-use super::client::Client;
+use super::client::{receipt_line, Client};
 use super::{CliError, ClientArgs};
 use crate::domain::kinds::Kind;
 use clap::{Args, Subcommand};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -88,13 +88,6 @@ pub enum ActorCommand {
     },
 }
 
-fn print_receipt(receipt: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(receipt).unwrap_or_default()
-    );
-}
-
 pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
     match command {
         ActorCommand::Add {
@@ -120,11 +113,11 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             if !gs1_prefixes.is_empty() {
                 data["gs1_company_prefixes"] = json!(gs1_prefixes);
             }
-            match at {
+            let receipt = match at {
                 Some(at) => client.registry_event_at(Kind::ActorRegistered, data, &at)?,
                 None => client.registry_event(Kind::ActorRegistered, data)?,
             };
-            eprintln!("actor {id} registered");
+            eprintln!("actor {id} registered as {}", receipt_line(&receipt));
             println!("{id}");
             Ok(())
         }
@@ -132,7 +125,8 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             let public_key = key.base64()?;
             let client = Client::new(&client)?;
             let data = json!({ "actor": actor, "public_key": public_key });
-            print_receipt(&client.registry_event(Kind::ActorKeyRotated, data)?);
+            let receipt = client.registry_event(Kind::ActorKeyRotated, data)?;
+            eprintln!("key of actor {actor} rotated as {}", receipt_line(&receipt));
             Ok(())
         }
         ActorCommand::Revoke {
@@ -145,7 +139,8 @@ pub fn actor(command: ActorCommand) -> anyhow::Result<()> {
             if let Some(reason) = reason {
                 data["reason"] = json!(reason);
             }
-            print_receipt(&client.registry_event(Kind::ActorRevoked, data)?);
+            let receipt = client.registry_event(Kind::ActorRevoked, data)?;
+            eprintln!("actor {actor} revoked as {}", receipt_line(&receipt));
             Ok(())
         }
     }

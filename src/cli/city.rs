@@ -1,6 +1,6 @@
 //! `city add`: a city's registry event, signed by an admin.
 
-use super::client::Client;
+use super::client::{receipt_line, Client};
 use super::ClientArgs;
 use crate::domain::kinds::Kind;
 use clap::Subcommand;
@@ -43,9 +43,6 @@ pub fn city(command: CityCommand) -> anyhow::Result<()> {
         "population": population, "population_year": population_year,
     });
     let receipt = client.registry_event(Kind::CityRegistered, data)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&receipt).unwrap_or_default()
-    );
+    eprintln!("city {locode} registered as {}", receipt_line(&receipt));
     Ok(())
 }

@@ -98,6 +98,17 @@ impl Client {
     }
 }
 
+/// What a person needs of a receipt: the entry's seq and the start of its leaf hash (the
+/// whole receipt, with its checkpoint, is what `--json` and the API give).
+pub fn receipt_line(receipt: &Value) -> String {
+    let leaf = receipt["leaf_hash"].as_str().unwrap_or_default();
+    format!(
+        "entry {}, leaf {}…",
+        receipt["seq"],
+        leaf.get(..16).unwrap_or(leaf)
+    )
+}
+
 /// Now, as the events' `occurred_at`.
 pub fn now() -> String {
     format_timestamp(chrono::Utc::now())

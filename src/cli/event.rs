@@ -1,6 +1,6 @@
 //! `event KIND --product ID-or-label-URI …`: record what happened to a product.
 
-use super::client::{now, Client};
+use super::client::{now, receipt_line, Client};
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::identifiers::ProductRef;
@@ -70,6 +70,9 @@ pub struct EventArgs {
     /// A part replaced in a repair, repeatable.
     #[arg(long = "part")]
     pub parts: Vec<String>,
+    /// Print the receipt as one JSON object (seq, leaf_hash, checkpoint, event_id) instead.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn masses(items: &[String], name_key: &str) -> anyhow::Result<Vec<Value>> {
@@ -178,6 +181,22 @@ pub fn event(args: EventArgs) -> anyhow::Result<()> {
         }
         other => other?,
     };
-    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    print_receipt(&draft, receipt, args.json)
+}
+
+/// The event id on stdout, so that `EVENT_ID=$(ewaste-ledger event …)` keeps it, and what a
+/// person needs on stderr: the kind, the entry's seq and the start of its leaf hash.
+fn print_receipt(draft: &Draft, mut receipt: Value, json: bool) -> anyhow::Result<()> {
+    if json {
+        receipt["event_id"] = json!(draft.id);
+        println!("{receipt}");
+        return Ok(());
+    }
+    eprintln!(
+        "recorded {} as {}",
+        draft.kind.as_str(),
+        receipt_line(&receipt)
+    );
+    println!("{}", draft.id);
     Ok(())
 }

@@ -3,6 +3,7 @@
 use super::http_client::fetch;
 use super::product::row_fields;
 use super::CliError;
+use crate::domain::wording::count;
 use crate::labels::{self, SheetLayout};
 use anyhow::Context;
 use clap::Args;
@@ -98,9 +99,13 @@ fn sheet(csv: &Path, base: &str, out: &Path, format: &str) -> anyhow::Result<()>
         }
     }
     eprintln!(
-        "{} labels on {} A4 page(s) written to {}",
-        labels.len(),
-        labels.len().div_ceil(layout.per_page()),
+        "{} on {} written to {}",
+        count(labels.len() as u64, "label", "labels"),
+        count(
+            labels.len().div_ceil(layout.per_page()) as u64,
+            "A4 page",
+            "A4 pages"
+        ),
         out.display()
     );
     Ok(())

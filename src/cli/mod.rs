@@ -17,6 +17,7 @@ mod http_client;
 mod key_args;
 mod label;
 mod product;
+mod progress;
 mod serve;
 mod stats;
 
@@ -65,6 +66,17 @@ impl CliError {
     pub fn is_problem(&self, code: &str) -> bool {
         matches!(self, CliError::Problem { problem_type, .. }
             if problem_type.strip_prefix(crate::http::problem::PROBLEM_TYPE_PREFIX) == Some(code))
+    }
+}
+
+/// Writes `text` to stdout. A reader that stopped reading (`| head`) is not an error: what
+/// it wanted has been printed, so the command ends quietly instead of panicking.
+pub fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
     }
 }
 

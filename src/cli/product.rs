@@ -2,7 +2,7 @@
 //! anything is sent (every bad row reported by line number), then sent as all-or-nothing
 //! batches, so a refused row leaves nothing of its batch recorded.
 
-use super::client::{now, Client};
+use super::client::{now, receipt_line, Client};
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::parse_signed_event;
@@ -12,7 +12,7 @@ use crate::domain::kinds::Kind;
 use crate::domain::serial::Serial;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -168,7 +168,7 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
             let receipt = client.submit(&draft)?;
             let id = draft.product.unwrap_or_default();
             let view = client.get(&format!("/v1/products/{id}"))?;
-            eprintln!("registered at seq {}", receipt["seq"]);
+            eprintln!("registered as {}", receipt_line(&receipt));
             println!("{id} {}", view["uri"].as_str().unwrap_or_default());
             Ok(())
         }
@@ -336,10 +336,9 @@ fn import(
 /// A progress bar on stderr (hidden when stderr is not a terminal).
 fn bar(len: u64, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(super::progress::style(
+        "{msg} {bar:40} {pos}/{len} ({rate})",
+    ));
     bar.set_message(message);
     bar
 }

@@ -74,9 +74,9 @@ impl ServeArgs {
 async fn open(config: &ServerConfig) -> anyhow::Result<Ledger> {
     let (ledger, report) = bootstrap(config).await?;
     eprintln!(
-        "ewaste-ledger: {} backend, log of {} entries",
+        "ewaste-ledger: {} backend, log of {}",
         ledger.backend(),
-        report.log_size
+        crate::domain::wording::count(report.log_size as u64, "entry", "entries")
     );
     // The private key files are labelled as such: a regulator who takes "log key" for the
     // key to pass to `audit verify --log-key` would hand over, and paste around, a secret.

@@ -85,11 +85,10 @@ fn show(args: &StatsArgs) -> anyhow::Result<()> {
     match args.format {
         Format::Json => {
             let value: Value = serde_json::from_str(&text)?;
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            super::print_out(&format!("{}\n", serde_json::to_string_pretty(&value)?))
         }
-        Format::Csv => print!("{text}"),
+        Format::Csv => super::print_out(&text),
     }
-    Ok(())
 }
 
 fn rebuild(data_dir: PathBuf, database_url: Option<&str>) -> anyhow::Result<()> {

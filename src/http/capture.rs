@@ -64,8 +64,8 @@ fn event_error(index: usize, event: &Value, problem: Value) -> Value {
 
 fn refused(errors: Vec<Value>) -> Problem {
     let mut problem = invalid(format!(
-        "{} event(s) of the document cannot be recorded; nothing was recorded (see `errors`).",
-        errors.len()
+        "{} of the document cannot be recorded; nothing was recorded (see `errors`).",
+        crate::domain::wording::count(errors.len() as u64, "event", "events")
     ));
     problem
         .members

@@ -23,6 +23,7 @@ macro_rules! db_test {
             }
 
             #[actix_web::test]
+            #[cfg_attr(not(postgres_tests), ignore = "set EWASTE_TEST_DATABASE_URL to run it on PostgreSQL")]
             async fn postgres() {
                 if let Some(db) = $crate::db::TestDb::postgres(stringify!($name)) {
                     super::$name(db).await;
@@ -52,7 +53,9 @@ impl TestDb {
     }
 
     /// A fresh schema on the server named by `EWASTE_TEST_DATABASE_URL`; `None` (with a printed
-    /// skip) when it is not set, except in CI, where a missing PostgreSQL is a failure.
+    /// skip) when it is not set, except in CI, where a missing PostgreSQL is a failure. Tests
+    /// that call this are compiled as ignored without a server (`build.rs`), so `None` is only
+    /// seen by a run with `--ignored`.
     pub fn postgres(test: &str) -> Option<TestDb> {
         let Ok(base) = std::env::var(PG_URL_VAR) else {
             if std::env::var_os("CI").is_some() {

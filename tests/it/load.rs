@@ -78,6 +78,10 @@ fn bench_load_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set EWASTE_TEST_DATABASE_URL to run it on PostgreSQL"
+)]
 fn bench_load_on_postgres() {
     let Some(db) = TestDb::postgres("bench_load") else {
         return;

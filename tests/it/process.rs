@@ -283,6 +283,10 @@ db_test! {
 /// Two `serve` processes on one PostgreSQL database, written to at the same time, keep one
 /// gap-free chain whose every `prev` link holds.
 #[test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set EWASTE_TEST_DATABASE_URL to run it on PostgreSQL"
+)]
 fn two_serve_processes_share_one_linear_chain() {
     let Some(db) = TestDb::postgres("two_serve_processes") else {
         return;

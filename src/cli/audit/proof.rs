@@ -17,8 +17,7 @@ use std::path::Path;
 /// `audit prove`.
 pub fn prove(server: &str, event: uuid::Uuid) -> anyhow::Result<()> {
     let bundle = fetch_json(server, &format!("/v1/log/proof/event/{event}"))?;
-    println!("{}", serde_json::to_string_pretty(&bundle)?);
-    Ok(())
+    crate::cli::print_out(&format!("{}\n", serde_json::to_string_pretty(&bundle)?))
 }
 
 /// `audit verify-proof`.
@@ -30,7 +29,8 @@ pub fn verify_proof(bundle: &Path, log_key: &str) -> anyhow::Result<()> {
         .map_err(|e| CliError::Usage(format!("the bundle is not accepted JSON: {e}")))?;
     let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;
     println!(
-        "OK: the entry is in the log's tree of {size} entries, signed by {}",
+        "OK: the entry is in the log's tree of {}, signed by {}",
+        crate::domain::wording::count(size, "entry", "entries"),
         key.name
     );
     Ok(())

@@ -6,6 +6,7 @@ use super::served;
 use crate::cli::http_client::fetch;
 use crate::cli::key_args::verifier_key;
 use crate::cli::CliError;
+use crate::domain::wording::count;
 use crate::ledger::audit::{audit, AuditError, AuditOptions, Progress};
 use anyhow::Context;
 use clap::Args;
@@ -68,10 +69,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     }
     options.memory_budget = args.memory_budget;
     options.chunk_entries = args.chunk_entries;
-    let bar = Bar(indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    ));
+    let bar = Bar(
+        indicatif::ProgressBar::new(0).with_style(crate::cli::progress::style(
+            "{bar:40} {pos}/{len} entries {rate} {eta}",
+        )),
+    );
     let input: Box<dyn Read + Send> = match (&args.export, &args.server) {
         (Some(path), _) => Box::new(
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
@@ -93,11 +95,16 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 ],
             };
             println!(
-                "OK: {} entries, {} checkpoints, root {}",
-                report.size, report.checkpoints, report.root
+                "OK: {}, {}, root {}",
+                count(report.size, "entry", "entries"),
+                count(report.checkpoints, "checkpoint", "checkpoints"),
+                report.root
             );
             for (witness, size) in &report.witnessed {
-                println!("  witness {witness} cosigned the tree up to {size} entries");
+                println!(
+                    "  witness {witness} cosigned the tree up to {}",
+                    count(*size, "entry", "entries")
+                );
             }
             for line in &served {
                 println!("  {line}");
