@@ -475,7 +475,7 @@ fn every_block_has_a_known_role_and_the_walk_through_shows_outputs() {
     let expectations: usize = blocks
         .iter()
         .filter(|b| b.role == Role::Run)
-        .flat_map(|b| steps(b))
+        .flat_map(steps)
         .filter(|s| !s.expected.is_empty())
         .count();
     assert!(expectations >= 5, "{expectations}");
