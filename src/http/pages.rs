@@ -47,7 +47,8 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
         return false;
     };
     // The best (quality, position) of each family.
-    let (mut html, mut json): (Option<(f32, usize)>, Option<(f32, usize)>) = (None, None);
+    let mut html: Option<(f32, usize)> = None;
+    let mut json: Option<(f32, usize)> = None;
     for (position, item) in accept.split(',').enumerate() {
         let mut parts = item.split(';');
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
