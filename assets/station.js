@@ -11,10 +11,61 @@ import { readData, showKind } from "./forms.js";
 
 const $ = (id) => document.getElementById(id);
 const SHOWN_SCANS = 200;
+// While a new key waits for its registration, the page looks itself up this often (one small
+// GET of /v1/actors), so that it starts within a few seconds of the admin's command.
+const REGISTRATION_POLL_MS = 2000;
+// Queued scans are retried this often while online (and at once when the connection returns).
+const RESEND_MS = 15000;
 let device = null;
 let sending = null;
 let sendAgain = false;
 let order = Date.now();
+let registrationPoll = null;
+
+// ---- the station's choices, kept across reloads ------------------------------------------
+// What the user chose (kind, the choices of each kind's form, the names for the registration
+// command) is kept in localStorage: a reload or a restart must not silently fall back to
+// defaults, and a whole day's scans are made with the same choices. Only <select> choices of
+// the forms are kept; typed values (weights, documents) belong to one product. The city is
+// kept with the device (IndexedDB), where the passport's recording panel reads it too.
+
+const CHOICES = "ewaste-ledger-station-choices";
+
+function loadChoices() {
+  try {
+    return JSON.parse(localStorage.getItem(CHOICES)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function keepChoice(name, value) {
+  const choices = loadChoices();
+  choices[name] = value;
+  localStorage.setItem(CHOICES, JSON.stringify(choices));
+}
+
+/** Sets `select` to `value` when it offers it, enabled; says whether it did. */
+function choose(select, value) {
+  const option = [...select.options].find((o) => o.value === value);
+  if (value == null || !option || option.disabled) return false;
+  select.value = value;
+  return true;
+}
+
+/** The kept choices of every kind's form, each `<select>` by its kind and name. */
+function restoreFormChoices() {
+  const fields = loadChoices().fields ?? {};
+  for (const select of $("kind-data").querySelectorAll("fieldset[data-kind] select[name]")) {
+    choose(select, fields[`${select.closest("fieldset").dataset.kind}/${select.name}`]);
+  }
+}
+
+function keepFormChoice(select) {
+  const fields = loadChoices().fields ?? {};
+  fields[`${select.closest("fieldset").dataset.kind}/${select.name}`] = select.value;
+  keepChoice("fields", fields);
+}
 
 // ---- enrolment -------------------------------------------------------------------------
 
@@ -30,20 +81,56 @@ async function enrol(make) {
   }
 }
 
+/** A word for a POSIX shell, single-quoted. */
+function shellWord(text) {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/** The `actor add` command an admin pastes, as the README runs the CLI: from the ledger's
+ *  directory, with the admin key `serve` wrote there, this device's city and key, and the
+ *  `--server` this page was loaded from unless it is the CLI's default. */
+function registerCommand() {
+  const org = $("register-org").value.trim() || "Your organisation";
+  const name = $("register-name").value.trim() || "Scan station";
+  const city = $("register-city").value;
+  const parts = ["./target/release/ewaste-ledger actor add"];
+  if (location.origin !== "http://127.0.0.1:8080") parts.push(`--server ${shellWord(location.origin)}`);
+  parts.push("--key data/admin-key.pem", `--org ${shellWord(org)}`, `--name ${shellWord(name)}`,
+    "--roles collector,recycler");
+  if (city) parts.push(`--city ${city}`);
+  parts.push(`--public-key ${shellWord(device.publicKey)}`);
+  return parts.join(" ");
+}
+
+function showCommand() {
+  $("register-command").textContent = registerCommand();
+}
+
 function showPending() {
   const key = device.publicKey;
   $("public-key").textContent = key;
   $("public-key-qr").src = `/scan/key.svg?public_key=${encodeURIComponent(key)}`;
-  $("register-command").textContent =
-    `ewaste-ledger actor add --key admin-key.pem --org "…" --name "…" --roles collector,recycler --city … --public-key ${key}`;
+  const kept = loadChoices();
+  $("register-org").value = kept.org ?? "";
+  $("register-name").value = kept.name ?? "";
+  choose($("register-city"), device.city);
+  showCommand();
   $("pending").hidden = false;
 }
 
-/** Shows enrolment, the wait for registration, or the station, for the device's state. */
+/** Shows one of the cards (with the scans list for the station). */
+function showCard(id) {
+  for (const card of ["enrol", "pending", "station", "results-card"]) {
+    $(card).hidden = !(card === id || (id === "station" && card === "results-card"));
+  }
+}
+
+/** Shows enrolment, the wait for registration, or the station, for the device's state. While
+ *  the key waits, it looks again every REGISTRATION_POLL_MS (one timer at a time). */
 async function showDevice() {
-  for (const id of ["enrol", "pending", "station", "results-card"]) $(id).hidden = true;
+  clearTimeout(registrationPoll);
   if (!device) {
-    $("enrol").hidden = false;
+    showCard("enrol");
     return;
   }
   try {
@@ -53,8 +140,11 @@ async function showDevice() {
     if (!(error instanceof Offline)) throw error; // offline: keep the registration seen last
   }
   if (!device.actor) {
-    showPending();
-    setTimeout(() => { if (!device?.actor) showDevice(); }, 5000);
+    if ($("pending").hidden) {
+      showCard("pending");
+      showPending();
+    }
+    registrationPoll = setTimeout(showDevice, REGISTRATION_POLL_MS);
     return;
   }
   showStation();
@@ -70,15 +160,14 @@ function showStation() {
   for (const option of kind.options) {
     option.disabled = !option.dataset.roles.split(" ").some((role) => roles.has(role));
   }
-  if (kind.selectedOptions[0]?.disabled) {
+  if (!choose(kind, loadChoices().kind) && kind.selectedOptions[0]?.disabled) {
     const first = [...kind.options].find((option) => !option.disabled);
     if (first) kind.value = first.value;
   }
-  const city = device.city ?? actor.city;
-  if (city) $("city").value = city;
+  choose($("city"), device.city) || choose($("city"), actor.city);
+  restoreFormChoices();
   showKind($("kind-data"), kind.value);
-  $("station").hidden = false;
-  $("results-card").hidden = false;
+  showCard("station");
   showScans();
   send();
   $("scan").focus();
@@ -175,8 +264,9 @@ async function showScans() {
       outcome.className = "wait";
       outcome.textContent = `… ${item.kind}: signed, waiting for the connection`;
     } else {
+      // Not "✗ Collected: …", which reads as if the collection happened.
       outcome.className = "bad";
-      outcome.textContent = `✗ ${item.kind}: ${item.reason}`;
+      outcome.textContent = `✗ Not recorded — ${item.kind.toLowerCase()} refused: ${item.reason}`;
     }
     const label = document.createElement("div");
     label.className = "muted";
@@ -204,15 +294,36 @@ $("import-key").addEventListener("change", (e) => {
 $("check-registration").addEventListener("click", showDevice);
 $("forget-key").addEventListener("click", async () => {
   if (!window.confirm("Forget this device's key? It cannot be recovered.")) return;
+  clearTimeout(registrationPoll);
   await storage.remove("device", "self");
   device = null;
   showDevice();
 });
-$("kind").addEventListener("change", () => showKind($("kind-data"), $("kind").value));
-$("city").addEventListener("change", async () => {
-  device.city = $("city").value;
-  await saveDevice(device);
+for (const [id, name] of [["register-org", "org"], ["register-name", "name"]]) {
+  $(id).addEventListener("input", () => {
+    keepChoice(name, $(id).value);
+    showCommand();
+  });
+}
+$("copy-command").addEventListener("click", () => navigator.clipboard?.writeText(registerCommand()));
+$("kind").addEventListener("change", () => {
+  keepChoice("kind", $("kind").value);
+  showKind($("kind-data"), $("kind").value);
 });
+$("kind-data").addEventListener("change", (e) => {
+  if (e.target.matches("fieldset[data-kind] select[name]")) keepFormChoice(e.target);
+});
+// The city is the device's: chosen while it waits for registration (for the command) or at
+// the station, it is the same setting.
+for (const id of ["city", "register-city"]) {
+  $(id).addEventListener("change", async () => {
+    device.city = $(id).value;
+    choose($("city"), device.city);
+    choose($("register-city"), device.city);
+    showCommand();
+    await saveDevice(device);
+  });
+}
 $("scan-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("scan").value.trim();
@@ -222,17 +333,18 @@ $("scan-form").addEventListener("submit", (e) => {
 });
 window.addEventListener("online", () => { showNetwork(); if (device?.actor) send(); });
 window.addEventListener("offline", showNetwork);
-setInterval(() => { if (device?.actor && navigator.onLine) send(); }, 15000);
+setInterval(() => { if (device?.actor && navigator.onLine) send(); }, RESEND_MS);
 
 showNetwork();
 if (window.isSecureContext) {
+  // The set-up card is in the page from the start; its buttons work from now on.
+  $("create-key").disabled = false;
+  $("import-key").disabled = false;
   device = await loadDevice();
   await showDevice();
 } else {
   // Web Crypto and IndexedDB keys exist only in secure contexts.
-  $("enrol").hidden = false;
-  $("create-key").disabled = true;
-  $("import-key").disabled = true;
+  showCard("enrol");
   $("enrol-error").textContent =
     "The scan station signs with the browser's Web Crypto, which works only over HTTPS or on localhost. Open this page at the ledger's https:// address.";
 }

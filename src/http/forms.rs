@@ -161,7 +161,7 @@ impl ChoiceSource<'_> {
         match source {
             Choices::Channels => Channel::ALL
                 .iter()
-                .map(|channel| plain(channel.as_str(), channel.as_str()))
+                .map(|channel| plain(channel.as_str(), channel_label(*channel)))
                 .collect(),
             Choices::Recipients => self
                 .actors
@@ -217,4 +217,14 @@ fn operations(kinds: &[OperationKind]) -> Vec<Choice> {
 /// How a kind reads on a page.
 pub fn kind_label(kind: Kind) -> &'static str {
     kind.spec().label
+}
+
+/// How a collection channel reads on a page (its wire name is the option's value).
+pub fn channel_label(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Municipal => "municipal",
+        Channel::RetailTakeBack => "retail take-back",
+        Channel::ProducerTakeBack => "producer take-back",
+        Channel::Other => "other",
+    }
 }

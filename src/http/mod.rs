@@ -11,6 +11,7 @@ mod epcis;
 mod events;
 mod forms;
 mod headers;
+mod home;
 mod labels;
 mod log;
 mod metrics;
@@ -52,10 +53,14 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             // sets the headers every answer carries (the outer one, registered last).
             .service(
                 web::scope("")
+                    // Innermost: the other two see the page it may put in a problem's place.
+                    .wrap(actix_web::middleware::from_fn(pages::html_errors))
                     .wrap(actix_web::middleware::from_fn(metrics::timed))
                     .wrap(actix_web::middleware::from_fn(
                         headers::security_and_caching,
                     ))
+                    .route("/", web::get().to(home::home))
+                    .route("/search", web::get().to(home::search))
                     .route("/healthz", web::get().to(registry::health))
                     .route("/openapi.json", web::get().to(openapi::openapi))
                     .route("/metrics", web::get().to(metrics::metrics))

@@ -152,6 +152,14 @@ const PASSPORT: &[Response] = &[
 ];
 
 const OPERATIONS: &[Operation] = &[
+    Operation { method: "get", path: "/", summary: "The home page: the log, the cities, the scan station, search", params: &[], body: None,
+        responses: &[HTML] },
+    Operation { method: "get", path: "/search", summary: "Find a product by label URI, product id, short id or serial (the home page's form)",
+        params: &[q("q", "string", "What to look for (at most 500 characters).")], body: None,
+        responses: &[(303, "text/html", "", "One product found: its passport (Location)."),
+                     (200, "text/html", "", "Several products found, or nothing searched."),
+                     (400, "text/html", "", "The search text is too long."), BAD,
+                     (404, "text/html", "", "Nothing found: the page says what was searched.")] },
     Operation { method: "get", path: "/healthz", summary: "Health and log size", params: &[], body: None,
         responses: &[(200, JSON, "Health", "The database answers."), UNAVAILABLE] },
     Operation { method: "post", path: "/v1/events", summary: "Record one signed event", params: &[], body: Some((JSON, "SignedEvent")),

@@ -4,8 +4,8 @@
 //! product and its history as JSON. The one script a passport loads, `/assets/passport.js`,
 //! offers an enrolled device the next events the state machine allows.
 
-use super::forms::{kind_label, next_kinds, EventForms, KindChoice};
-use super::pages::html;
+use super::forms::{channel_label, kind_label, next_kinds, EventForms, KindChoice};
+use super::pages::{html, readable_time};
 use super::problem::Problem;
 use super::views;
 use super::AppState;
@@ -20,7 +20,6 @@ use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 #[derive(Template)]
@@ -289,7 +288,8 @@ fn brand_json(status: &BrandOwner) -> Value {
     }
 }
 
-fn state_label(state: ProductState) -> &'static str {
+/// A product's state as a page names it.
+pub(super) fn state_label(state: ProductState) -> &'static str {
     match state {
         ProductState::Manufactured => "Manufactured, not yet sold",
         ProductState::InUse => "In use",
@@ -301,69 +301,179 @@ fn state_label(state: ProductState) -> &'static str {
     }
 }
 
-/// `2026-03-01 10:00:00Z`, with milliseconds only when there are any.
-fn readable_time(time: DateTime<Utc>) -> String {
-    let format = if time.timestamp_subsec_millis() == 0 {
-        "%Y-%m-%d %H:%M:%SZ"
-    } else {
-        "%Y-%m-%d %H:%M:%S%.3fZ"
-    };
-    time.format(format).to_string()
-}
-
-/// The event's data as short readable lines, one per member present (the label's own members
-/// are shown as the product's facts).
+/// The event's data as short readable lines with their units, one per member present. The
+/// label's own members (GTIN, serial, brand, model) are shown as the product's facts.
 fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
-    let Ok(Value::Object(members)) = serde_json::to_value(data) else {
-        return Vec::new();
+    let grams = |label: &str, g: u64| format!("{label} {g} g");
+    let masses = |items: Vec<(&str, u64)>| {
+        items
+            .iter()
+            .map(|(name, g)| format!("{name} {g} g"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    members
-        .iter()
-        .filter(|(name, value)| {
-            !value.is_null() && !matches!(name.as_str(), "gtin" | "serial" | "brand" | "model")
-        })
-        .map(|(name, value)| {
-            let shown = match (name.as_str(), value) {
-                ("to", Value::String(id)) => actor_name(id),
-                (_, Value::Array(items)) => items
+    let mut lines = Vec::new();
+    let mut line = |shown: Option<String>| lines.extend(shown);
+    match data {
+        EventData::Registered(d) => {
+            line(Some(unu_key_label(&d.unu_key)));
+            line(Some(grams("Weight", d.weight_g)));
+            line(d.manufactured_on.as_ref().map(|on| format!("Made on {on}")));
+            line(
+                d.hazards
+                    .as_ref()
+                    .filter(|h| !h.is_empty())
+                    .map(|h| format!("Hazardous components declared: {}", h.join(", "))),
+            );
+            line(
+                d.is_intake()
+                    .then(|| "Registered at intake, without a label".into()),
+            );
+        }
+        EventData::PlacedOnMarket | EventData::Resold => {}
+        EventData::Repaired(d) => {
+            line(d.description.as_ref().map(|text| format!("Repair: {text}")));
+            line(
+                d.parts_replaced
+                    .as_ref()
+                    .filter(|p| !p.is_empty())
+                    .map(|parts| format!("Parts replaced: {}", parts.join(", "))),
+            );
+        }
+        EventData::Collected(d) => {
+            line(d.channel.map(|c| format!("Channel: {}", channel_label(c))));
+            line(d.weight_g.map(|g| grams("Measured weight", g)));
+        }
+        EventData::HandedOver(d) => {
+            line(Some(format!("To {}", actor_name(&d.to))));
+            line(
+                d.document
+                    .as_ref()
+                    .map(|doc| format!("Transport document {doc}")),
+            );
+        }
+        EventData::PreparedForReuse(d) => {
+            line(d.grade.as_ref().map(|grade| format!("Grade {grade}")));
+            line(
+                d.component
+                    .as_ref()
+                    .map(|part| format!("Component: {part}")),
+            );
+            line(d.weight_g.map(|g| grams("Weight", g)));
+        }
+        EventData::Depolluted(d) => line(Some(format!(
+            "Removed: {}",
+            masses(
+                d.components
                     .iter()
-                    .map(|item| match item {
-                        Value::Object(part) => {
-                            part.values().map(plain).collect::<Vec<_>>().join(" ")
-                        }
-                        other => plain(other),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                (_, other) => plain(other),
-            };
-            format!("{}: {shown}", name.replace('_', " "))
-        })
-        .collect()
+                    .map(|c| (c.component.as_str(), c.mass_g))
+                    .collect()
+            )
+        ))),
+        EventData::Recycled(d) => {
+            line(Some(operation_label(&d.operation)));
+            line(Some(format!(
+                "Fractions: {}",
+                masses(
+                    d.fractions
+                        .iter()
+                        .map(|f| (f.material.as_str(), f.mass_g))
+                        .collect()
+                )
+            )));
+        }
+        EventData::Disposed(d) => line(Some(operation_label(&d.operation))),
+        EventData::Exported(d) => {
+            line(Some(format!("Destination country {}", d.country)));
+            line(Some(format!("Basel entry {}", d.basel_entry)));
+            line(Some(format!("Consent notification {}", d.notification)));
+            line(Some(operation_label(&d.operation)));
+        }
+        // Registry events are about actors, cities and baselines: never on a passport.
+        EventData::ActorRegistered(_)
+        | EventData::ActorKeyRotated(_)
+        | EventData::ActorRevoked(_)
+        | EventData::CityRegistered(_)
+        | EventData::PomBaseline(_) => {}
+    }
+    lines
 }
 
-/// A member's value as text: strings without their quotes.
-fn plain(value: &Value) -> String {
-    value
-        .as_str()
-        .map(String::from)
-        .unwrap_or_else(|| value.to_string())
+/// `UNU-KEY 0306 · Mobile Phones (incl. smartphones, pagers)`, the name from the reference
+/// table when the key is in it.
+fn unu_key_label(key: &str) -> String {
+    match reference::unu_key(key) {
+        Some(known) => format!("UNU-KEY {key} · {}", known.description),
+        None => format!("UNU-KEY {key}"),
+    }
+}
+
+/// `Operation R4 · Recycling/reclamation of metals and metal compounds`.
+fn operation_label(code: &str) -> String {
+    match reference::operation(code) {
+        Some(known) => format!("Operation {code} · {}", known.description),
+        None => format!("Operation {code}"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::data::{Collected, Fraction, Recycled, Registered};
+
+    fn shown(data: EventData) -> Vec<String> {
+        details(&data, &|id| format!("actor {id}"))
+    }
 
     #[test]
-    fn times_read_as_people_write_them() {
-        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+    fn details_read_with_labels_and_units() {
+        let registered = EventData::Registered(Registered {
+            unu_key: "0306".into(),
+            weight_g: 212,
+            gtin: Some("09506000134352".into()),
+            serial: Some("A1".into()),
+            brand: None,
+            model: None,
+            manufactured_on: None,
+            hazards: Some(vec!["battery:li-ion".into()]),
+            intake: None,
+        });
         assert_eq!(
-            readable_time(at("2026-03-01T10:00:00.000Z")),
-            "2026-03-01 10:00:00Z"
+            shown(registered),
+            [
+                "UNU-KEY 0306 · Mobile Phones (incl. smartphones, pagers)",
+                "Weight 212 g",
+                "Hazardous components declared: battery:li-ion",
+            ]
         );
+        let collected = EventData::Collected(Collected {
+            channel: Some(crate::domain::data::Channel::ProducerTakeBack),
+            weight_g: Some(210),
+        });
         assert_eq!(
-            readable_time(at("2026-03-01T10:00:00.250Z")),
-            "2026-03-01 10:00:00.250Z"
+            shown(collected),
+            ["Channel: producer take-back", "Measured weight 210 g"]
+        );
+        let recycled = EventData::Recycled(Recycled {
+            operation: "R4".into(),
+            fractions: vec![
+                Fraction {
+                    material: "copper".into(),
+                    mass_g: 19,
+                },
+                Fraction {
+                    material: "plastics".into(),
+                    mass_g: 90,
+                },
+            ],
+        });
+        let lines = shown(recycled);
+        assert!(lines[0].starts_with("Operation R4 · "), "{lines:?}");
+        assert_eq!(lines[1], "Fractions: copper 19 g, plastics 90 g");
+        assert_eq!(
+            unu_key_label("9999"),
+            "UNU-KEY 9999",
+            "a key outside the table"
         );
     }
 }

@@ -56,6 +56,11 @@ pub fn city(city: &CityRecord) -> Value {
 
 /// The label URI of a product: its GS1 Digital Link when labelled, else `/p/{uuid}`.
 pub fn product_uri(public_url: &str, product: &ProductRecord) -> String {
+    format!("{public_url}{}", product_path(product))
+}
+
+/// The path of a product's passport on this server: its label URI without the base.
+pub fn product_path(product: &ProductRecord) -> String {
     let labelled = product
         .gtin
         .as_deref()
@@ -65,10 +70,7 @@ pub fn product_uri(public_url: &str, product: &ProductRecord) -> String {
             let serial = Serial::parse(serial).ok()?;
             Some(identifiers::digital_link_path(&gtin, &serial))
         });
-    format!(
-        "{public_url}{}",
-        labelled.unwrap_or_else(|| format!("/p/{}", product.id))
-    )
+    labelled.unwrap_or_else(|| format!("/p/{}", product.id))
 }
 
 pub fn product(public_url: &str, product: &ProductRecord) -> Value {

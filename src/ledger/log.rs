@@ -212,7 +212,26 @@ fn export_page(conn: &mut DbConnection, cursor: ExportCursor) -> Result<ExportPa
     Ok(ExportPage { bytes, next })
 }
 
+/// What a page says of the latest checkpoint: its tree size, root and when it was signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointSummary {
+    pub size: i64,
+    /// The root hash, lowercase hex.
+    pub root_hex: String,
+    pub signed_at: chrono::NaiveDateTime,
+}
+
 impl Ledger {
+    /// The latest checkpoint's size, root and signing time; `None` before the first.
+    pub async fn checkpoint_summary(&self) -> Result<Option<CheckpointSummary>, LedgerError> {
+        let row = self.with_conn(tree::latest_checkpoint).await?;
+        Ok(row.map(|row| CheckpointSummary {
+            size: row.size,
+            root_hex: row.root.iter().map(|b| format!("{b:02x}")).collect(),
+            signed_at: row.signed_at,
+        }))
+    }
+
     /// The latest checkpoint, or with `witnessed` the latest one a witness cosigned, as a
     /// signed note with the cosignature lines appended.
     pub async fn checkpoint(&self, witnessed: bool) -> Result<String, LedgerError> {

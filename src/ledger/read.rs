@@ -115,6 +115,16 @@ impl Ledger {
             .await
     }
 
+    /// The products with this serial, under any GTIN (at most `limit`).
+    pub async fn products_with_serial(
+        &self,
+        serial: String,
+        limit: i64,
+    ) -> Result<Vec<ProductRecord>, LedgerError> {
+        self.with_conn(move |c| read::products_with_serial(c, &serial, limit))
+            .await
+    }
+
     /// The products with these ids (unknown ids are left out).
     pub async fn products(&self, ids: Vec<String>) -> Result<Vec<ProductRecord>, LedgerError> {
         self.with_conn(move |c| crate::storage::append::products_by_id(c, &ids))

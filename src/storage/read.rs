@@ -74,6 +74,25 @@ pub fn products_after(
         .collect()
 }
 
+/// The products with this serial under any GTIN, in id order, at most `limit`: what the home
+/// page's search finds for a serial typed from a label. Serials are not indexed (nothing else
+/// looks them up), so this reads the products table; a person's search can afford that.
+pub fn products_with_serial(
+    conn: &mut DbConnection,
+    serial: &str,
+    limit: i64,
+) -> Result<Vec<ProductRecord>, StorageError> {
+    products::table
+        .filter(products::serial.eq(serial))
+        .order(products::id)
+        .limit(limit)
+        .select(ProductRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ProductRow::into_record)
+        .collect()
+}
+
 /// The entries with these seqs, in log order.
 pub fn entries_by_seq(
     conn: &mut DbConnection,

@@ -1,6 +1,7 @@
 // What the browser tests share: the binary, a server on a free port, a fresh PostgreSQL
 // schema, Debian's Chromium and a phone-size context.
 
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -77,4 +78,12 @@ export function watchErrors(page, errors) {
   page.on("console", (message) => {
     if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(message.text());
   });
+}
+
+/** `page` is no wider than its viewport: nothing scrolls sideways (a phone's 390 px). */
+export async function assertFits(page, what) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `${what}: ${scrollWidth} px wide on a ${innerWidth} px screen`);
 }

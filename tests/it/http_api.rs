@@ -89,7 +89,9 @@ db_test!(
         for request in [
             TestRequest::get().uri("/v1/nothing-here"),
             TestRequest::delete().uri("/v1/events"),
-            TestRequest::get().uri("/"),
+            // `/` is the home page now (tests/it/pages.rs); a path next to it is not.
+            TestRequest::get().uri("/no-such-page"),
+            TestRequest::post().uri("/"),
         ] {
             let (status, body, content_type) = env.call(request).await;
             assert_problem(&body, status, StatusCode::NOT_FOUND, "not-found");

@@ -39,6 +39,7 @@ mod log_identity;
 mod log_proofs;
 mod metrics;
 mod openapi;
+mod pages;
 mod passport;
 mod prefixes;
 mod process;

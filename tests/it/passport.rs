@@ -57,13 +57,22 @@ db_test! {
             "remove the battery before shredding",
             "Registered", "Sold (placed on the market)", "Collected", "Handed over", "Depolluted",
             "Berlin (DEBER)",
-            "operation: R4",
+            // Members read with labels and units, times without seconds or a bare Z.
+            "Operation R4 · ",
+            "Fractions: copper 20 g",
+            "Removed: battery:li-ion 40 g",
+            "UNU-KEY 0306 · Mobile Phones",
+            "Weight 180 g",
+            " UTC · Berlin (DEBER)",
             &id.to_string(),
         ] {
             assert!(html.contains(expected), "{expected} in the passport");
         }
         let sold = html.find("Sold (placed on the market)").unwrap();
         assert!(html.find("Registered").unwrap() < sold && sold < html.find("Depolluted").unwrap());
+        for raw in ["operation:", "unu key", "weight g", "fractions:", "Z · "] {
+            assert!(!html.contains(raw), "no raw member names or bare Z: {raw}");
+        }
         assert!(!html.contains("<script"), "no scripts");
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing from other hosts");
 

@@ -25,6 +25,8 @@ fn redacted() -> insta::Settings {
         (r"\b[0-9a-f]{64}\b", "[hash]"),
         (r"[A-Za-z0-9+/]{40,}={0,2}", "[base64]"),
         (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[time]"),
+        // As pages show times (src/http/pages.rs `readable_time`).
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "[time]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
     ] {
         settings.add_filter(pattern, replacement);
