@@ -275,7 +275,7 @@ async function showScans() {
     return row;
   }));
   const waiting = scans.filter((item) => item.status === "queued").length;
-  $("counts").textContent = waiting ? `${waiting} signed scan(s) waiting to be sent.` : "Nothing waiting to be sent.";
+  $("counts").textContent = waiting ? `${waiting} signed ${waiting === 1 ? "scan" : "scans"} waiting to be sent.` : "Nothing waiting to be sent.";
 }
 
 function showNetwork() {

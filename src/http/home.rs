@@ -10,6 +10,7 @@ use super::AppState;
 use crate::domain::identifiers::ProductRef;
 use crate::domain::records::ProductRecord;
 use crate::domain::serial::Serial;
+use crate::domain::wording::count;
 use crate::labels::short_id;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
@@ -43,7 +44,7 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         .checkpoint_summary()
         .await?
         .map(|c| Checkpoint {
-            size: count(c.size, "entry", "entries"),
+            size: count(c.size as u64, "entry", "entries"),
             root: c.root_hex[..12].to_string(),
             signed_at: readable_time(c.signed_at.and_utc()),
         });
@@ -60,26 +61,12 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     html(
         StatusCode::OK,
         &HomePage {
-            log_size: count(head.size, "entry", "entries"),
+            log_size: count(head.size as u64, "entry", "entries"),
             checkpoint,
             cities,
             query: String::new(),
         },
     )
-}
-
-/// `1 entry`, `1,234 entries`.
-fn count(n: i64, one: &str, many: &str) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if n < 0 { "-" } else { "" };
-    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
 }
 
 #[derive(Deserialize)]
@@ -233,19 +220,5 @@ fn shown(product: &ProductRecord) -> Found {
             title
         },
         facts: facts.join(" · "),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count;
-
-    #[test]
-    fn counts_read_with_separators_and_plurals() {
-        assert_eq!(count(0, "entry", "entries"), "0 entries");
-        assert_eq!(count(1, "entry", "entries"), "1 entry");
-        assert_eq!(count(999, "entry", "entries"), "999 entries");
-        assert_eq!(count(1000, "entry", "entries"), "1,000 entries");
-        assert_eq!(count(1_234_567, "entry", "entries"), "1,234,567 entries");
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::data::EventData;
 use crate::domain::identifiers::ProductRef;
 use crate::domain::kinds::ProductState;
 use crate::domain::reference;
+use crate::domain::wording::count;
 use crate::ledger::passport::{ChainCheck, Passport};
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
@@ -191,8 +192,10 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
         } => (
             true,
             format!(
-                "Chain verified: {events} signed events linked by hash, the latest proven in the \
-                 log's signed checkpoint of {checkpoint_size} entries."
+                "Chain verified: {} linked by hash, the latest proven in the log's signed \
+                 checkpoint of {}.",
+                count(*events as u64, "signed event", "signed events"),
+                count(*checkpoint_size, "entry", "entries"),
             ),
         ),
         ChainCheck::Broken(why) => (false, format!("Chain does not verify: {why}.")),
