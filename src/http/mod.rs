@@ -14,6 +14,7 @@ mod headers;
 mod labels;
 mod log;
 mod metrics;
+mod numbers;
 mod openapi;
 mod pages;
 mod passport;
