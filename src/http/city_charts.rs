@@ -572,38 +572,27 @@ pub async fn comparison(
             .collect(),
         format!("/cities.csv?year={year}"),
     );
-    // The rates of each city, marked in the table where their base is too small.
+    // The rates of each city, marked in the table where their base is too small; a row's
+    // cells are the city, then the KPIs in `kpis` order.
+    let column_of = |rate: Rate| {
+        1 + kpis
+            .iter()
+            .position(|(_, kpi, _)| *kpi == rate.kpi())
+            .unwrap_or(0)
+    };
     let mut all_rates = Vec::new();
     for (row, c) in cities.iter().enumerate() {
         let locode = c["city"].as_str().unwrap_or_default();
         let eu_base = eu_collection_base_kg(year, facts.iter().filter(|(k, _)| k.locode == locode));
-        let rates = [
-            (
-                3,
-                RateRow::new(
-                    "",
-                    &c["total"],
-                    Rate::EuCollection,
-                    Some(EU_COLLECTION_TARGET_PCT),
-                    eu_base,
-                ),
-            ),
-            (
-                4,
-                RateRow::new(
-                    "",
-                    &c["total"],
-                    Rate::Recycling,
-                    Some(ITU_RECYCLING_TARGET_PCT),
-                    eu_base,
-                ),
-            ),
-        ];
-        for (at, rate) in rates {
-            if rate.reading == Reading::SmallBase {
-                chart.shown[row][at].push_str(" (base too small)");
+        for (rate, target) in [
+            (Rate::EuCollection, EU_COLLECTION_TARGET_PCT),
+            (Rate::Recycling, ITU_RECYCLING_TARGET_PCT),
+        ] {
+            let read = RateRow::new("", &c["total"], rate, Some(target), eu_base);
+            if read.reading == Reading::SmallBase {
+                chart.shown[row][column_of(rate)].push_str(" (base too small)");
             }
-            all_rates.push(rate);
+            all_rates.push(read);
         }
     }
     chart.notes = rate_notes(&all_rates);
