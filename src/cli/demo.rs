@@ -130,7 +130,7 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
             format!("city {}", city.locode),
             json!({
             "locode": city.locode, "name": city.name, "country": city.country,
-            "population": city.population, "population_year": 2024}),
+            "population": city.population, "population_year": city.population_year}),
         ));
     }
     for actor in &plan.actors {

@@ -16,16 +16,31 @@ use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// New EEE placed on the market per inhabitant and year, kg: the demo sizes each city's
-/// population so that its sample of units is what a neighbourhood of that size buys.
-const POM_KG_PER_INHABITANT: f64 = 20.0;
+/// New EEE placed on the market per inhabitant and year, kg: what a page compares the demo's
+/// sample with to state its scale (docs/kpis.md, "The demo").
+pub const POM_KG_PER_INHABITANT: f64 = 20.0;
 
-/// (locode, name, country).
-const CITIES: [(&str, &str, &str); 4] = [
-    ("DEBER", "Berlin (demo)", "DE"),
-    ("NLAMS", "Amsterdam (demo)", "NL"),
-    ("KENBO", "Nairobi (demo)", "KE"),
-    ("INBLR", "Bengaluru (demo)", "IN"),
+/// What marks a demo city's name: the dashboards explain that its figures are a sample.
+pub const DEMO_MARK: &str = " (demo)";
+
+/// Whether `name` is a demo city's.
+pub fn is_demo_city(name: &str) -> bool {
+    name.ends_with(DEMO_MARK)
+}
+
+/// A demo city: (locode, name, country, population, the population's year). The populations
+/// are the real, published ones, so that per-inhabitant figures divide by the city's real size:
+/// - Berlin: 3,897,145 registered residents on 31 December 2024 (Amt für Statistik
+///   Berlin-Brandenburg);
+/// - Amsterdam: 918,117 inhabitants of the municipality on 1 January 2023 (CBS StatLine);
+/// - Nairobi: 4,397,073 in the 2019 Kenya Population and Housing Census (KNBS, volume I);
+/// - Bengaluru: 8,443,675 in the Census of India 2011 (Bruhat Bengaluru Mahanagara Palike,
+///   the municipal corporation).
+const CITIES: [(&str, &str, &str, u64, i32); 4] = [
+    ("DEBER", "Berlin (demo)", "DE", 3_897_145, 2024),
+    ("NLAMS", "Amsterdam (demo)", "NL", 918_117, 2023),
+    ("KENBO", "Nairobi (demo)", "KE", 4_397_073, 2019),
+    ("INBLR", "Bengaluru (demo)", "IN", 8_443_675, 2011),
 ];
 
 /// What the demo plans.
@@ -44,6 +59,7 @@ pub struct DemoCity {
     pub name: &'static str,
     pub country: &'static str,
     pub population: u64,
+    pub population_year: i32,
 }
 
 pub struct DemoActor {
@@ -138,8 +154,8 @@ pub fn plan(settings: &Settings) -> Plan {
     ];
     let makers = [0usize, 1];
     let mut by_city = Vec::new();
-    for (locode, city_name, _) in CITIES {
-        let name = city_name.trim_end_matches(" (demo)");
+    for (locode, city_name, ..) in CITIES {
+        let name = city_name.trim_end_matches(DEMO_MARK);
         let mut add = |org: String, who: &str, roles: &[Role]| {
             actors.push(actor(seed, &org, who, roles, locode));
             actors.len() - 1
@@ -168,30 +184,24 @@ pub fn plan(settings: &Settings) -> Plan {
         });
     }
 
-    let mean_unit_kg: f64 = CATEGORIES
-        .iter()
-        .map(|c| {
-            c.share * reference::unu_key(c.unu_key).map_or(1.0, |k| k.avg_weight_g as f64 / 1000.0)
-        })
-        .sum();
-    let population = (settings.units_per_city_year as f64 * mean_unit_kg / POM_KG_PER_INHABITANT)
-        .round()
-        .max(1.0) as u64;
     let cities = CITIES
         .iter()
-        .map(|(locode, name, country)| DemoCity {
-            locode,
-            name,
-            country,
-            population,
-        })
+        .map(
+            |(locode, name, country, population, population_year)| DemoCity {
+                locode,
+                name,
+                country,
+                population: *population,
+                population_year: *population_year,
+            },
+        )
         .collect();
 
     let until = settings.until;
     let last_year = chrono::Datelike::year(&until);
     let first_year = last_year - settings.years + 1;
     let mut baselines = Vec::new();
-    for (locode, _, _) in CITIES {
+    for (locode, ..) in CITIES {
         for year in (first_year - 10)..first_year {
             // Sales grew by about 3 % a year.
             let growth = 0.97f64.powi(first_year - year);
@@ -209,7 +219,7 @@ pub fn plan(settings: &Settings) -> Plan {
 
     let shares: Vec<f64> = CATEGORIES.iter().map(|c| c.share).collect();
     let mut products = Vec::new();
-    for (city_index, (locode, _, _)) in CITIES.iter().enumerate() {
+    for (city_index, (locode, ..)) in CITIES.iter().enumerate() {
         let local = &by_city[city_index];
         for year in first_year..=last_year {
             let start = NaiveDate::from_ymd_opt(year, 1, 1)
@@ -365,6 +375,22 @@ mod tests {
             years: 6,
             until: "2026-06-01T00:00:00Z".parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn demo_cities_are_marked_and_have_their_real_population() {
+        let plan = plan(&settings(1));
+        assert_eq!(plan.cities.len(), 4);
+        for city in &plan.cities {
+            assert!(is_demo_city(city.name), "{}", city.name);
+            assert!(
+                city.population > 900_000,
+                "{}: {}",
+                city.name,
+                city.population
+            );
+        }
+        assert!(!is_demo_city("Berlin"));
     }
 
     #[test]

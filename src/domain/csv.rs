@@ -60,6 +60,14 @@ impl Cell {
         }
     }
 
+    /// The number a cell holds, for a page to format; `None` for text.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Number(Numeral(number)) => number.parse().ok(),
+            Cell::Text(_) => None,
+        }
+    }
+
     /// The cell as a CSV field: neutralised if it is text, then quoted where RFC 4180 needs it.
     pub fn to_field(&self) -> String {
         let text = match self {

@@ -1,149 +1,230 @@
-//! Server-rendered SVG charts for the city dashboards, drawn with plotters' SVG backend. The
-//! text is SVG `<text>` the browser lays out (no font files on the server). Every chart comes
-//! with its data as a table and a CSV link on the page, so nothing is only a picture.
+//! The geometry of the dashboards' charts; `templates/chart.html` draws it as HTML and small
+//! inline SVGs, styled by `assets/ledger.css` ("Charts").
+//!
+//! Why not one scaled picture: an SVG with a `viewBox` scaled to the screen shrinks its text
+//! with it (7 px on a phone) and grows it on a desktop. Here every text is HTML, or SVG text in
+//! an SVG without a `viewBox`, so it renders at its CSS size at any width; positions along an
+//! axis are percentages of the plot, which the browser resolves at the width it has. A bar's
+//! label, its bar and its target tick are cells of one grid row, so they cannot drift apart;
+//! the legend is a list below the plot, so it cannot cover a line. Every chart comes with its
+//! data as a table and a CSV link on the page, so nothing is only a picture.
 
-use plotters::prelude::*;
+use super::numbers::fixed;
+
+/// One mark along an axis: where (a percentage of the axis) and what it says.
+pub struct Tick {
+    pub at: String,
+    pub label: String,
+    /// SVG `text-anchor`: the end ticks are anchored inwards so that no label sticks out.
+    pub anchor: &'static str,
+    /// `minor` ticks are hidden on narrow screens (every other year).
+    pub class: &'static str,
+}
+
+/// A bar to draw.
+pub struct Bar {
+    pub label: String,
+    /// `None`: no bar (no figure, or one not to compare).
+    pub value: Option<f64>,
+    /// What the row says beside its bar ("12.3 %").
+    pub shown: String,
+    /// The verdict under the value ("not met"), if any.
+    pub verdict: Option<String>,
+    pub target: Option<f64>,
+    /// A style of the row: `ok`, `bad`, `small` or empty.
+    pub class: &'static str,
+}
+
+/// A bar as the template draws it.
+pub struct BarRow {
+    pub label: String,
+    pub shown: String,
+    pub verdict: Option<String>,
+    /// Length as a percentage of the plot.
+    pub width: Option<String>,
+    /// Position of the target tick, a percentage of the plot.
+    pub target: Option<String>,
+    pub class: &'static str,
+}
+
+/// Horizontal bars, one row per label, each with its target as a tick.
+pub struct Bars {
+    pub rows: Vec<BarRow>,
+    pub ticks: Vec<Tick>,
+    /// The axis's unit, under the labels.
+    pub unit: String,
+}
+
+/// A series of a line chart; its colour is the CSS class `s{index}`.
+pub struct Series {
+    pub name: String,
+    pub index: usize,
+    /// `(x1, y1, x2, y2)`, percentages of the plot.
+    pub segments: Vec<(String, String, String, String)>,
+    /// `(x, y)` of every point, drawn as a dot so that a single year still shows.
+    pub points: Vec<(String, String)>,
+}
+
+/// Lines over years.
+pub struct Lines {
+    pub series: Vec<Series>,
+    pub x_ticks: Vec<Tick>,
+    pub y_ticks: Vec<Tick>,
+}
+
+/// What a chart draws.
+pub enum Figure {
+    Bars(Bars),
+    Lines(Lines),
+    /// Nothing to draw: the words say why.
+    Empty(String),
+}
+
+/// A round step for about `marks` marks from 0 to `max`, and the axis's end (a multiple of it).
+fn scale(max: f64, marks: f64) -> (f64, f64) {
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    let raw = max / marks;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw * 0.999_999)
+        .unwrap_or(10.0 * magnitude);
+    (step, (max / step - 1e-9).ceil().max(1.0) * step)
+}
+
+/// Decimals that show `step` exactly (2.5 → 1, 0.25 → 2, 50 → 0).
+fn decimals_of(step: f64) -> usize {
+    (0..6)
+        .find(|d| {
+            let scaled = step * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+        .unwrap_or(6)
+}
+
+fn percent_of(value: f64, end: f64) -> String {
+    format!("{:.2}%", (100.0 * value / end).clamp(0.0, 100.0))
+}
+
+/// Ticks from 0 to `end` every `step`, placed by `at`.
+fn ticks(step: f64, end: f64, at: impl Fn(f64) -> String, inward: bool) -> Vec<Tick> {
+    let count = (end / step).round() as usize;
+    let decimals = decimals_of(step);
+    (0..=count)
+        .map(|i| {
+            let value = step * i as f64;
+            Tick {
+                at: at(value),
+                label: fixed(value, decimals),
+                anchor: match (inward, i) {
+                    (true, 0) => "start",
+                    (true, i) if i == count => "end",
+                    _ => "middle",
+                },
+                // On a narrow plot every other mark is labelled, from 0.
+                class: if i % 2 == 1 { "minor" } else { "" },
+            }
+        })
+        .collect()
+}
+
+/// Horizontal bars on one axis from 0, long enough for every value and target.
+pub fn bar_chart(unit: &str, bars: Vec<Bar>) -> Bars {
+    let max = bars
+        .iter()
+        .flat_map(|bar| [bar.value, bar.target])
+        .flatten()
+        .fold(0.0f64, f64::max);
+    let (step, end) = scale(max, 4.0);
+    Bars {
+        ticks: ticks(step, end, |v| percent_of(v, end), true),
+        rows: bars
+            .into_iter()
+            .map(|bar| BarRow {
+                width: bar.value.map(|v| percent_of(v, end)),
+                target: bar.target.map(|t| percent_of(t, end)),
+                label: bar.label,
+                shown: bar.shown,
+                verdict: bar.verdict,
+                class: bar.class,
+            })
+            .collect(),
+        unit: unit.to_string(),
+    }
+}
 
 /// One line of a time series.
 pub struct Line<'a> {
     pub name: &'a str,
-    pub color: RGBColor,
     pub points: Vec<(i32, f64)>,
 }
 
-/// The dashboard's palette: distinguishable, and readable on white.
-pub const PALETTE: [RGBColor; 6] = [
-    RGBColor(26, 115, 232),
-    RGBColor(27, 127, 59),
-    RGBColor(179, 38, 30),
-    RGBColor(138, 90, 0),
-    RGBColor(111, 66, 193),
-    RGBColor(95, 99, 104),
-];
-
-/// Drawn at about a phone's width, so that the text stays readable when the chart is scaled
-/// to the screen.
-const SIZE: (u32, u32) = (480, 320);
-const FONT: (&str, u32) = ("sans-serif", 15);
-
-fn failed(error: impl std::fmt::Display) -> String {
-    format!("the chart could not be drawn: {error}")
-}
-
-/// Lines over years, with a legend.
-pub fn line_chart(y_label: &str, lines: &[Line]) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let years = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        let (first, last) = years.fold((i32::MAX, i32::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
-        let (first, last) = if first > last {
-            (0, 1)
+/// Lines over the years they have points in. Years run across the plot with a margin at each
+/// end for their dots; a single year sits in the middle.
+pub fn line_chart(lines: &[Line]) -> Lines {
+    let years: Vec<i32> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .collect();
+    let first = years.iter().copied().min().unwrap_or(0);
+    let last = years.iter().copied().max().unwrap_or(0);
+    let x = |year: i32| {
+        if last == first {
+            "50.00%".to_string()
         } else {
-            (first, last.max(first + 1))
-        };
-        let top = lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1))
-            .fold(0.0f64, f64::max)
-            .max(1.0)
-            * 1.1;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
-            .build_cartesian_2d(first..last, 0.0..top)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_labels((last - first + 1).min(12) as usize)
-            .x_label_formatter(&|year| year.to_string())
-            .y_desc(y_label)
-            .label_style(FONT)
-            .axis_desc_style(FONT)
-            .light_line_style(RGBColor(240, 240, 240))
-            .draw()
-            .map_err(failed)?;
-        for line in lines {
-            let color = line.color;
-            chart
-                .draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
-                .map_err(failed)?
-                .label(line.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
-                });
+            format!(
+                "{:.2}%",
+                4.0 + 92.0 * f64::from(year - first) / f64::from(last - first)
+            )
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(FONT)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(218, 220, 224))
-            .draw()
-            .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(svg)
-}
-
-/// Horizontal bars, one per label, each with an optional target marked as a dark tick.
-pub fn bar_chart(x_label: &str, bars: &[(String, f64, Option<f64>)]) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let height = (60 + 38 * bars.len().max(1)) as u32;
-        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let top = bars
-            .iter()
-            .flat_map(|(_, value, target)| [*value, target.unwrap_or(0.0)])
-            .fold(0.0f64, f64::max)
-            .max(1.0)
-            * 1.1;
-        let count = bars.len().max(1) as i32;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(175)
-            .build_cartesian_2d(0.0..top, 0..count)
-            .map_err(failed)?;
-        let names: Vec<String> = bars.iter().map(|(name, _, _)| name.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(bars.len().max(1))
-            .y_label_formatter(&|index| {
-                // Bars run top to bottom in the given order.
-                let at = (count - 1 - *index) as usize;
-                names.get(at).cloned().unwrap_or_default()
+    };
+    let max = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .fold(0.0f64, f64::max);
+    let (step, end) = scale(max, 4.0);
+    let y = |value: f64| format!("{:.2}%", 100.0 - 100.0 * (value / end).clamp(0.0, 1.0));
+    let series = lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| Series {
+            name: line.name.to_string(),
+            index,
+            segments: line
+                .points
+                .windows(2)
+                .map(|pair| (x(pair[0].0), y(pair[0].1), x(pair[1].0), y(pair[1].1)))
+                .collect(),
+            points: line.points.iter().map(|(yr, v)| (x(*yr), y(*v))).collect(),
+        })
+        .collect();
+    let x_ticks = if years.is_empty() {
+        Vec::new()
+    } else {
+        (first..=last)
+            .map(|year| Tick {
+                at: x(year),
+                label: year.to_string(),
+                anchor: "middle",
+                // Every other year, counted back from the last, which always shows.
+                class: if last - first >= 6 && (last - year) % 2 == 1 {
+                    "minor"
+                } else {
+                    ""
+                },
             })
-            .x_desc(x_label)
-            .label_style(FONT)
-            .axis_desc_style(FONT)
-            .light_line_style(RGBColor(240, 240, 240))
-            .draw()
-            .map_err(failed)?;
-        let row = |i: usize| count - 1 - i as i32;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(i, (_, value, _))| {
-                let y = row(i);
-                let mut bar = Rectangle::new([(0.0, y), (*value, y + 1)], PALETTE[0].filled());
-                bar.set_margin(6, 6, 0, 0);
-                bar
-            }))
-            .map_err(failed)?;
-        chart
-            .draw_series(bars.iter().enumerate().filter_map(|(i, (_, _, target))| {
-                target.map(|t| {
-                    let y = row(i);
-                    PathElement::new(vec![(t, y), (t, y + 1)], BLACK.stroke_width(3))
-                })
-            }))
-            .map_err(failed)?;
-        root.present().map_err(failed)?;
+            .collect()
+    };
+    Lines {
+        series,
+        x_ticks,
+        y_ticks: ticks(step, end, y, false),
     }
-    Ok(svg)
 }
 
 #[cfg(test)]
@@ -151,28 +232,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn charts_are_svg_with_their_labels() {
-        let svg = line_chart(
-            "kg",
-            &[Line {
-                name: "collected",
-                color: PALETTE[0],
-                points: vec![(2023, 10.0), (2024, 30.0), (2025, 20.0)],
-            }],
-        )
-        .unwrap();
-        assert!(
-            svg.starts_with("<svg") && svg.contains("collected") && svg.contains("2024"),
-            "{svg}"
+    fn axes_end_on_round_numbers() {
+        assert_eq!(scale(1_708.0, 4.0), (500.0, 2_000.0));
+        assert_eq!(scale(65.0, 4.0), (20.0, 80.0));
+        assert_eq!(scale(100.0, 4.0), (25.0, 100.0));
+        assert_eq!(scale(0.00016, 4.0), (0.00005, 0.0002));
+        assert_eq!(
+            scale(0.0, 4.0),
+            (0.25, 1.0),
+            "an empty chart still has an axis"
         );
-        let svg = bar_chart("%", &[("EU collection rate".into(), 40.0, Some(65.0))]).unwrap();
-        assert!(
-            svg.contains("EU collection rate") && svg.contains("<rect"),
-            "{svg}"
+        assert_eq!(decimals_of(2.5), 1);
+        assert_eq!(decimals_of(0.25), 2);
+        assert_eq!(decimals_of(500.0), 0);
+    }
+
+    #[test]
+    fn bars_and_targets_share_one_axis() {
+        let bar = |value, target| Bar {
+            label: "EU collection rate".into(),
+            value,
+            shown: String::new(),
+            verdict: None,
+            target,
+            class: "",
+        };
+        let bars = bar_chart(
+            "%",
+            vec![bar(Some(40.0), Some(65.0)), bar(None, Some(65.0))],
         );
-        assert!(line_chart("kg", &[]).is_ok(), "an empty chart still draws");
-        // Labels come from events (materials, components): plotters escapes them.
-        let hostile = bar_chart("kg", &[("<script>x</script>&".into(), 1.0, None)]).unwrap();
-        assert!(!hostile.contains("<script>"), "{hostile}");
+        // 0 to 80 in steps of 20.
+        let labels: Vec<&str> = bars.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "20", "40", "60", "80"]);
+        assert_eq!(bars.rows[0].width.as_deref(), Some("50.00%"));
+        assert_eq!(bars.rows[0].target.as_deref(), Some("81.25%"));
+        assert_eq!(bars.rows[1].width, None, "no figure, no bar");
+        assert_eq!(
+            (bars.ticks[0].anchor, bars.ticks[4].anchor),
+            ("start", "end")
+        );
+    }
+
+    #[test]
+    fn one_year_draws_dots_in_the_middle() {
+        let lines = line_chart(&[Line {
+            name: "collected",
+            points: vec![(2026, 30.0)],
+        }]);
+        let series = &lines.series[0];
+        assert!(series.segments.is_empty());
+        assert_eq!(
+            series.points,
+            [("50.00%".to_string(), "0.00%".to_string())],
+            "in the middle, at the top of an axis that ends at its value"
+        );
+        assert_eq!(lines.x_ticks.len(), 1);
+
+        let lines = line_chart(&[Line {
+            name: "collected",
+            points: (2015..=2026).map(|y| (y, 10.0)).collect(),
+        }]);
+        assert_eq!(lines.series[0].segments.len(), 11);
+        assert_eq!(lines.x_ticks[0].at, "4.00%");
+        assert_eq!(lines.x_ticks[11].at, "96.00%");
+        assert_eq!(lines.x_ticks[11].class, "", "the last year always shows");
+        assert_eq!(lines.x_ticks[10].class, "minor");
     }
 }

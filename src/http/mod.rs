@@ -15,6 +15,7 @@ mod home;
 mod labels;
 mod log;
 mod metrics;
+mod numbers;
 mod openapi;
 mod pages;
 mod passport;
