@@ -8,7 +8,11 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
 
 /// `n` with a comma between each group of three digits.
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// A string of decimal digits with a comma between each group of three.
+pub fn group_digits(digits: &str) -> String {
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
         if index > 0 && (digits.len() - index) % 3 == 0 {

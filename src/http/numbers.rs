@@ -3,6 +3,8 @@
 //! 1 decimals, rates and years with 1). The JSON and CSV answers keep every digit: only pages
 //! round.
 
+use crate::domain::wording::group_digits;
+
 /// `value` with `decimals` decimals and its thousands grouped: (1708.04, 1) → "1,708.0".
 pub fn fixed(value: f64, decimals: usize) -> String {
     if !value.is_finite() {
@@ -19,12 +21,7 @@ pub fn fixed(value: f64, decimals: usize) -> String {
     if negative {
         out.push('-');
     }
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
+    out.push_str(&group_digits(whole));
     if let Some(fraction) = fraction {
         out.push('.');
         out.push_str(fraction);
