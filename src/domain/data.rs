@@ -370,11 +370,7 @@ pub fn parse_data(kind: Kind, data: &Value) -> Result<EventData, Rejection> {
             let d: Depolluted = typed(data)?;
             list_len("data.components", d.components.len())?;
             for (i, c) in d.components.iter().enumerate() {
-                text(
-                    &format!("data.components[{i}].component"),
-                    &c.component,
-                    MAX_TEXT_CHARS,
-                )?;
+                hazard(&format!("data.components[{i}].component"), &c.component)?;
                 mass(&format!("data.components[{i}].mass_g"), c.mass_g)?;
             }
             EventData::Depolluted(d)
@@ -501,6 +497,6 @@ fn validate_registered(d: Registered) -> Result<Registered, Rejection> {
     if let Some(date) = &d.manufactured_on {
         parse_date("data.manufactured_on", date)?;
     }
-    optional_text_list("data.hazards", &d.hazards)?;
+    optional_hazards("data.hazards", &d.hazards)?;
     Ok(d)
 }

@@ -82,6 +82,20 @@ pub(super) fn unu_key(field: &str, value: &str) -> Result<(), Rejection> {
     }
 }
 
+/// A hazard of the vocabulary (`reference/hazards.csv`); a typo is answered with the nearest
+/// known code.
+pub fn hazard(field: &str, value: &str) -> Result<(), Rejection> {
+    if reference::hazard(value).is_some() {
+        return Ok(());
+    }
+    let known = reference::hazards().iter().map(|h| h.code.as_str());
+    Err(Rejection::UnknownHazard {
+        field: field.into(),
+        value: value.into(),
+        suggestion: super::wording::nearest(value, known).map(String::from),
+    })
+}
+
 pub(super) fn operation(
     field: &str,
     value: &str,
@@ -107,7 +121,10 @@ pub(super) fn roles(field: &str, values: &[String]) -> Result<(), Rejection> {
         if Role::parse(value).is_none() {
             return Err(Rejection::invalid(
                 format!("{field}[{i}]"),
-                format!("`{value}` is not a role; roles are {:?}", Role::ALL),
+                format!(
+                    "`{value}` is not a role; roles are {}",
+                    super::wording::or_list(Role::ALL)
+                ),
             ));
         }
         if values[..i].contains(value) {
@@ -199,6 +216,18 @@ pub(super) fn optional_text_list(
     list_len(field, values.len())?;
     for (i, value) in values.iter().enumerate() {
         text(&format!("{field}[{i}]"), value, MAX_TEXT_CHARS)?;
+    }
+    Ok(())
+}
+
+pub(super) fn optional_hazards(
+    field: &str,
+    values: &Option<Vec<String>>,
+) -> Result<(), Rejection> {
+    let Some(values) = values else { return Ok(()) };
+    list_len(field, values.len())?;
+    for (i, value) in values.iter().enumerate() {
+        hazard(&format!("{field}[{i}]"), value)?;
     }
     Ok(())
 }

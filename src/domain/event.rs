@@ -184,6 +184,15 @@ fn prefix_event(rejection: Rejection) -> Rejection {
             value,
             expected,
         },
+        Rejection::UnknownHazard {
+            field,
+            value,
+            suggestion,
+        } => Rejection::UnknownHazard {
+            field: prefixed(field),
+            value,
+            suggestion,
+        },
         other => other,
     }
 }

@@ -32,3 +32,4 @@ pub mod rules;
 pub mod serial;
 pub mod signing;
 pub mod stats;
+pub mod wording;

@@ -14,6 +14,7 @@ use crate::domain::event::format_timestamp;
 use crate::domain::merkle::Frontier;
 use crate::domain::records::{EntryRecord, LogHead};
 use crate::domain::rejection::Rejection;
+use crate::domain::wording::Named;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
 use crate::domain::stats::facts::{add_all, facts_of_change};
@@ -434,8 +435,11 @@ fn append_one(
 /// actor was registered earlier in this very batch), verify again here with the current key.
 fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], Rejection> {
     let event = &verified.signed.event;
-    let current = state.actors.get(&event.actor).map(|a| a.public_key);
-    let refused = Rejection::BadSignature { actor: event.actor };
+    let signer = state.actors.get(&event.actor);
+    let current = signer.map(|a| a.public_key);
+    let refused = Rejection::BadSignature {
+        actor: signer.map_or(event.actor.into(), Named::actor),
+    };
     match (current, verified.signature) {
         (Some(current), SignatureCheck::Valid(used)) if current == used => Ok(current),
         (Some(current), SignatureCheck::InvalidReplay(used)) if current == used => Err(refused),
