@@ -536,7 +536,11 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), all.len(), "a code is listed twice");
         for h in all {
-            assert!(!h.component.is_empty() && !h.handling.is_empty(), "{}", h.code);
+            assert!(
+                !h.component.is_empty() && !h.handling.is_empty(),
+                "{}",
+                h.code
+            );
             assert!(h.annex_vii.starts_with(['1', '2']), "{}", h.code);
         }
         // The hazards the demo and the documentation use are known.

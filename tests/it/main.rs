@@ -57,3 +57,4 @@ mod storage;
 mod tamper;
 mod time_rules;
 mod vectors;
+mod wording;
