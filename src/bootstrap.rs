@@ -44,6 +44,14 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
         path: config.data_dir.display().to_string(),
         reason: e.to_string(),
     })?;
+    // The database first: a server that cannot open it (a PostgreSQL database that does not
+    // exist, an unusable SQLite path) must fail before it makes keys for a ledger it never opens.
+    drop(
+        config
+            .database
+            .connect()
+            .map_err(|e| BootstrapError::Open(e.into()))?,
+    );
     let log_key = config.data_dir.join("log-key.pem");
     let admin_key = config.data_dir.join("admin-key.pem");
     for path in [&log_key, &admin_key] {

@@ -4,13 +4,12 @@ use super::http_client::fetch;
 use super::product::row_fields;
 use super::CliError;
 use crate::labels::{self, SheetLayout};
-use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct LabelArgs {
-    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
     server: String,
     /// The product (UUID or label URI) whose label to fetch.
     #[arg(long, conflicts_with = "import", required_unless_present = "import")]
@@ -61,9 +60,11 @@ pub fn label(args: LabelArgs) -> anyhow::Result<()> {
 
 fn sheet(csv: &Path, base: &str, out: &Path, format: &str) -> anyhow::Result<()> {
     let base = base.trim_end_matches('/');
-    let mut reader =
-        csv::Reader::from_path(csv).with_context(|| format!("cannot read {}", csv.display()))?;
-    let headers = reader.headers()?.clone();
+    let mut reader = super::open_csv(csv)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", csv.display())))?
+        .clone();
     let mut labels = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {

@@ -10,7 +10,6 @@ use crate::domain::gtin::Gtin14;
 use crate::domain::identifiers;
 use crate::domain::kinds::Kind;
 use crate::domain::serial::Serial;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
@@ -222,9 +221,11 @@ fn import(
 ) -> anyhow::Result<()> {
     let client = Client::new(args)?;
     let actor = client.whoami()?;
-    let mut reader =
-        csv::Reader::from_path(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let headers = reader.headers()?.clone();
+    let mut reader = super::open_csv(file)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?
+        .clone();
     for required in ["unu_key", "weight_g"] {
         if !headers.iter().any(|h| h.trim() == required) {
             return Err(CliError::Usage(format!(
@@ -275,7 +276,10 @@ fn import(
         for error in &errors {
             eprintln!("{}: {error}", file.display());
         }
-        return Err(CliError::Usage(format!("{} bad rows; nothing was sent", errors.len())).into());
+        let rows = if errors.len() == 1 { "row" } else { "rows" };
+        return Err(
+            CliError::Usage(format!("{} bad {rows}; nothing was sent", errors.len())).into(),
+        );
     }
     if envelopes.is_empty() {
         return Err(CliError::Usage(format!("{} has no rows", file.display())).into());
@@ -297,13 +301,7 @@ fn import(
             .into_iter()
             .flatten()
             .zip(chunk_lines)
-            .filter(|(answer, _)| {
-                answer.get("type").is_some()
-                    && !answer["type"]
-                        .as_str()
-                        .unwrap_or("")
-                        .ends_with("batch-aborted")
-            })
+            .filter(|(answer, _)| answer.get("type").is_some() && !super::stats::is_aborted(answer))
             .map(|(answer, line)| {
                 format!(
                     "line {line}: {}",
@@ -321,8 +319,9 @@ fn import(
             } else {
                 format!("the first {recorded} rows were recorded in earlier all-or-nothing batches; fix the file and import the rest")
             };
+            let rows = if refused.len() == 1 { "row" } else { "rows" };
             return Err(
-                CliError::Refused(format!("{} rows refused; {note}", refused.len())).into(),
+                CliError::Refused(format!("{} {rows} refused; {note}", refused.len())).into(),
             );
         }
         recorded += chunk.len();

@@ -333,19 +333,18 @@ fn append_atomic(
     recorded_at: &str,
 ) -> Vec<Outcome> {
     let before = state.clone();
-    let mut receipts = Vec::with_capacity(events.len());
-    for (index, event) in events.iter().enumerate() {
-        match append_one(state, event, clock, recorded_at) {
-            Ok(receipt) => receipts.push(Ok(receipt)),
-            Err(rejection) => {
-                *state = before;
-                let mut refused = vec![Ok(()); events.len()];
-                refused[index] = Err(rejection);
-                return aborted(refused);
-            }
-        }
+    let outcomes: Vec<Outcome> = events
+        .iter()
+        .map(|event| append_one(state, event, clock, recorded_at))
+        .collect();
+    if outcomes.iter().all(Result::is_ok) {
+        return outcomes;
     }
-    receipts
+    // The whole batch is decided before it is rolled back, so that every refused item answers
+    // its own rejection (a re-imported file names each of its already registered rows at
+    // once); the items that would have been accepted are aborted.
+    *state = before;
+    aborted(outcomes)
 }
 
 /// Decides one event and, when it is accepted, appends its entry to the batch.

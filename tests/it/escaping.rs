@@ -171,7 +171,7 @@ async fn fixture(env: &Env) -> Fixture {
     draft.city = Some(LOCODE.into());
     env.refused(
         &draft.sign(&maker.key).expect("sign"),
-        actix_web::http::StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
         "unknown-hazard",
         Some(shown),
     )
