@@ -219,8 +219,8 @@ fn import(
     file: &std::path::Path,
     default_city: Option<&str>,
 ) -> anyhow::Result<()> {
-    let client = Client::new(args)?;
-    let actor = client.whoami()?;
+    // The file first: a file that cannot be read is a usage error whether or not the server
+    // answers.
     let mut reader = super::open_csv(file)?;
     let headers = reader
         .headers()
@@ -235,6 +235,9 @@ fn import(
             .into());
         }
     }
+
+    let client = Client::new(args)?;
+    let actor = client.whoami()?;
 
     // 1. Check and sign every row locally; report all bad rows by line number.
     let mut envelopes = Vec::new();

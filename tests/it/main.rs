@@ -17,6 +17,7 @@ mod audit_cli;
 mod audit_served;
 mod authorisation;
 mod chain;
+mod cli_errors;
 mod config;
 mod conflicts;
 mod crash;
