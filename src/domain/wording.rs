@@ -35,14 +35,15 @@ pub fn short_id(id: &Uuid) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {
     pub id: Uuid,
-    pub label: Option<String>,
+    /// Boxed to keep [`super::rejection::Rejection`] small (it travels in every `Result`).
+    pub label: Option<Box<str>>,
 }
 
 impl Named {
     pub fn new(id: Uuid, label: impl Into<String>) -> Named {
         Named {
             id,
-            label: Some(label.into()),
+            label: Some(label.into().into_boxed_str()),
         }
     }
 
@@ -55,7 +56,7 @@ impl Named {
     pub fn product(record: &super::records::ProductRecord) -> Named {
         Named {
             id: record.id,
-            label: record.serial.clone(),
+            label: record.serial.as_deref().map(Box::from),
         }
     }
 }
