@@ -62,7 +62,7 @@ pub enum Rejection {
         roles: Vec<Role>,
         allowed: Vec<Role>,
     },
-    #[error("Only the custodian of product {product} may record `{kind}`; {}, not actor {actor}.",
+    #[error("Only the custodian of product {product} may record `{kind}`, and actor {actor} is not: {}.",
         custodian_phrase(.custodian))]
     NotCustodian {
         product: Named,
