@@ -70,7 +70,11 @@ fn sheet(csv: &Path, base: &str, out: &Path, format: &str) -> anyhow::Result<()>
     for record in reader.records() {
         let record = record.map_err(|e| CliError::Usage(format!("{}: {e}", csv.display())))?;
         let line = record.position().map_or(0, |p| p.line());
-        match row_fields(&headers, &record).and_then(|(fields, _)| fields.label(base)) {
+        let label = row_fields(&headers, &record).and_then(|(fields, _)| {
+            fields.check_hazards()?;
+            fields.label(base)
+        });
+        match label {
             Ok(label) => labels.push(label),
             Err(reason) => errors.push(format!("line {line}: {reason}")),
         }

@@ -101,8 +101,17 @@ impl ProductFields {
         })
     }
 
+    /// Every hazard is in the vocabulary (`reference/hazards.csv`); a typo names the nearest.
+    pub fn check_hazards(&self) -> Result<(), String> {
+        for hazard in &self.hazards {
+            crate::domain::data_fields::hazard("hazards", hazard).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     /// The product id (derived from GTIN and serial when labelled) and the `registered` data.
     fn to_data(&self, intake: bool) -> Result<(Uuid, Value), String> {
+        self.check_hazards()?;
         let mut data = json!({ "unu_key": self.unu_key, "weight_g": self.weight_g });
         let id = match (&self.gtin, &self.serial) {
             (Some(gtin), Some(serial)) => {
@@ -161,6 +170,8 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
             city,
             intake,
         } => {
+            // Checked before the server is asked: a typo is a usage error wherever it is made.
+            fields.check_hazards().map_err(CliError::Usage)?;
             let client = Client::new(&client)?;
             let draft = registered_draft(client.whoami()?, &city, &fields, intake)
                 .map_err(CliError::Usage)?;

@@ -84,6 +84,45 @@ fn usage_errors_exit_2_in_the_users_words() {
     );
     assert!(!text.contains("unavailable"), "{text}");
 
+    // A hazard typo, on the command line and in a label sheet's CSV: the nearest code.
+    expect(
+        &[
+            &["product", "register"][..],
+            &down,
+            &[
+                "--key",
+                key,
+                "--unu-key",
+                "0306",
+                "--weight-g",
+                "1",
+                "--city",
+                "DEBER",
+                "--hazard",
+                "battery:lion",
+            ],
+        ]
+        .concat(),
+        2,
+        &[
+            "Unknown hazard `battery:lion`",
+            "did you mean `battery:li-ion`?",
+        ],
+    );
+    let sheet = dir.path().join("sheet.csv");
+    std::fs::write(&sheet, "gtin,serial,unu_key,weight_g,hazards\n09506000134352,S1,0306,212,battery:lion\n09506000134352,S2,0306,212,battery:li-ion\n09506000134353,S3,0306,212,\n").expect("csv");
+    expect(
+        &[
+            "label",
+            "--import",
+            utf8(&sheet),
+            "--out",
+            utf8(&dir.path().join("sheet.pdf")),
+        ],
+        2,
+        &["line 2: Unknown hazard `battery:lion`", "line 4: "],
+    );
+
     // A --server without its scheme, in every command that takes one.
     let bare = ["--server", "127.0.0.1:8080"];
     let no_scheme: Vec<Vec<&str>> = vec![
