@@ -146,6 +146,48 @@ impl EventData {
         })
     }
 
+    /// Every hazard code the data states, with the member that states it: the `hazards` of
+    /// `registered` and the components removed by `depolluted`. New submissions must use the
+    /// vocabulary of `reference/hazards.csv` ([`super::event::parse_signed_event`]); entries
+    /// already in a log are read as they were written, so a log recorded before the vocabulary
+    /// stays verifiable.
+    pub fn hazard_codes(&self) -> Vec<(String, &str)> {
+        match self {
+            EventData::Registered(d) => d
+                .hazards
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, h)| (format!("event.data.hazards[{i}]"), h.as_str()))
+                .collect(),
+            EventData::Depolluted(d) => d
+                .components
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        format!("event.data.components[{i}].component"),
+                        c.component.as_str(),
+                    )
+                })
+                .collect(),
+            EventData::PlacedOnMarket
+            | EventData::Resold
+            | EventData::Repaired(_)
+            | EventData::Collected(_)
+            | EventData::HandedOver(_)
+            | EventData::PreparedForReuse(_)
+            | EventData::Recycled(_)
+            | EventData::Disposed(_)
+            | EventData::Exported(_)
+            | EventData::ActorRegistered(_)
+            | EventData::ActorKeyRotated(_)
+            | EventData::ActorRevoked(_)
+            | EventData::CityRegistered(_)
+            | EventData::PomBaseline(_) => Vec::new(),
+        }
+    }
+
     /// The registry member, for registry kinds.
     pub fn registry(&self) -> Option<RegistryData<'_>> {
         match self {
@@ -370,7 +412,11 @@ pub fn parse_data(kind: Kind, data: &Value) -> Result<EventData, Rejection> {
             let d: Depolluted = typed(data)?;
             list_len("data.components", d.components.len())?;
             for (i, c) in d.components.iter().enumerate() {
-                hazard(&format!("data.components[{i}].component"), &c.component)?;
+                text(
+                    &format!("data.components[{i}].component"),
+                    &c.component,
+                    MAX_TEXT_CHARS,
+                )?;
                 mass(&format!("data.components[{i}].mass_g"), c.mass_g)?;
             }
             EventData::Depolluted(d)
@@ -497,6 +543,6 @@ fn validate_registered(d: Registered) -> Result<Registered, Rejection> {
     if let Some(date) = &d.manufactured_on {
         parse_date("data.manufactured_on", date)?;
     }
-    optional_hazards("data.hazards", &d.hazards)?;
+    optional_text_list("data.hazards", &d.hazards)?;
     Ok(d)
 }

@@ -240,12 +240,3 @@ pub(super) fn optional_text_list(
     }
     Ok(())
 }
-
-pub(super) fn optional_hazards(field: &str, values: &Option<Vec<String>>) -> Result<(), Rejection> {
-    let Some(values) = values else { return Ok(()) };
-    list_len(field, values.len())?;
-    for (i, value) in values.iter().enumerate() {
-        hazard(&format!("{field}[{i}]"), value)?;
-    }
-    Ok(())
-}

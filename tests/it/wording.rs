@@ -974,3 +974,33 @@ db_test!(
         assert!(missing.is_empty(), "not reached through HTTP: {missing:?}");
     }
 );
+
+/// The vocabulary binds new submissions only: an entry already in a log (read with
+/// `parse_event`, as audits, passports and rebuilds read them) keeps parsing, so a log recorded
+/// before `reference/hazards.csv` stays verifiable.
+#[test]
+fn the_hazard_vocabulary_binds_submissions_not_the_log() {
+    use ewaste_ledger::domain::draft::Draft;
+    use ewaste_ledger::domain::event::{parse_event, parse_signed_event};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let mut data = registered_data("OLD-1");
+    data["hazards"] = json!(["battery:lithium-polymer-old"]);
+    let mut draft = Draft::registry(
+        Uuid::from_u128(1),
+        Kind::Registered,
+        Uuid::from_u128(2),
+        "2020-01-01T00:00:00Z",
+        data,
+    );
+    draft.city = Some("DEBER".into());
+    draft.product = Some(labelled("OLD-1"));
+    let envelope = draft.sign(&key).expect("sign");
+    assert!(
+        parse_event(&envelope["event"]).is_ok(),
+        "a logged entry is read as written"
+    );
+    let Err(Rejection::UnknownHazard { field, .. }) = parse_signed_event(&envelope) else {
+        panic!("a new submission is held to the vocabulary");
+    };
+    assert_eq!(field, "event.data.hazards[0]");
+}
