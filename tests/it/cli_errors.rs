@@ -353,6 +353,10 @@ fn serve_that_cannot_open_its_database_writes_no_keys() {
             !text.contains("\n."),
             "{database}: a stray line break: {text:?}"
         );
+        assert!(
+            text.contains("No key file was written."),
+            "{database}: {text}"
+        );
         for key in ["log-key.pem", "admin-key.pem"] {
             assert!(!data.join(key).exists(), "{database}: {key} was written");
         }
