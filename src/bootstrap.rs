@@ -8,6 +8,7 @@ use crate::domain::kinds::Kind;
 use crate::key_files::{self, KeyError};
 use crate::ledger::{Ledger, LedgerError, LogIdentity, OpenError};
 use crate::permissions::{self, LooseMode};
+use crate::storage::StorageError;
 use chrono::Utc;
 use serde_json::json;
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ pub struct BootstrapReport {
 pub enum BootstrapError {
     #[error("Cannot create the data directory {path}: {reason}.")]
     DataDir { path: String, reason: String },
+    #[error("Cannot open the database {database}: {reason} No key file was written.")]
+    Database { database: String, reason: String },
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
@@ -44,6 +47,22 @@ pub async fn bootstrap(config: &ServerConfig) -> Result<(Ledger, BootstrapReport
         path: config.data_dir.display().to_string(),
         reason: e.to_string(),
     })?;
+    // The database first: a server that cannot open it (a PostgreSQL database that does not
+    // exist, an unusable SQLite path) must fail before it makes keys for a ledger it never opens.
+    drop(
+        config
+            .database
+            .connect()
+            .map_err(|e| BootstrapError::Database {
+                database: config.database.shown(),
+                // The driver's own words: the sentence already names the database.
+                reason: match e {
+                    StorageError::Unavailable(cause) => format!("{cause}."),
+                    StorageError::InvalidUrl { reason, .. } => format!("{reason}."),
+                    other => other.to_string(),
+                },
+            })?,
+    );
     let log_key = config.data_dir.join("log-key.pem");
     let admin_key = config.data_dir.join("admin-key.pem");
     for path in [&log_key, &admin_key] {

@@ -9,6 +9,31 @@ use clap::Args;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+#[cfg(test)]
+mod tests {
+    use super::event_kind;
+
+    #[test]
+    fn a_kind_typo_names_the_nearest_kind() {
+        let message = event_kind("colected").unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "unknown kind `colected`; did you mean `collected`? kinds: `placed_on_market`, "
+            ),
+            "{message}"
+        );
+        assert!(message.ends_with(" or `exported`"), "{message}");
+        let message = event_kind("banana").unwrap_err().to_string();
+        assert!(!message.contains("did you mean"), "{message}");
+        assert!(event_kind("registered")
+            .unwrap_err()
+            .to_string()
+            .contains("product register"));
+        assert!(event_kind("city_registered").is_err());
+        assert!(event_kind("collected").is_ok());
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct EventArgs {
     /// placed_on_market, resold, repaired, collected, handed_over, prepared_for_reuse,
@@ -142,15 +167,38 @@ impl EventArgs {
     }
 }
 
-pub fn event(args: EventArgs) -> anyhow::Result<()> {
-    let kind = Kind::parse(&args.kind)
+/// The kinds `event` records: every product kind but `registered` (`product register`).
+fn event_kinds() -> Vec<Kind> {
+    Kind::ALL
+        .iter()
+        .copied()
         .filter(|k| k.is_product_kind() && *k != Kind::Registered)
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "`{}` is not a product event kind (use `product register` to register)",
-                args.kind
-            ))
-        })?;
+        .collect()
+}
+
+/// The kind `typed` names, or a usage error that names the nearest kind and lists them all.
+fn event_kind(typed: &str) -> Result<Kind, CliError> {
+    let kinds = event_kinds();
+    if let Some(kind) = Kind::parse(typed).filter(|k| kinds.contains(k)) {
+        return Ok(kind);
+    }
+    let listed = crate::domain::wording::or_list(&kinds);
+    Err(CliError::Usage(match Kind::parse(typed) {
+        Some(Kind::Registered) => {
+            "`registered` is recorded with `product register`, not `event`".to_string()
+        }
+        Some(kind) => format!("`{kind}` is not a product event; kinds: {listed}"),
+        None => {
+            let names = kinds.iter().map(|k| k.as_str());
+            let hint = crate::domain::wording::nearest(typed, names)
+                .map_or(String::new(), |near| format!("did you mean `{near}`? "));
+            format!("unknown kind `{typed}`; {hint}kinds: {listed}")
+        }
+    }))
+}
+
+pub fn event(args: EventArgs) -> anyhow::Result<()> {
+    let kind = event_kind(&args.kind)?;
     let product = ProductRef::parse(&args.product)
         .map_err(|e| CliError::Usage(format!("--product: {e}")))?
         .product_id();

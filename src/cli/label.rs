@@ -5,13 +5,12 @@ use super::product::row_fields;
 use super::CliError;
 use crate::domain::wording::count;
 use crate::labels::{self, SheetLayout};
-use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct LabelArgs {
-    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
     server: String,
     /// The product (UUID or label URI) whose label to fetch.
     #[arg(long, conflicts_with = "import", required_unless_present = "import")]
@@ -62,15 +61,21 @@ pub fn label(args: LabelArgs) -> anyhow::Result<()> {
 
 fn sheet(csv: &Path, base: &str, out: &Path, format: &str) -> anyhow::Result<()> {
     let base = base.trim_end_matches('/');
-    let mut reader =
-        csv::Reader::from_path(csv).with_context(|| format!("cannot read {}", csv.display()))?;
-    let headers = reader.headers()?.clone();
+    let mut reader = super::open_csv(csv)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", csv.display())))?
+        .clone();
     let mut labels = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| CliError::Usage(format!("{}: {e}", csv.display())))?;
         let line = record.position().map_or(0, |p| p.line());
-        match row_fields(&headers, &record).and_then(|(fields, _)| fields.label(base)) {
+        let label = row_fields(&headers, &record).and_then(|(fields, _)| {
+            fields.check_hazards()?;
+            fields.label(base)
+        });
+        match label {
             Ok(label) => labels.push(label),
             Err(reason) => errors.push(format!("line {line}: {reason}")),
         }

@@ -28,7 +28,8 @@ pub use stats::baseline_rows;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit codes, distinct so that scripts can tell what happened.
+/// Exit codes, distinct so that scripts can tell what happened; [`EXIT_CODES_HELP`] and
+/// docs/operations.md ("Exit codes") say the same.
 pub mod exit {
     /// The command line was wrong (clap also uses 2).
     pub const USAGE: u8 = 2;
@@ -40,6 +41,37 @@ pub mod exit {
     pub const VERIFICATION_FAILED: u8 = 5;
     /// Anything else.
     pub const FAILURE: u8 = 1;
+}
+
+/// The exit codes, as `--help` ends.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  failure on this machine: a file cannot be written, the address is in use, the database cannot be opened
+  2  usage: the command line or an input file is wrong (an unknown flag or kind, a bad value, a file that
+     cannot be read, a CSV with bad rows, a private key where a public one belongs)
+  3  refused: the ledger answered the request with a problem (4xx); the refused request recorded nothing
+  4  unavailable: the server could not be reached, or failed (5xx); sending the same request again is safe
+  5  verification failed: an audit or witness check found the log not as it must be";
+
+/// `--server`: an `http://` or `https://` URL. Without its scheme the HTTP client could only
+/// fail as if the server were down; this says what to add instead (a usage error, exit 2).
+pub fn server_url(text: &str) -> Result<String, String> {
+    if text.starts_with("http://") || text.starts_with("https://") {
+        Ok(text.to_string())
+    } else if text.contains("://") {
+        Err(format!("`{text}` is not an http:// or https:// URL"))
+    } else {
+        Err(format!(
+            "`{text}` has no scheme; add http:// (--server http://{text})"
+        ))
+    }
+}
+
+/// Opens an input CSV file; one that cannot be read is a usage error, as every input file is.
+fn open_csv(path: &std::path::Path) -> Result<csv::Reader<std::fs::File>, CliError> {
+    csv::Reader::from_path(path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Errors that carry their own exit code.
@@ -82,6 +114,13 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
 
 /// The exit code for an error returned by [`run`].
 pub fn exit_code(error: &anyhow::Error) -> u8 {
+    // A key file that cannot be read, or holds no private key, is an input file like any other.
+    if let Some(
+        crate::key_files::KeyError::Read { .. } | crate::key_files::KeyError::Format { .. },
+    ) = error.downcast_ref::<crate::key_files::KeyError>()
+    {
+        return exit::USAGE;
+    }
     match error.downcast_ref::<CliError>() {
         Some(CliError::Usage(_)) => exit::USAGE,
         Some(CliError::Refused(_) | CliError::Problem { .. }) => exit::REFUSED,
@@ -95,7 +134,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 #[command(
     name = "ewaste-ledger",
     version,
-    about = "A verifiable ledger of electronic products from first sale to recycling."
+    about = "A verifiable ledger of electronic products from first sale to recycling.",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -121,7 +161,7 @@ pub enum LogFormat {
 #[derive(Args, Debug, Clone)]
 pub struct ClientArgs {
     /// Base URL of the ledger's HTTP API.
-    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = server_url)]
     pub server: String,
     /// PKCS#8 PEM private key of the signing actor.
     #[arg(

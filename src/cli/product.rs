@@ -10,7 +10,6 @@ use crate::domain::gtin::Gtin14;
 use crate::domain::identifiers;
 use crate::domain::kinds::Kind;
 use crate::domain::serial::Serial;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 use serde_json::{json, Value};
@@ -102,8 +101,17 @@ impl ProductFields {
         })
     }
 
+    /// Every hazard is in the vocabulary (`reference/hazards.csv`); a typo names the nearest.
+    pub fn check_hazards(&self) -> Result<(), String> {
+        for hazard in &self.hazards {
+            crate::domain::data_fields::hazard("hazards", hazard).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     /// The product id (derived from GTIN and serial when labelled) and the `registered` data.
     fn to_data(&self, intake: bool) -> Result<(Uuid, Value), String> {
+        self.check_hazards()?;
         let mut data = json!({ "unu_key": self.unu_key, "weight_g": self.weight_g });
         let id = match (&self.gtin, &self.serial) {
             (Some(gtin), Some(serial)) => {
@@ -162,6 +170,8 @@ pub fn product(command: ProductCommand) -> anyhow::Result<()> {
             city,
             intake,
         } => {
+            // Checked before the server is asked: a typo is a usage error wherever it is made.
+            fields.check_hazards().map_err(CliError::Usage)?;
             let client = Client::new(&client)?;
             let draft = registered_draft(client.whoami()?, &city, &fields, intake)
                 .map_err(CliError::Usage)?;
@@ -220,11 +230,13 @@ fn import(
     file: &std::path::Path,
     default_city: Option<&str>,
 ) -> anyhow::Result<()> {
-    let client = Client::new(args)?;
-    let actor = client.whoami()?;
-    let mut reader =
-        csv::Reader::from_path(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let headers = reader.headers()?.clone();
+    // The file first: a file that cannot be read is a usage error whether or not the server
+    // answers.
+    let mut reader = super::open_csv(file)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?
+        .clone();
     for required in ["unu_key", "weight_g"] {
         if !headers.iter().any(|h| h.trim() == required) {
             return Err(CliError::Usage(format!(
@@ -234,6 +246,9 @@ fn import(
             .into());
         }
     }
+
+    let client = Client::new(args)?;
+    let actor = client.whoami()?;
 
     // 1. Check and sign every row locally; report all bad rows by line number.
     let mut envelopes = Vec::new();
@@ -275,7 +290,10 @@ fn import(
         for error in &errors {
             eprintln!("{}: {error}", file.display());
         }
-        return Err(CliError::Usage(format!("{} bad rows; nothing was sent", errors.len())).into());
+        let rows = if errors.len() == 1 { "row" } else { "rows" };
+        return Err(
+            CliError::Usage(format!("{} bad {rows}; nothing was sent", errors.len())).into(),
+        );
     }
     if envelopes.is_empty() {
         return Err(CliError::Usage(format!("{} has no rows", file.display())).into());
@@ -297,13 +315,7 @@ fn import(
             .into_iter()
             .flatten()
             .zip(chunk_lines)
-            .filter(|(answer, _)| {
-                answer.get("type").is_some()
-                    && !answer["type"]
-                        .as_str()
-                        .unwrap_or("")
-                        .ends_with("batch-aborted")
-            })
+            .filter(|(answer, _)| answer.get("type").is_some() && !super::stats::is_aborted(answer))
             .map(|(answer, line)| {
                 format!(
                     "line {line}: {}",
@@ -321,8 +333,9 @@ fn import(
             } else {
                 format!("the first {recorded} rows were recorded in earlier all-or-nothing batches; fix the file and import the rest")
             };
+            let rows = if refused.len() == 1 { "row" } else { "rows" };
             return Err(
-                CliError::Refused(format!("{} rows refused; {note}", refused.len())).into(),
+                CliError::Refused(format!("{} {rows} refused; {note}", refused.len())).into(),
             );
         }
         recorded += chunk.len();

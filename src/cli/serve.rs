@@ -120,9 +120,21 @@ pub fn init(args: ServeArgs) -> anyhow::Result<()> {
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
-    let listener = std::net::TcpListener::bind(config.bind)?;
+    let listener = listen(config.bind)?;
     let demo = args.demo.then(|| config.data_dir.join("admin-key.pem"));
     actix_web::rt::System::new().block_on(run_server(config, listener, demo))
+}
+
+/// Binds the server's address, saying which address failed and how to choose another.
+fn listen(bind: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(bind).map_err(|error| match error.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+            "{bind} is already in use (another ewaste-ledger?); choose another address with --bind HOST:PORT"
+        ),
+        _ => anyhow::anyhow!(
+            "cannot listen on {bind}: {error}; choose another address with --bind HOST:PORT"
+        ),
+    })
 }
 
 /// Records the demo through this server's own API once it answers, on a thread of its own.

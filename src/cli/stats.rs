@@ -21,7 +21,7 @@ pub struct StatsArgs {
     #[command(subcommand)]
     command: Option<StatsCommand>,
     /// Base URL of the ledger's HTTP API.
-    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
     server: String,
     /// The city (UN/LOCODE); all cities side by side when omitted (JSON only).
     #[arg(long)]
@@ -191,15 +191,49 @@ fn import_baseline(args: &ClientArgs, file: &std::path::Path) -> anyhow::Result<
         })
         .collect::<anyhow::Result<Vec<Value>>>()?;
     let count = events.len();
+    // The line of each row: `baseline_rows` keeps every non-blank line after the header.
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, _)| index + 1)
+        .collect();
     let answers = client.post("/v1/events/batch?atomic=true", &Value::Array(events))?;
-    if let Some(problem) = answers
+    let refused: Vec<String> = answers
         .as_array()
-        .and_then(|a| a.iter().find(|answer| answer.get("seq").is_none()))
-    {
-        return Err(CliError::Refused(super::http_client::describe(problem)).into());
+        .into_iter()
+        .flatten()
+        .zip(&lines)
+        .filter(|(answer, _)| answer.get("seq").is_none() && !is_aborted(answer))
+        .map(|(answer, line)| {
+            format!(
+                "{}: line {line}: {}",
+                file.display(),
+                answer["detail"].as_str().unwrap_or("refused")
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        for reason in &refused {
+            eprintln!("{reason}");
+        }
+        return Err(CliError::Refused(format!(
+            "{} {} refused; nothing of the file was recorded",
+            refused.len(),
+            if refused.len() == 1 { "row" } else { "rows" }
+        ))
+        .into());
     }
     println!("recorded {count} baseline rows");
     Ok(())
+}
+
+/// Whether a batch answer is an item aborted by another's refusal (not refused itself).
+pub(super) fn is_aborted(answer: &Value) -> bool {
+    answer["type"]
+        .as_str()
+        .is_some_and(|t| t.ends_with(":batch-aborted"))
 }
 
 #[cfg(test)]

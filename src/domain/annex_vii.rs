@@ -1,41 +1,23 @@
 //! Selective treatment (WEEE Directive 2012/19/EU, Annex VII): what a recycler must take out
 //! of a product before mechanical treatment, for each hazard a product declares
 //! (docs/lifecycle.md, the `hazards` of `registered`). A hazard is named `family` or
-//! `family:detail` (`battery:li-ion`); the advice depends on the family.
+//! `family:detail` (`battery:li-ion`), from the vocabulary of `reference/hazards.csv`, which
+//! holds the advice: this module only looks it up.
 
-/// `(family, what to do)`, for the families Annex VII names.
-const SELECTIVE_TREATMENT: &[(&str, &str)] = &[
-    (
-        "battery",
-        "remove the battery before shredding and send it to battery recycling",
-    ),
-    (
-        "mercury",
-        "remove mercury-containing parts (lamps, switches) intact",
-    ),
-    (
-        "refrigerant",
-        "recover the refrigerant and oil before dismantling",
-    ),
-    (
-        "crt",
-        "remove the cathode-ray tube and its fluorescent coating",
-    ),
-    ("pcb", "remove printed circuit boards larger than 10 cm²"),
-    ("toner", "remove toner cartridges"),
-    ("lcd", "remove liquid-crystal displays larger than 100 cm²"),
-];
+use super::reference;
 
-/// For a family Annex VII does not list by name: its general rule.
-const ANY_OTHER: &str = "remove before mechanical treatment (selective treatment, WEEE Annex VII)";
+/// For a hazard outside the vocabulary (recorded before the vocabulary was enforced): the
+/// directive's general rule.
+pub const ANY_OTHER: &str =
+    "remove before mechanical treatment (selective treatment, WEEE Annex VII)";
 
-/// What a recycler must do with a product's declared hazard.
+/// What a recycler must do with a product's declared hazard: the advice of its row, else of its
+/// family's row, else the general rule.
 pub fn removal(hazard: &str) -> &'static str {
     let family = hazard.split(':').next().unwrap_or_default();
-    SELECTIVE_TREATMENT
-        .iter()
-        .find(|(known, _)| *known == family)
-        .map_or(ANY_OTHER, |(_, advice)| advice)
+    reference::hazard(hazard)
+        .or_else(|| reference::hazard(family))
+        .map_or(ANY_OTHER, |row| row.handling.as_str())
 }
 
 #[cfg(test)]
@@ -43,24 +25,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn advice_follows_the_family_of_the_hazard() {
+    fn advice_comes_from_the_reference_table() {
         assert_eq!(
-            removal("battery:li-ion"),
+            removal("battery"),
             "remove the battery before shredding and send it to battery recycling"
         );
         assert_eq!(
             removal("lcd"),
             "remove liquid-crystal displays larger than 100 cm²"
         );
-        assert_eq!(removal("asbestos"), ANY_OTHER);
+        for row in reference::hazards() {
+            assert_eq!(removal(&row.code), row.handling, "{}", row.code);
+        }
+        // An old entry's detail outside the vocabulary still gets its family's advice.
+        assert_eq!(removal("battery:zinc-air"), removal("battery"));
+        assert_eq!(removal("unobtainium"), ANY_OTHER);
         assert_eq!(removal(""), ANY_OTHER);
-    }
-
-    #[test]
-    fn each_family_is_listed_once() {
-        let mut families: Vec<&str> = SELECTIVE_TREATMENT.iter().map(|(f, _)| *f).collect();
-        families.sort_unstable();
-        families.dedup();
-        assert_eq!(families.len(), SELECTIVE_TREATMENT.len());
     }
 }

@@ -146,6 +146,48 @@ impl EventData {
         })
     }
 
+    /// Every hazard code the data states, with the member that states it: the `hazards` of
+    /// `registered` and the components removed by `depolluted`. New submissions must use the
+    /// vocabulary of `reference/hazards.csv` ([`super::event::parse_signed_event`]); entries
+    /// already in a log are read as they were written, so a log recorded before the vocabulary
+    /// stays verifiable.
+    pub fn hazard_codes(&self) -> Vec<(String, &str)> {
+        match self {
+            EventData::Registered(d) => d
+                .hazards
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, h)| (format!("event.data.hazards[{i}]"), h.as_str()))
+                .collect(),
+            EventData::Depolluted(d) => d
+                .components
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        format!("event.data.components[{i}].component"),
+                        c.component.as_str(),
+                    )
+                })
+                .collect(),
+            EventData::PlacedOnMarket
+            | EventData::Resold
+            | EventData::Repaired(_)
+            | EventData::Collected(_)
+            | EventData::HandedOver(_)
+            | EventData::PreparedForReuse(_)
+            | EventData::Recycled(_)
+            | EventData::Disposed(_)
+            | EventData::Exported(_)
+            | EventData::ActorRegistered(_)
+            | EventData::ActorKeyRotated(_)
+            | EventData::ActorRevoked(_)
+            | EventData::CityRegistered(_)
+            | EventData::PomBaseline(_) => Vec::new(),
+        }
+    }
+
     /// The registry member, for registry kinds.
     pub fn registry(&self) -> Option<RegistryData<'_>> {
         match self {

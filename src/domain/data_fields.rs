@@ -82,6 +82,20 @@ pub(super) fn unu_key(field: &str, value: &str) -> Result<(), Rejection> {
     }
 }
 
+/// A hazard of the vocabulary (`reference/hazards.csv`); a typo is answered with the nearest
+/// known code.
+pub fn hazard(field: &str, value: &str) -> Result<(), Rejection> {
+    if reference::hazard(value).is_some() {
+        return Ok(());
+    }
+    let known = reference::hazards().iter().map(|h| h.code.as_str());
+    Err(Rejection::UnknownHazard {
+        field: field.into(),
+        value: value.into(),
+        suggestion: super::wording::nearest(value, known).map(String::from),
+    })
+}
+
 pub(super) fn operation(
     field: &str,
     value: &str,
@@ -107,7 +121,10 @@ pub(super) fn roles(field: &str, values: &[String]) -> Result<(), Rejection> {
         if Role::parse(value).is_none() {
             return Err(Rejection::invalid(
                 format!("{field}[{i}]"),
-                format!("`{value}` is not a role; roles are {:?}", Role::ALL),
+                format!(
+                    "`{value}` is not a role; roles are {}",
+                    super::wording::or_list(Role::ALL)
+                ),
             ));
         }
         if values[..i].contains(value) {
@@ -126,10 +143,31 @@ pub fn public_key(field: &str, value: &str) -> Result<[u8; 32], Rejection> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(value)
-        .map_err(|_| Rejection::invalid(field, "is not standard base64 of 32 bytes"))?;
+        .map_err(|_| Rejection::invalid(field, not_a_public_key(value)))?;
     super::signing::check_public_key(&bytes)
         .map(|key| key.to_bytes())
-        .map_err(|defect| Rejection::invalid(field, format!("the Ed25519 public key {defect}")))
+        .map_err(|defect| {
+            use super::key_text::KeyText;
+            match KeyText::of(value) {
+                KeyText::PrivateKeyPem | KeyText::PrivateKeyDer => {
+                    Rejection::invalid(field, not_a_public_key(value))
+                }
+                _ => Rejection::invalid(field, format!("the Ed25519 public key {defect}")),
+            }
+        })
+}
+
+/// Why text given as a public key is not one, naming what it looks like and never quoting it
+/// (it may be a private key pasted in the wrong place: docs/operations.md, key material).
+pub fn not_a_public_key(value: &str) -> String {
+    use super::key_text::KeyText;
+    match KeyText::of(value) {
+        found @ (KeyText::PrivateKeyPem | KeyText::PrivateKeyDer) => format!(
+            "is not a public key: it looks like {found}, which must stay secret; \
+             give the public key (`ewaste-ledger keygen` prints it)"
+        ),
+        found => format!("is not standard base64 of 32 bytes: it is {found}"),
+    }
 }
 
 pub(super) fn mass(field: &str, grams: u64) -> Result<(), Rejection> {

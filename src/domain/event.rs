@@ -80,6 +80,9 @@ pub fn parse_signed_event(envelope: &Value) -> Result<SignedEvent, Rejection> {
     let canonical =
         jcs::canonicalize(event_value).map_err(|e| Rejection::invalid("event", e.to_string()))?;
     let event = parse_event(event_value)?;
+    for (field, code) in event.data.hazard_codes() {
+        super::data_fields::hazard(&field, code)?;
+    }
     Ok(SignedEvent {
         event,
         canonical,
@@ -183,6 +186,15 @@ fn prefix_event(rejection: Rejection) -> Rejection {
             field: prefixed(field),
             value,
             expected,
+        },
+        Rejection::UnknownHazard {
+            field,
+            value,
+            suggestion,
+        } => Rejection::UnknownHazard {
+            field: prefixed(field),
+            value,
+            suggestion,
         },
         other => other,
     }

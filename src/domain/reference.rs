@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 const UNU_KEYS_CSV: &str = include_str!("../../reference/unu-keys.csv");
 const WEEE_CATEGORIES_CSV: &str = include_str!("../../reference/weee-categories.csv");
 const BASEL_OPERATIONS_CSV: &str = include_str!("../../reference/basel-operations.csv");
+const HAZARDS_CSV: &str = include_str!("../../reference/hazards.csv");
 
 /// The versions of the tables a statistic was computed with: each file's name and the first
 /// 12 hex digits of its SHA-256, so that a reader can tell exactly which definitions applied.
@@ -77,6 +78,20 @@ pub struct WeeeCategory {
     pub reuse_recycling_target_pct: Option<u8>,
     /// Minimum recycling target (category 3 lamps only), if set.
     pub recycling_target_pct: Option<u8>,
+}
+
+/// One hazardous component a product may declare and a recycler removes
+/// (`reference/hazards.csv`): the vocabulary of `hazards` and of depollution's `components`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hazard {
+    /// `family` or `family:detail`, e.g. `battery:li-ion`.
+    pub code: String,
+    /// What the component is, in words.
+    pub component: String,
+    /// The point of WEEE Directive 2012/19/EU Annex VII that lists it.
+    pub annex_vii: String,
+    /// What a recycler does with it (selective treatment).
+    pub handling: String,
 }
 
 /// Why an embedded CSV file could not be read; only a bad edit of `reference/` causes this.
@@ -316,6 +331,27 @@ fn load_weee_categories() -> Result<Vec<WeeeCategory>, ReferenceError> {
     })
 }
 
+fn load_hazards() -> Result<Vec<Hazard>, ReferenceError> {
+    Table::parse("hazards.csv", HAZARDS_CSV)?.map(|r| {
+        Ok(Hazard {
+            code: r.convert("code", "a lowercase code such as battery:li-ion", |v| {
+                let well_formed = !v.is_empty()
+                    && v.split(':').count() <= 2
+                    && v.split(':').all(|part| {
+                        !part.is_empty()
+                            && part
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    });
+                well_formed.then(|| v.to_owned())
+            })?,
+            component: r.get("component")?.to_owned(),
+            annex_vii: r.get("annex_vii")?.to_owned(),
+            handling: r.get("handling")?.to_owned(),
+        })
+    })
+}
+
 /// Parses an embedded table once. The input is compile-time constant and the unit tests
 /// parse every table, so a failure here can only be a bad edit caught by `cargo test`.
 fn once<T>(
@@ -354,6 +390,17 @@ pub fn operation(code: &str) -> Option<&'static Operation> {
 pub fn weee_categories() -> &'static [WeeeCategory] {
     static CELL: OnceLock<Vec<WeeeCategory>> = OnceLock::new();
     once(&CELL, load_weee_categories)
+}
+
+/// Every hazard code a product may declare, in file order.
+pub fn hazards() -> &'static [Hazard] {
+    static CELL: OnceLock<Vec<Hazard>> = OnceLock::new();
+    once(&CELL, load_hazards)
+}
+
+/// The hazard with code `code` (e.g. `"battery:li-ion"`), if it is in the vocabulary.
+pub fn hazard(code: &str) -> Option<&'static Hazard> {
+    hazards().iter().find(|h| h.code == code)
 }
 
 /// The WEEE category numbered `category` (1..=6), if it exists.
@@ -478,6 +525,29 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn hazards_are_unique_codes_each_with_advice() {
+        let all = hazards();
+        assert!(all.len() >= 30, "{}", all.len());
+        let mut codes: Vec<&str> = all.iter().map(|h| h.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "a code is listed twice");
+        for h in all {
+            assert!(
+                !h.component.is_empty() && !h.handling.is_empty(),
+                "{}",
+                h.code
+            );
+            assert!(h.annex_vii.starts_with(['1', '2']), "{}", h.code);
+        }
+        // The hazards the demo and the documentation use are known.
+        for used in ["battery", "battery:li-ion", "lcd", "refrigerant:r600a"] {
+            assert!(hazard(used).is_some(), "{used}");
+        }
+        assert!(hazard("battery:lion").is_none() && hazard("Battery").is_none());
     }
 
     /// The embedded copies must equal the shared reference folder they were copied from.

@@ -3,6 +3,7 @@
 //! problem whose `type` ends in [`Rejection::code`] and whose members are the variant's fields.
 
 use super::kinds::{Kind, ProductState, Role};
+use super::wording::{and_list, or_list, Named};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -32,10 +33,17 @@ pub enum Rejection {
         value: String,
         expected: String,
     },
+    #[error("Unknown hazard `{value}` in `{field}`; {}known: {}.", suggestion_phrase(.suggestion), super::wording::or_list(&known_hazards()))]
+    UnknownHazard {
+        field: String,
+        value: String,
+        /// The nearest known hazard, when the value looks like a typo of it.
+        suggestion: Option<String>,
+    },
     #[error("The product id {found} does not match the id derived from its GTIN and serial, {expected}.")]
     ProductIdMismatch { expected: Uuid, found: Uuid },
     #[error("The signature does not verify with the current key of actor {actor}.")]
-    BadSignature { actor: Uuid },
+    BadSignature { actor: Named },
     /// The signer is not registered: the event is not allowed (403).
     #[error("Actor {actor} is not registered.")]
     UnknownSigner { field: String, actor: Uuid },
@@ -43,22 +51,24 @@ pub enum Rejection {
     #[error("Actor {actor} is not registered.")]
     UnknownActor { field: String, actor: Uuid },
     #[error("Actor {actor} has been revoked and can no longer sign events.")]
-    ActorRevoked { actor: Uuid },
+    ActorRevoked { actor: Named },
     #[error(
-        "Actor {actor} (roles {roles:?}) may not record `{kind}`; allowed roles: {allowed:?}."
+        "Actor {actor} may not record `{kind}`: {}, and only {} may record it.",
+        roles_phrase(.roles), or_list(.allowed)
     )]
     RoleNotAllowed {
-        actor: Uuid,
+        actor: Named,
         kind: Kind,
         roles: Vec<Role>,
         allowed: Vec<Role>,
     },
-    #[error("Only the custodian of product {product} may record `{kind}`; the custodian is {custodian:?}, not {actor}.")]
+    #[error("Only the custodian of product {product} may record `{kind}`, and actor {actor} is not: {}.",
+        custodian_phrase(.custodian))]
     NotCustodian {
-        product: Uuid,
+        product: Named,
         kind: Kind,
-        actor: Uuid,
-        custodian: Option<Uuid>,
+        actor: Named,
+        custodian: Option<Named>,
     },
     #[error("The log is empty: its first entry must register the first admin, signed by that admin's own key.")]
     GenesisRequired,
@@ -66,33 +76,34 @@ pub enum Rejection {
     UnknownProduct { product: Uuid },
     #[error("City {locode} is not registered; an admin registers cities with `city_registered`.")]
     UnknownCity { field: String, locode: String },
-    #[error("`{kind}` is not allowed for product {product} in state `{state}`; it needs one of {allowed_from:?}.")]
+    #[error("`{kind}` is not allowed for product {product}, which is `{state}`; `{kind}` needs it to be {}{}.",
+        if .allowed_from.len() > 1 { "one of " } else { "" }, or_list(.allowed_from))]
     IllegalTransition {
-        product: Uuid,
+        product: Named,
         kind: Kind,
         state: ProductState,
         allowed_from: Vec<ProductState>,
     },
     #[error("Product {product} is `{state}`, a final state: no further events are accepted.")]
-    TerminalState { product: Uuid, state: ProductState },
+    TerminalState { product: Named, state: ProductState },
     #[error("`prev` is {found} but the latest entry of product {product} has leaf hash {head}: re-read the product and retry.")]
     StalePrev {
-        product: Uuid,
+        product: Named,
         head: String,
         head_seq: i64,
         found: String,
     },
     #[error("Product {product} is already registered.")]
-    DuplicateProduct { product: Uuid },
+    DuplicateProduct { product: Named },
     #[error("Event id {id} is already used by the different event at seq {seq}.")]
     DuplicateEventId { id: Uuid, seq: i64 },
     #[error("Actor {actor} is already registered.")]
-    DuplicateActor { actor: Uuid },
+    DuplicateActor { actor: Named },
     #[error("City {locode} is already registered.")]
     DuplicateCity { locode: String },
     #[error("The masses in `{field}` add up to {total_g} g, more than the {available_g} g left of product {product}.")]
     MassExceedsInput {
-        product: Uuid,
+        product: Named,
         field: String,
         total_g: u64,
         available_g: u64,
@@ -107,14 +118,14 @@ pub enum Rejection {
     LeapSecond { field: String, value: String },
     #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when product {product}'s previous entry (seq {previous_seq}) happened: a product's events are in time order.")]
     OccurredBeforePrevious {
-        product: Uuid,
+        product: Named,
         occurred_at: String,
         previous_seq: i64,
         previous_occurred_at: String,
     },
     #[error("`occurred_at` {occurred_at} is earlier than {registered_at}, when signer {actor} was registered (seq {registered_seq}): an actor records nothing before it exists.")]
     OccurredBeforeSigner {
-        actor: Uuid,
+        actor: Named,
         occurred_at: String,
         registered_seq: i64,
         registered_at: String,
@@ -123,19 +134,51 @@ pub enum Rejection {
     GtinPrefixOwned {
         gtin: String,
         prefix: String,
-        owner: Uuid,
+        owner: Named,
     },
     #[error("GS1 company prefix {prefix} in `{field}` overlaps prefix {declared}, already declared by actor {owner}: a GTIN can belong to one organisation only.")]
     PrefixOverlap {
         field: String,
         prefix: String,
         declared: String,
-        owner: Uuid,
+        owner: Named,
     },
     #[error("Actor {actor} is the last active admin; register another admin before revoking it.")]
-    LastAdmin { actor: Uuid },
+    LastAdmin { actor: Named },
     #[error("Nothing of this all-or-nothing batch was recorded because item {failed_index} was refused.")]
     BatchAborted { failed_index: usize },
+}
+
+/// "did you mean `battery:li-ion`? ", or nothing.
+fn suggestion_phrase(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map_or(String::new(), |s| format!("did you mean `{s}`? "))
+}
+
+/// Every hazard code of `reference/hazards.csv`.
+fn known_hazards() -> Vec<&'static str> {
+    super::reference::hazards()
+        .iter()
+        .map(|h| h.code.as_str())
+        .collect()
+}
+
+/// `it is `collector` and `recycler``, for a refusal by role.
+fn roles_phrase(roles: &[Role]) -> String {
+    if roles.is_empty() {
+        "it has no role".into()
+    } else {
+        format!("it is {}", and_list(roles))
+    }
+}
+
+/// Who holds the product, for a refusal by custody.
+fn custodian_phrase(custodian: &Option<Named>) -> String {
+    match custodian {
+        Some(holder) => format!("its custodian is actor {holder}"),
+        None => "it has no custodian now".into(),
+    }
 }
 
 impl Rejection {
@@ -152,6 +195,7 @@ impl Rejection {
             Rejection::InvalidLocode { .. } => "invalid-locode",
             Rejection::UnknownUnuKey { .. } => "unknown-unu-key",
             Rejection::UnknownOperation { .. } => "unknown-operation",
+            Rejection::UnknownHazard { .. } => "unknown-hazard",
             Rejection::ProductIdMismatch { .. } => "product-id-mismatch",
             Rejection::BadSignature { .. } => "bad-signature",
             Rejection::UnknownSigner { .. } | Rejection::UnknownActor { .. } => "unknown-actor",

@@ -12,6 +12,7 @@ use super::kinds::{Custody, Kind, Mark, ProductState, Role};
 use super::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
 use super::rejection::Rejection;
 use super::serial::Serial;
+use super::wording::{or_list, Named};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -68,10 +69,14 @@ pub fn decide(
         actor: event.actor,
     })?;
     if actor.revoked {
-        return Err(Rejection::ActorRevoked { actor: actor.id });
+        return Err(Rejection::ActorRevoked {
+            actor: Named::actor(actor),
+        });
     }
     if &actor.public_key != signer_key {
-        return Err(Rejection::BadSignature { actor: actor.id });
+        return Err(Rejection::BadSignature {
+            actor: Named::actor(actor),
+        });
     }
     check_role(actor, event)?;
     if event.kind.is_product_kind() {
@@ -88,7 +93,7 @@ pub fn decide(
 fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
     if event.occurred_at < actor.registered_at {
         return Err(Rejection::OccurredBeforeSigner {
-            actor: actor.id,
+            actor: Named::actor(actor),
             occurred_at: format_timestamp(event.occurred_at),
             registered_seq: actor.registered_seq,
             registered_at: format_timestamp(actor.registered_at),
@@ -102,7 +107,7 @@ fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection
 fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rejection> {
     if event.occurred_at < product.last_occurred_at {
         return Err(Rejection::OccurredBeforePrevious {
-            product: product.id,
+            product: Named::product(product),
             occurred_at: format_timestamp(event.occurred_at),
             previous_seq: product.head_seq(),
             previous_occurred_at: format_timestamp(product.last_occurred_at),
@@ -125,7 +130,7 @@ fn prefix_allows(
         Some((prefix, owner)) if owner != actor.id => Err(Rejection::GtinPrefixOwned {
             gtin: gtin.to_string(),
             prefix: prefix.to_string(),
-            owner,
+            owner: actor_named(view, owner),
         }),
         _ => Ok(()),
     }
@@ -159,7 +164,7 @@ fn check_role(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
         Ok(())
     } else {
         Err(Rejection::RoleNotAllowed {
-            actor: actor.id,
+            actor: Named::actor(actor),
             kind: event.kind,
             roles: actor.roles.clone(),
             allowed: allowed.to_vec(),
@@ -185,9 +190,9 @@ fn product_change(
         });
     }
     if let EventData::Registered(data) = &event.data {
-        if view.product(&product_id).is_some() {
+        if let Some(existing) = view.product(&product_id) {
             return Err(Rejection::DuplicateProduct {
-                product: product_id,
+                product: Named::product(existing),
             });
         }
         prefix_allows(view, actor, data)?;
@@ -199,13 +204,13 @@ fn product_change(
     })?;
     if current.state.is_terminal() {
         return Err(Rejection::TerminalState {
-            product: product_id,
+            product: Named::product(current),
             state: current.state,
         });
     }
     if event.prev != Some(current.head) {
         return Err(Rejection::StalePrev {
-            product: product_id,
+            product: Named::product(current),
             head: current.head.to_hex(),
             head_seq: current.head_seq(),
             found: event.prev.map(|h| h.to_hex()).unwrap_or_default(),
@@ -217,7 +222,7 @@ fn product_change(
     };
     if !allowed_from.contains(&current.state) {
         return Err(Rejection::IllegalTransition {
-            product: product_id,
+            product: Named::product(current),
             kind: event.kind,
             state: current.state,
             allowed_from: allowed_from.to_vec(),
@@ -225,10 +230,10 @@ fn product_change(
     }
     if event.kind.needs_custody() && current.custodian != Some(actor.id) {
         return Err(Rejection::NotCustodian {
-            product: product_id,
+            product: Named::product(current),
             kind: event.kind,
-            actor: actor.id,
-            custodian: current.custodian,
+            actor: Named::actor(actor),
+            custodian: current.custodian.map(|holder| actor_named(view, holder)),
         });
     }
 
@@ -325,7 +330,9 @@ fn handover_target(
         actor: to,
     })?;
     if target.revoked {
-        return Err(Rejection::ActorRevoked { actor: to });
+        return Err(Rejection::ActorRevoked {
+            actor: Named::actor(target),
+        });
     }
     if to == from.id {
         return Err(Rejection::invalid(
@@ -337,7 +344,11 @@ fn handover_target(
     if !holders.iter().any(|role| target.has_role(*role)) {
         return Err(Rejection::invalid(
             "event.data.to",
-            format!("actor {to} holds none of the roles that can take custody: {holders:?}"),
+            format!(
+                "actor {} holds none of the roles that can take custody: {}",
+                Named::actor(target),
+                or_list(holders)
+            ),
         ));
     }
     Ok(to)
@@ -348,7 +359,7 @@ fn within_mass(product: &ProductRecord, field: &str, total_g: u64) -> Result<u64
     let available_g = product.remaining_mass_g();
     if total_g > available_g {
         return Err(Rejection::MassExceedsInput {
-            product: product.id,
+            product: Named::product(product),
             field: field.into(),
             total_g,
             available_g,
@@ -365,8 +376,10 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
         RegistryData::ActorRegistered(data) => {
             // The entry about to be appended gets seq = the log's size.
             let record = new_actor(data, event, view.log_size())?;
-            if view.actor(&record.id).is_some() {
-                return Err(Rejection::DuplicateActor { actor: record.id });
+            if let Some(existing) = view.actor(&record.id) {
+                return Err(Rejection::DuplicateActor {
+                    actor: Named::actor(existing),
+                });
             }
             for (i, prefix) in record.gs1_prefixes.iter().enumerate() {
                 if let Some((declared, owner)) = view.prefixes().overlap(prefix) {
@@ -374,7 +387,7 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
                         field: format!("event.data.gs1_company_prefixes[{i}]"),
                         prefix: prefix.clone(),
                         declared: declared.to_string(),
-                        owner,
+                        owner: actor_named(view, owner),
                     });
                 }
             }
@@ -400,7 +413,9 @@ fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Reje
         RegistryData::ActorRevoked(data) => {
             let mut record = existing_actor(view, &data.actor)?;
             if record.has_role(Role::Admin) && view.active_admins() <= 1 {
-                return Err(Rejection::LastAdmin { actor: record.id });
+                return Err(Rejection::LastAdmin {
+                    actor: Named::actor(&record),
+                });
             }
             record.revoked = true;
             Ok(Change::Actor(record))
@@ -463,9 +478,16 @@ fn existing_actor(view: &impl LedgerView, id: &str) -> Result<ActorRecord, Rejec
         actor: id,
     })?;
     if record.revoked {
-        return Err(Rejection::ActorRevoked { actor: id });
+        return Err(Rejection::ActorRevoked {
+            actor: Named::actor(record),
+        });
     }
     Ok(record.clone())
+}
+
+/// An actor the ledger knows, by organisation and name; by its id alone otherwise.
+fn actor_named(view: &impl LedgerView, id: Uuid) -> Named {
+    view.actor(&id).map_or(Named::from(id), Named::actor)
 }
 
 #[cfg(test)]

@@ -148,7 +148,7 @@ fn a_product_event_may_not_precede_the_products_latest_entry() {
     assert_eq!(
         refused,
         Err(Rejection::OccurredBeforePrevious {
-            product: PRODUCT,
+            product: PRODUCT.into(),
             occurred_at: "2010-02-28T23:59:59.999Z".into(),
             previous_seq: 8,
             previous_occurred_at: "2010-03-01T10:00:00.000Z".into(),
@@ -181,7 +181,7 @@ fn a_product_event_may_not_precede_its_signers_registration() {
     assert_eq!(
         decide(&view, &early, &KEY, clock()),
         Err(Rejection::OccurredBeforeSigner {
-            actor: MAKER,
+            actor: Named::new(MAKER, "org / name"),
             occurred_at: "2008-12-31T23:59:59.000Z".into(),
             registered_seq: 4,
             registered_at: "2009-01-01T00:00:00.000Z".into(),
@@ -264,7 +264,7 @@ fn a_gtin_under_another_actors_prefix_is_its_owners_to_register() {
         Some(Rejection::GtinPrefixOwned {
             gtin: "09506000134352".into(),
             prefix: "9506000".into(),
-            owner: OWNER,
+            owner: Named::new(OWNER, "org / name"),
         })
     );
     assert_eq!(

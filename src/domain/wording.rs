@@ -1,7 +1,31 @@
-//! Numbers and counts as people read them: "1 entry", "1,234 entries", never "1 entries",
-//! "entry(s)" or "1234".
+//! How messages name things to people: lists in words (never a Rust `Debug` list), products
+//! and actors by what a person recognises, the nearest known word for a typo, and counts and
+//! numbers as people write them.
 
-/// `n` and the noun in the number `n` needs, with thousands separators.
+use std::fmt::Display;
+use uuid::Uuid;
+
+/// `a`, `` `a` or `b` ``, `` `a`, `b` or `c` ``: wire names in backticks, joined as a sentence.
+pub fn or_list<T: Display>(values: &[T]) -> String {
+    joined(values, "or")
+}
+
+/// As [`or_list`], joined with "and".
+pub fn and_list<T: Display>(values: &[T]) -> String {
+    joined(values, "and")
+}
+
+fn joined<T: Display>(values: &[T], word: &str) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    match quoted.split_last() {
+        None => "nothing".into(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {word} {last}", rest.join(", ")),
+    }
+}
+
+/// `n` and the noun in the number `n` needs, with thousands separators: "1 entry",
+/// "1,234 entries", never "1 entries" or "entry(s)".
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
@@ -23,9 +47,98 @@ pub fn group_digits(digits: &str) -> String {
     grouped
 }
 
+/// The first 8 hex digits of an id, as labels and pages print it.
+pub fn short_id(id: &Uuid) -> String {
+    id.simple().to_string()[..8].to_string()
+}
+
+/// A product or an actor as a message names it. It serialises as its id alone (the member
+/// clients read stays a UUID); it displays as what a person recognises: a product's serial or
+/// an actor's organisation and name, with the short id (`FP5-0001 (3a517dc7)`), or the whole
+/// id when the ledger knows nothing more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub id: Uuid,
+    /// Boxed to keep [`super::rejection::Rejection`] small (it travels in every `Result`).
+    pub label: Option<Box<str>>,
+}
+
+impl Named {
+    pub fn new(id: Uuid, label: impl Into<String>) -> Named {
+        Named {
+            id,
+            label: Some(label.into().into_boxed_str()),
+        }
+    }
+
+    /// An actor: `Org / Name`.
+    pub fn actor(record: &super::records::ActorRecord) -> Named {
+        Named::new(record.id, format!("{} / {}", record.org, record.name))
+    }
+
+    /// A product: its serial, when it has one.
+    pub fn product(record: &super::records::ProductRecord) -> Named {
+        Named {
+            id: record.id,
+            label: record.serial.as_deref().map(Box::from),
+        }
+    }
+}
+
+impl From<Uuid> for Named {
+    fn from(id: Uuid) -> Named {
+        Named { id, label: None }
+    }
+}
+
+impl Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.label {
+            Some(label) => write!(f, "{label} ({})", short_id(&self.id)),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+impl serde::Serialize for Named {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.id.serialize(serializer)
+    }
+}
+
+/// The known word nearest to `typed` (edit distance), when it is near enough to be a typo:
+/// at most a third of the word's length, and at least one edit.
+pub fn nearest<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (typed.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|word| (distance(typed, word), word))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, word)| word)
+}
+
+/// Levenshtein distance over characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{count, thousands};
+    use super::*;
 
     #[test]
     fn one_is_singular_and_every_other_number_plural() {
@@ -42,5 +155,42 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(7578), "7,578");
         assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn lists_read_as_words() {
+        assert_eq!(or_list::<&str>(&[]), "nothing");
+        assert_eq!(or_list(&["in_use"]), "`in_use`");
+        assert_eq!(
+            or_list(&["manufactured", "in_use"]),
+            "`manufactured` or `in_use`"
+        );
+        assert_eq!(and_list(&["a", "b", "c"]), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn named_shows_label_and_short_id_and_serialises_as_the_id() {
+        let id = Uuid::parse_str("3a517dc7-0000-4000-8000-000000000000").unwrap();
+        assert_eq!(
+            Named::new(id, "FP5-0001").to_string(),
+            "FP5-0001 (3a517dc7)"
+        );
+        assert_eq!(Named::from(id).to_string(), id.to_string());
+        assert_eq!(
+            serde_json::to_value(Named::new(id, "x")).unwrap(),
+            serde_json::json!(id)
+        );
+    }
+
+    #[test]
+    fn nearest_finds_typos_and_not_strangers() {
+        let kinds = ["collected", "recycled", "disposed"];
+        assert_eq!(nearest("colected", kinds), Some("collected"));
+        assert_eq!(nearest("recyled", kinds), Some("recycled"));
+        assert_eq!(nearest("banana", kinds), None);
+        assert_eq!(
+            nearest("battery:lion", ["battery:li-ion", "battery:nimh"]),
+            Some("battery:li-ion")
+        );
     }
 }

@@ -99,6 +99,7 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | InvalidLocode { .. }
         | UnknownUnuKey { .. }
         | UnknownOperation { .. }
+        | UnknownHazard { .. }
         | LeapSecond { .. }
         | ProductIdMismatch { .. } => (StatusCode::BAD_REQUEST, "Invalid event"),
         UnknownSigner { .. }

@@ -56,9 +56,13 @@ pub struct KeyQuery {
 pub async fn key_qr(query: web::Query<KeyQuery>) -> Result<HttpResponse, Problem> {
     let decoded = base64::engine::general_purpose::STANDARD.decode(&query.public_key);
     if !matches!(&decoded, Ok(bytes) if bytes.len() == 32) {
+        // Says what was given (a private key, for instance) without echoing it.
         return Err(Problem::bad_request(
             "invalid-public-key",
-            "`public_key` must be the base64 of a 32-byte Ed25519 public key.",
+            format!(
+                "`public_key` must be the base64 of a 32-byte Ed25519 public key; it {}.",
+                crate::domain::data_fields::not_a_public_key(&query.public_key)
+            ),
         ));
     }
     let svg = labels::qr_svg(&query.public_key)

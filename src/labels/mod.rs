@@ -14,10 +14,9 @@ pub use svg::{label_svg, qr_svg};
 
 use qrcode::{EcLevel, QrCode};
 
-/// The first 8 hex digits of a product's UUID: what people read out and type.
-pub fn short_id(id: &uuid::Uuid) -> String {
-    id.simple().to_string()[..8].to_string()
-}
+/// The first 8 hex digits of a product's UUID: what people read out and type (the same
+/// short id the ledger's messages use).
+pub use crate::domain::wording::short_id;
 
 /// Modules of blank margin around a QR code, as ISO/IEC 18004 requires.
 pub const QUIET_ZONE: usize = 4;

@@ -17,6 +17,7 @@ use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
 use crate::domain::stats::facts::{add_all, facts_of_change};
+use crate::domain::wording::Named;
 use crate::metrics::Metrics;
 use crate::storage::append::{self, BatchWrite};
 use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
@@ -332,19 +333,18 @@ fn append_atomic(
     recorded_at: &str,
 ) -> Vec<Outcome> {
     let before = state.clone();
-    let mut receipts = Vec::with_capacity(events.len());
-    for (index, event) in events.iter().enumerate() {
-        match append_one(state, event, clock, recorded_at) {
-            Ok(receipt) => receipts.push(Ok(receipt)),
-            Err(rejection) => {
-                *state = before;
-                let mut refused = vec![Ok(()); events.len()];
-                refused[index] = Err(rejection);
-                return aborted(refused);
-            }
-        }
+    let outcomes: Vec<Outcome> = events
+        .iter()
+        .map(|event| append_one(state, event, clock, recorded_at))
+        .collect();
+    if outcomes.iter().all(Result::is_ok) {
+        return outcomes;
     }
-    receipts
+    // The whole batch is decided before it is rolled back, so that every refused item answers
+    // its own rejection (a re-imported file names each of its already registered rows at
+    // once); the items that would have been accepted are aborted.
+    *state = before;
+    aborted(outcomes)
 }
 
 /// Decides one event and, when it is accepted, appends its entry to the batch.
@@ -434,8 +434,11 @@ fn append_one(
 /// actor was registered earlier in this very batch), verify again here with the current key.
 fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], Rejection> {
     let event = &verified.signed.event;
-    let current = state.actors.get(&event.actor).map(|a| a.public_key);
-    let refused = Rejection::BadSignature { actor: event.actor };
+    let signer = state.actors.get(&event.actor);
+    let current = signer.map(|a| a.public_key);
+    let refused = Rejection::BadSignature {
+        actor: signer.map_or(event.actor.into(), Named::actor),
+    };
     match (current, verified.signature) {
         (Some(current), SignatureCheck::Valid(used)) if current == used => Ok(current),
         (Some(current), SignatureCheck::InvalidReplay(used)) if current == used => Err(refused),

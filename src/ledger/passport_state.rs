@@ -129,6 +129,17 @@ fn differences(stored: &ProductRecord, replayed: &ProductRecord) -> Vec<String> 
             values.join(", ")
         }
     }
+    // Words, not a Debug list: "seq 3, 5 and 8".
+    fn seqs(values: &[i64]) -> String {
+        match values.split_last() {
+            None => "none".into(),
+            Some((last, [])) => format!("seq {last}"),
+            Some((last, rest)) => {
+                let rest: Vec<String> = rest.iter().map(i64::to_string).collect();
+                format!("seq {} and {last}", rest.join(", "))
+            }
+        }
+    }
     let pairs = [
         (
             "state",
@@ -172,8 +183,8 @@ fn differences(stored: &ProductRecord, replayed: &ProductRecord) -> Vec<String> 
         ),
         (
             "entries",
-            format!("{:?}", stored.entry_seqs),
-            format!("{:?}", replayed.entry_seqs),
+            seqs(&stored.entry_seqs),
+            seqs(&replayed.entry_seqs),
         ),
         ("head", stored.head.to_hex(), replayed.head.to_hex()),
         (

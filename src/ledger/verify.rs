@@ -120,7 +120,7 @@ impl Ledger {
                     }
                     (Some(_), false) => {
                         return Err(Rejection::BadSignature {
-                            actor: c.signed.event.actor,
+                            actor: c.signed.event.actor.into(),
                         })
                     }
                 };

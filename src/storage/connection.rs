@@ -53,6 +53,15 @@ impl DatabaseTarget {
         })
     }
 
+    /// The database as messages name it: the SQLite URL, or the PostgreSQL URL without its
+    /// password.
+    pub fn shown(&self) -> String {
+        match self {
+            DatabaseTarget::Sqlite(path) => Self::sqlite_url(path),
+            DatabaseTarget::Postgres(url) => redact(url),
+        }
+    }
+
     /// The SQLite URL for a file.
     pub fn sqlite_url(path: &std::path::Path) -> String {
         format!("sqlite://{}", path.display())

@@ -66,7 +66,7 @@ pub enum StorageError {
 
 impl StorageError {
     fn connect(error: diesel::ConnectionError) -> StorageError {
-        StorageError::Unavailable(error.to_string())
+        StorageError::Unavailable(sentence_part(&error.to_string()))
     }
 
     /// Classifies a query error: a lost connection is "unavailable", anything else a failure.
@@ -74,13 +74,21 @@ impl StorageError {
         use diesel::result::{DatabaseErrorKind, Error};
         match &error {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | Error::BrokenTransactionManager => StorageError::Unavailable(error.to_string()),
+            | Error::BrokenTransactionManager => {
+                StorageError::Unavailable(sentence_part(&error.to_string()))
+            }
             Error::DatabaseError(_, info) if is_transient(info.message()) => {
-                StorageError::Unavailable(error.to_string())
+                StorageError::Unavailable(sentence_part(&error.to_string()))
             }
             _ => StorageError::Query(error),
         }
     }
+}
+
+/// A driver's message as part of one of our sentences: libpq ends its messages with a line
+/// break (and some with a full stop), which would leave "…does not exist\n." in ours.
+fn sentence_part(message: &str) -> String {
+    message.trim_end().trim_end_matches('.').to_string()
 }
 
 /// Messages that mean the database cannot take writes right now, not that the query is wrong.
@@ -114,6 +122,17 @@ impl From<diesel::result::Error> for StorageError {
 
 impl From<diesel::r2d2::PoolError> for StorageError {
     fn from(error: diesel::r2d2::PoolError) -> StorageError {
-        StorageError::Unavailable(error.to_string())
+        StorageError::Unavailable(sentence_part(&error.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn driver_messages_end_without_their_line_break() {
+        let libpq = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"nope\" does not exist\n";
+        let error = super::StorageError::Unavailable(super::sentence_part(libpq));
+        assert!(error.to_string().ends_with("does not exist."), "{error}");
+        assert_eq!(super::sentence_part("gone.\n"), "gone");
     }
 }

@@ -338,6 +338,37 @@ db_test!(
                     "{kind:?} with {what}: {body}"
                 );
                 assert_no_key_material(&format!("{kind:?} with a {what}"), &body.to_string(), &key);
+                if what != "garbage" {
+                    let detail = body["detail"].as_str().unwrap_or_default();
+                    assert!(
+                        detail.contains("private key"),
+                        "{kind} with a {what}: {detail}"
+                    );
+                }
+            }
+            // The scan station's enrolment QR code of a public key.
+            let (status, body, _) = env
+                .call(TestRequest::get().uri(&format!(
+                    "/scan/key.svg?public_key={}",
+                    ewaste_ledger::domain::percent::encode(&text)
+                )))
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "station key with a {what}: {body}"
+            );
+            assert_no_key_material(
+                &format!("station key with a {what}"),
+                &body.to_string(),
+                &key,
+            );
+            if what != "garbage" {
+                let detail = body["detail"].as_str().unwrap_or_default();
+                assert!(
+                    detail.contains("private key"),
+                    "station key with a {what}: {detail}"
+                );
             }
             // A key pasted where the signature goes.
             let mut envelope = env.signed_registration("KEY-1").await;

@@ -240,13 +240,16 @@ impl Env {
     }
 
     /// Sends a request; returns the status, the JSON body (Null when not JSON) and content type.
+    /// Every problem read here, and every problem inside a batch answer, is checked for Rust
+    /// debug formatting (`crate::wording`), so that each test that provokes a refusal checks
+    /// its words too.
     pub async fn call(&self, request: TestRequest) -> (StatusCode, Value, String) {
         let (status, body, content_type) = self.call_raw(request).await;
-        (
-            status,
-            serde_json::from_slice(&body).unwrap_or(Value::Null),
-            content_type,
-        )
+        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if content_type.starts_with("application/problem+json") || body.is_array() {
+            crate::wording::assert_plain_body(&body);
+        }
+        (status, body, content_type)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -524,4 +527,5 @@ pub fn assert_problem(body: &Value, got: StatusCode, status: StatusCode, code: &
         body["detail"].as_str().is_some_and(|d| !d.is_empty()),
         "{body}"
     );
+    crate::wording::assert_plain_body(body);
 }

@@ -23,7 +23,7 @@ pub enum AuditCommand {
     /// Download the whole log (entries, checkpoints, cosignatures) into one file, or as one
     /// EPCIS 2.0 document.
     Export {
-        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
         server: String,
         #[arg(long)]
         out: PathBuf,
@@ -35,7 +35,7 @@ pub enum AuditCommand {
     Verify(VerifyArgs),
     /// Print the inclusion proof bundle of one event.
     Prove {
-        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
         server: String,
         /// The event's id.
         #[arg(long)]

@@ -10,7 +10,6 @@ use crate::domain::export::parse_path;
 use crate::domain::hash::{leaf_hash, Hash32};
 use crate::domain::merkle;
 use crate::domain::note::VerifierKey;
-use anyhow::Context;
 use serde_json::Value;
 use std::path::Path;
 
@@ -24,7 +23,7 @@ pub fn prove(server: &str, event: uuid::Uuid) -> anyhow::Result<()> {
 pub fn verify_proof(bundle: &Path, log_key: &str) -> anyhow::Result<()> {
     let key = verifier_key("--log-key", log_key)?;
     let text = std::fs::read_to_string(bundle)
-        .with_context(|| format!("cannot read {}", bundle.display()))?;
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", bundle.display())))?;
     let bundle = crate::domain::json::parse(text.as_bytes())
         .map_err(|e| CliError::Usage(format!("the bundle is not accepted JSON: {e}")))?;
     let size = verify_bundle(&bundle, &key).map_err(CliError::Verification)?;

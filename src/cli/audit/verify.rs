@@ -8,7 +8,6 @@ use crate::cli::key_args::verifier_key;
 use crate::cli::CliError;
 use crate::domain::wording::count;
 use crate::ledger::audit::{audit, AuditError, AuditOptions, Progress};
-use anyhow::Context;
 use clap::Args;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
@@ -19,7 +18,7 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with = "server", required_unless_present = "server")]
     export: Option<PathBuf>,
     /// Stream the export from a server instead.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::server_url)]
     server: Option<String>,
     /// The log's verifier key (text, or a file holding it), obtained out of band.
     #[arg(long, allow_hyphen_values = true)]
@@ -29,7 +28,7 @@ pub struct VerifyArgs {
     witness_key: Vec<String>,
     /// Compare everything this server serves (actors, cities, products, statistics) with what
     /// the entries give (default: the --server being verified).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::server_url)]
     statistics_from: Option<String>,
     /// A checkpoint note you already hold: the log must extend it.
     #[arg(long)]
@@ -38,7 +37,7 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 200_000)]
     memory_budget: usize,
     /// Entries per pipeline chunk (tuning; memory grows with it).
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = crate::ledger::audit::DEFAULT_CHUNK_ENTRIES)]
     chunk_entries: usize,
 }
 
@@ -64,7 +63,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.checkpoint {
         options.trusted_checkpoint = Some(
             std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
         );
     }
     options.memory_budget = args.memory_budget;
@@ -76,7 +75,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     );
     let input: Box<dyn Read + Send> = match (&args.export, &args.server) {
         (Some(path), _) => Box::new(
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+            std::fs::File::open(path)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
         ),
         (None, Some(server)) => Box::new(fetch(server, "/v1/log/export")?.into_reader()),
         (None, None) => {

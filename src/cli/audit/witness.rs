@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct WitnessArgs {
-    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli::server_url)]
     server: String,
     /// The witness's key: the PKCS#8 PEM of an actor with the `regulator` role.
     #[arg(long, allow_hyphen_values = true)]

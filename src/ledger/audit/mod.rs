@@ -48,6 +48,9 @@ pub struct AuditOptions {
     pub clock_skew: chrono::Duration,
 }
 
+/// Entries per chunk unless told otherwise: `audit verify --chunk-entries` and docs/audit.md.
+pub const DEFAULT_CHUNK_ENTRIES: usize = 2048;
+
 impl AuditOptions {
     pub fn new(log_key: VerifierKey) -> AuditOptions {
         AuditOptions {
@@ -55,7 +58,7 @@ impl AuditOptions {
             witness_keys: Vec::new(),
             trusted_checkpoint: None,
             memory_budget: 200_000,
-            chunk_entries: 2048,
+            chunk_entries: DEFAULT_CHUNK_ENTRIES,
             scratch_dir: None,
             clock_skew: crate::ledger::LedgerSettings::default().clock_skew,
         }
