@@ -62,6 +62,24 @@ pub enum RegistryData<'a> {
 
 /// What each kind's data says beyond its kind: every `match` here names every kind, so a new
 /// kind's data decides each of these.
+/// Where in an event's data a hazard code stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HazardAt {
+    /// `event.data.hazards[i]` of `registered`.
+    Hazards(usize),
+    /// `event.data.components[i].component` of `depolluted`.
+    Component(usize),
+}
+
+impl std::fmt::Display for HazardAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HazardAt::Hazards(i) => write!(f, "event.data.hazards[{i}]"),
+            HazardAt::Component(i) => write!(f, "event.data.components[{i}].component"),
+        }
+    }
+}
+
 impl EventData {
     /// The mass the event takes out of its product, checked against what is left.
     pub fn mass_out(&self) -> Option<MassOut> {
@@ -151,25 +169,23 @@ impl EventData {
     /// vocabulary of `reference/hazards.csv` ([`super::event::parse_signed_event`]); entries
     /// already in a log are read as they were written, so a log recorded before the vocabulary
     /// stays verifiable.
-    pub fn hazard_codes(&self) -> Vec<(String, &str)> {
+    ///
+    /// The member's path is only written out for a refusal (`HazardAt`'s `Display`): this runs
+    /// for every submitted event.
+    pub fn hazard_codes(&self) -> Vec<(HazardAt, &str)> {
         match self {
             EventData::Registered(d) => d
                 .hazards
                 .iter()
                 .flatten()
                 .enumerate()
-                .map(|(i, h)| (format!("event.data.hazards[{i}]"), h.as_str()))
+                .map(|(i, h)| (HazardAt::Hazards(i), h.as_str()))
                 .collect(),
             EventData::Depolluted(d) => d
                 .components
                 .iter()
                 .enumerate()
-                .map(|(i, c)| {
-                    (
-                        format!("event.data.components[{i}].component"),
-                        c.component.as_str(),
-                    )
-                })
+                .map(|(i, c)| (HazardAt::Component(i), c.component.as_str()))
                 .collect(),
             EventData::PlacedOnMarket
             | EventData::Resold

@@ -84,13 +84,13 @@ pub(super) fn unu_key(field: &str, value: &str) -> Result<(), Rejection> {
 
 /// A hazard of the vocabulary (`reference/hazards.csv`); a typo is answered with the nearest
 /// known code.
-pub fn hazard(field: &str, value: &str) -> Result<(), Rejection> {
+pub fn hazard(field: impl std::fmt::Display, value: &str) -> Result<(), Rejection> {
     if reference::hazard(value).is_some() {
         return Ok(());
     }
     let known = reference::hazards().iter().map(|h| h.code.as_str());
     Err(Rejection::UnknownHazard {
-        field: field.into(),
+        field: field.to_string(),
         value: value.into(),
         suggestion: super::wording::nearest(value, known).map(String::from),
     })

@@ -81,7 +81,7 @@ pub fn parse_signed_event(envelope: &Value) -> Result<SignedEvent, Rejection> {
         jcs::canonicalize(event_value).map_err(|e| Rejection::invalid("event", e.to_string()))?;
     let event = parse_event(event_value)?;
     for (field, code) in event.data.hazard_codes() {
-        super::data_fields::hazard(&field, code)?;
+        super::data_fields::hazard(field, code)?;
     }
     Ok(SignedEvent {
         event,

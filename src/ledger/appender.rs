@@ -436,24 +436,26 @@ fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], 
     let event = &verified.signed.event;
     let signer = state.actors.get(&event.actor);
     let current = signer.map(|a| a.public_key);
-    let refused = Rejection::BadSignature {
+    // Built only for a refusal: naming the actor formats its organisation and name, and this
+    // runs for every event of every batch.
+    let refused = || Rejection::BadSignature {
         actor: signer.map_or(event.actor.into(), Named::actor),
     };
     match (current, verified.signature) {
         (Some(current), SignatureCheck::Valid(used)) if current == used => Ok(current),
-        (Some(current), SignatureCheck::InvalidReplay(used)) if current == used => Err(refused),
+        (Some(current), SignatureCheck::InvalidReplay(used)) if current == used => Err(refused()),
         (Some(current), _) => {
-            let key = signing::verifying_key(&current).ok_or(refused.clone())?;
+            let key = signing::verifying_key(&current).ok_or_else(refused)?;
             if signing::verify_event(&key, &verified.signed.canonical, &verified.signed.signature) {
                 Ok(current)
             } else {
-                Err(refused)
+                Err(refused())
             }
         }
         // Unknown actor: only the genesis can pass the rules, with the key it verified under.
         (None, SignatureCheck::Valid(used)) => Ok(used),
         (None, SignatureCheck::Unchecked) => Ok([0; 32]),
-        (None, SignatureCheck::InvalidReplay(_)) => Err(refused),
+        (None, SignatureCheck::InvalidReplay(_)) => Err(refused()),
     }
 }
 
