@@ -2,7 +2,7 @@
 //! checkpoint, the cities, the scan station, the API and the docs), and `GET /search?q=`: its
 //! product search, a plain GET form answered here so that it works without scripts.
 
-use super::pages::{html, readable_time};
+use super::pages::{city_choices, html, readable_time};
 use super::passport::state_label;
 use super::problem::Problem;
 use super::views;
@@ -48,16 +48,7 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
             root: c.root_hex[..12].to_string(),
             signed_at: readable_time(c.signed_at.and_utc()),
         });
-    let cities = state
-        .ledger
-        .cities()
-        .await?
-        .into_iter()
-        .map(|city| {
-            let shown = format!("{} ({})", city.name, city.locode);
-            (city.locode, shown)
-        })
-        .collect();
+    let cities = city_choices(&state.ledger).await?;
     html(
         StatusCode::OK,
         &HomePage {

@@ -4,7 +4,7 @@
 //! with the same status and links home, while API clients keep their RFC 9457 problems.
 
 use super::problem::Problem;
-use crate::ledger::LedgerError;
+use crate::ledger::{Ledger, LedgerError};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, ACCEPT};
@@ -31,6 +31,19 @@ pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Pr
         .insert_header(("content-security-policy", CONTENT_SECURITY_POLICY))
         .insert_header(("x-content-type-options", "nosniff"))
         .body(body))
+}
+
+/// `(locode, "name (locode)")` of every registered city, as the pages' city lists show them.
+pub async fn city_choices(ledger: &Ledger) -> Result<Vec<(String, String)>, LedgerError> {
+    Ok(ledger
+        .cities()
+        .await?
+        .into_iter()
+        .map(|city| {
+            let shown = format!("{} ({})", city.name, city.locode);
+            (city.locode, shown)
+        })
+        .collect())
 }
 
 /// A time as people read it: `2026-12-04 18:35 UTC` (no seconds, milliseconds or bare `Z`).

@@ -3,7 +3,7 @@
 //! (`assets/station.js`): its key never leaves the device.
 
 use super::forms::{product_kinds, EventForms, KindChoice};
-use super::pages::html;
+use super::pages::{city_choices, html};
 use super::problem::Problem;
 use super::AppState;
 use crate::labels;
@@ -26,16 +26,7 @@ struct ScanPage {
 /// `GET /scan`.
 pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let actors = state.ledger.actors().await?;
-    let cities = state
-        .ledger
-        .cities()
-        .await?
-        .into_iter()
-        .map(|city| {
-            let shown = format!("{} ({})", city.name, city.locode);
-            (city.locode, shown)
-        })
-        .collect();
+    let cities = city_choices(&state.ledger).await?;
     html(
         StatusCode::OK,
         &ScanPage {

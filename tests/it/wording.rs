@@ -577,6 +577,9 @@ db_test!(
     }
 );
 
+/// A change made to a draft registration before it is signed.
+type DraftChange = Box<dyn FnMut(&mut ewaste_ledger::domain::draft::Draft)>;
+
 /// Every problem code in `body` (a problem, or a batch answer holding problems).
 fn codes_in(body: &Value, seen: &mut BTreeSet<String>) {
     match body {
@@ -678,9 +681,7 @@ db_test!(
                 &mut seen,
             );
         }
-        let send = |mut change: Box<dyn FnMut(&mut ewaste_ledger::domain::draft::Draft)>,
-                    serial: &'static str,
-                    signer: Actor| {
+        let send = |mut change: DraftChange, serial: &'static str, signer: Actor| {
             let env = &env;
             async move {
                 let mut draft = env.registration(serial).await;
@@ -688,55 +689,28 @@ db_test!(
                 env.post(&draft.sign(&signer.key).expect("sign")).await.1
             }
         };
-        codes_in(
-            &send(
-                Box::new(|d| d.city = Some("de ber".into())),
-                "H-7",
-                maker.clone(),
-            )
-            .await,
-            &mut seen,
+        let in_an_hour = ewaste_ledger::domain::event::format_timestamp(
+            chrono::Utc::now() + chrono::Duration::hours(1),
         );
-        codes_in(
-            &send(
-                Box::new(|d| d.city = Some("FRPAR".into())),
-                "H-8",
-                maker.clone(),
-            )
-            .await,
-            &mut seen,
-        );
-        codes_in(
-            &send(
-                Box::new(|d| d.occurred_at = "2016-12-31T23:59:60Z".into()),
+        let changes: [(&'static str, DraftChange); 5] = [
+            ("H-7", Box::new(|d| d.city = Some("de ber".into()))),
+            ("H-8", Box::new(|d| d.city = Some("FRPAR".into()))),
+            (
                 "H-9",
-                maker.clone(),
-            )
-            .await,
-            &mut seen,
-        );
-        codes_in(
-            &send(
-                Box::new(|d| d.occurred_at = "1999-01-01T00:00:00Z".into()),
+                Box::new(|d| d.occurred_at = "2016-12-31T23:59:60Z".into()),
+            ),
+            (
                 "H-10",
-                maker.clone(),
-            )
-            .await,
-            &mut seen,
-        );
-        codes_in(
-            &send(
-                Box::new(|d| {
-                    d.occurred_at = ewaste_ledger::domain::event::format_timestamp(
-                        chrono::Utc::now() + chrono::Duration::hours(1),
-                    )
-                }),
+                Box::new(|d| d.occurred_at = "1999-01-01T00:00:00Z".into()),
+            ),
+            (
                 "H-11",
-                maker.clone(),
-            )
-            .await,
-            &mut seen,
-        );
+                Box::new(move |d| d.occurred_at = in_an_hour.clone()),
+            ),
+        ];
+        for (serial, change) in changes {
+            codes_in(&send(change, serial, maker.clone()).await, &mut seen);
+        }
         codes_in(
             &send(Box::new(|_| {}), "H-12", env.actor(Role::Retailer)).await,
             &mut seen,
