@@ -9,31 +9,6 @@ use clap::Args;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-#[cfg(test)]
-mod tests {
-    use super::event_kind;
-
-    #[test]
-    fn a_kind_typo_names_the_nearest_kind() {
-        let message = event_kind("colected").unwrap_err().to_string();
-        assert!(
-            message.starts_with(
-                "unknown kind `colected`; did you mean `collected`? kinds: `placed_on_market`, "
-            ),
-            "{message}"
-        );
-        assert!(message.ends_with(" or `exported`"), "{message}");
-        let message = event_kind("banana").unwrap_err().to_string();
-        assert!(!message.contains("did you mean"), "{message}");
-        assert!(event_kind("registered")
-            .unwrap_err()
-            .to_string()
-            .contains("product register"));
-        assert!(event_kind("city_registered").is_err());
-        assert!(event_kind("collected").is_ok());
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct EventArgs {
     /// placed_on_market, resold, repaired, collected, handed_over, prepared_for_reuse,
@@ -247,4 +222,29 @@ fn print_receipt(draft: &Draft, mut receipt: Value, json: bool) -> anyhow::Resul
     );
     println!("{}", draft.id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_kind;
+
+    #[test]
+    fn a_kind_typo_names_the_nearest_kind() {
+        let message = event_kind("colected").unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "unknown kind `colected`; did you mean `collected`? kinds: `placed_on_market`, "
+            ),
+            "{message}"
+        );
+        assert!(message.ends_with(" or `exported`"), "{message}");
+        let message = event_kind("banana").unwrap_err().to_string();
+        assert!(!message.contains("did you mean"), "{message}");
+        assert!(event_kind("registered")
+            .unwrap_err()
+            .to_string()
+            .contains("product register"));
+        assert!(event_kind("city_registered").is_err());
+        assert!(event_kind("collected").is_ok());
+    }
 }
