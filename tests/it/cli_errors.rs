@@ -17,8 +17,9 @@ fn stderr(out: &Output) -> String {
 
 /// Runs `args` and expects exit `code` with every one of `says` on stderr.
 #[track_caller]
-fn expect(args: &[&str], code: i32, says: &[&str]) -> String {
-    let out = cli(args);
+fn expect(args: &[impl AsRef<str>], code: i32, says: &[&str]) -> String {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let out = cli(&args);
     let text = stderr(&out);
     assert_eq!(out.status.code(), Some(code), "{args:?}\n{text}");
     for part in says {
@@ -29,6 +30,89 @@ fn expect(args: &[&str], code: i32, says: &[&str]) -> String {
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
+}
+
+/// Every command that talks to `--server`, with `server` as its value, signing with `key` and
+/// reading the small input files it writes into `dir`.
+fn server_commands(server: &str, key: &str, dir: &tempfile::TempDir) -> Vec<Vec<String>> {
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "gtin,serial,unu_key,weight_g\n09506000134352,U1,0303,1200\n",
+    )
+    .expect("csv");
+    let baseline = dir.path().join("baseline.csv");
+    std::fs::write(&baseline, "city,year,unu_key,kg\nDEBER,2019,0306,12.5\n").expect("csv");
+    let export = dir.path().join("x.ndjson");
+    let product = "6f9d1c3e-1e7a-4c8e-9a43-0b5b8f1e2a10";
+    let log_key = VerifierKey::new(
+        "ledger.test/log",
+        KeyType::Ed25519,
+        ewaste_ledger::key_files::generate().verifying_key(),
+    )
+    .expect("key")
+    .to_text();
+    let commands: [&[&str]; 10] = [
+        &[
+            "event",
+            "collected",
+            "--key",
+            key,
+            "--product",
+            product,
+            "--city",
+            "DEBER",
+        ],
+        &[
+            "product",
+            "register",
+            "--key",
+            key,
+            "--unu-key",
+            "0303",
+            "--weight-g",
+            "1",
+            "--city",
+            "DEBER",
+        ],
+        &[
+            "product",
+            "import",
+            "--key",
+            key,
+            "--city",
+            "DEBER",
+            utf8(&units),
+        ],
+        &[
+            "city",
+            "add",
+            "--key",
+            key,
+            "--locode",
+            "DEBER",
+            "--name",
+            "B",
+            "--population",
+            "1",
+            "--population-year",
+            "2024",
+        ],
+        &["stats", "import-baseline", "--key", key, utf8(&baseline)],
+        &["stats"],
+        &["label", "--product", product, "--out", "x.svg"],
+        &["audit", "export", "--out", utf8(&export)],
+        &["audit", "prove", "--event", product],
+        &["audit", "verify", "--log-key", &log_key],
+    ];
+    commands
+        .iter()
+        .map(|args| {
+            let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            args.extend(["--server".to_string(), server.to_string()]);
+            args
+        })
+        .collect()
 }
 
 #[test]
@@ -124,38 +208,8 @@ fn usage_errors_exit_2_in_the_users_words() {
     );
 
     // A --server without its scheme, in every command that takes one.
-    let bare = ["--server", "127.0.0.1:8080"];
-    let no_scheme: Vec<Vec<&str>> = vec![
-        [
-            &["event", "collected"][..],
-            &bare,
-            &["--key", key, "--product", "x", "--city", "DEBER"],
-        ]
-        .concat(),
-        [
-            &["city", "add"][..],
-            &bare,
-            &[
-                "--key",
-                key,
-                "--locode",
-                "DEBER",
-                "--name",
-                "B",
-                "--population",
-                "1",
-                "--population-year",
-                "2024",
-            ],
-        ]
-        .concat(),
-        [&["stats"][..], &bare].concat(),
-        [&["label"][..], &bare, &["--product", "x", "--out", "x.svg"]].concat(),
-        [&["audit", "export"][..], &bare, &["--out", "x.ndjson"]].concat(),
-        [&["audit", "verify"][..], &bare, &["--log-key", "x"]].concat(),
-    ];
-    for args in &no_scheme {
-        expect(args, 2, &["has no scheme; add http://"]);
+    for args in server_commands("127.0.0.1:8080", key, &dir) {
+        expect(&args, 2, &["has no scheme; add http://"]);
     }
 
     // An input file that cannot be read is a usage error in every command.
@@ -216,98 +270,7 @@ fn an_unreachable_server_exits_4_in_every_command() {
     let key = dir.path().join("k.pem");
     assert!(cli(&["keygen", "--out", utf8(&key)]).status.success());
     let key = utf8(&key);
-    let units = dir.path().join("units.csv");
-    std::fs::write(
-        &units,
-        "gtin,serial,unu_key,weight_g\n09506000134352,U1,0303,1200\n",
-    )
-    .expect("csv");
-    let baseline = dir.path().join("baseline.csv");
-    std::fs::write(&baseline, "city,year,unu_key,kg\nDEBER,2019,0306,12.5\n").expect("csv");
-    let down = ["--server", "http://127.0.0.1:9"];
-    for args in [
-        [
-            &["event", "collected"][..],
-            &down,
-            &[
-                "--key",
-                key,
-                "--product",
-                "6f9d1c3e-1e7a-4c8e-9a43-0b5b8f1e2a10",
-                "--city",
-                "DEBER",
-            ],
-        ]
-        .concat(),
-        [
-            &["product", "register"][..],
-            &down,
-            &[
-                "--key",
-                key,
-                "--unu-key",
-                "0303",
-                "--weight-g",
-                "1",
-                "--city",
-                "DEBER",
-            ],
-        ]
-        .concat(),
-        [
-            &["product", "import"][..],
-            &down,
-            &["--key", key, "--city", "DEBER", utf8(&units)],
-        ]
-        .concat(),
-        [
-            &["city", "add"][..],
-            &down,
-            &[
-                "--key",
-                key,
-                "--locode",
-                "DEBER",
-                "--name",
-                "B",
-                "--population",
-                "1",
-                "--population-year",
-                "2024",
-            ],
-        ]
-        .concat(),
-        [
-            &["stats", "import-baseline"][..],
-            &down,
-            &["--key", key, utf8(&baseline)],
-        ]
-        .concat(),
-        [&["stats"][..], &down].concat(),
-        [
-            &["label"][..],
-            &down,
-            &[
-                "--product",
-                "6f9d1c3e-1e7a-4c8e-9a43-0b5b8f1e2a10",
-                "--out",
-                "x.svg",
-            ],
-        ]
-        .concat(),
-        [
-            &["audit", "export"][..],
-            &down,
-            &["--out", utf8(&dir.path().join("x.ndjson"))],
-        ]
-        .concat(),
-        [
-            &["audit", "prove"][..],
-            &down,
-            &["--event", "6f9d1c3e-1e7a-4c8e-9a43-0b5b8f1e2a10"],
-        ]
-        .concat(),
-    ] {
+    for args in server_commands("http://127.0.0.1:9", key, &dir) {
         expect(&args, 4, &["unavailable"]);
     }
 }

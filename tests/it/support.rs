@@ -170,6 +170,13 @@ pub async fn setup(db: TestDb) -> Env {
 /// [`setup`] with other request limits.
 pub async fn setup_with(db: TestDb, limits: Limits) -> Env {
     let env = empty_with(db, limits).await;
+    register_fixtures(&env).await;
+    env
+}
+
+/// Writes what [`setup`] adds to an empty ledger: the genesis (the first admin), the city
+/// DEBER and one actor per role.
+pub async fn register_fixtures(env: &Env) {
     let admin = env.admin.clone();
     env.ok(
         &admin,
@@ -195,7 +202,6 @@ pub async fn setup_with(db: TestDb, limits: Limits) -> Env {
         )
         .await;
     }
-    env
 }
 
 impl Env {

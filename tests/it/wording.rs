@@ -617,31 +617,7 @@ db_test!(
             )
             .await;
         codes_in(&body, &mut seen);
-        // The fixtures of `setup`.
-        env.ok(
-            &admin,
-            Kind::ActorRegistered,
-            None,
-            env.actor_data(&admin, Role::Admin),
-        )
-        .await;
-        env.ok(
-            &admin,
-            Kind::CityRegistered,
-            None,
-            json!({"locode": CITY, "name": "Berlin",
-            "country": "DE", "population": 3_755_251, "population_year": 2023}),
-        )
-        .await;
-        for actor in env.actors.clone() {
-            env.ok(
-                &admin,
-                Kind::ActorRegistered,
-                None,
-                env.actor_data(&actor, actor.role),
-            )
-            .await;
-        }
+        crate::support::register_fixtures(&env).await;
         let maker = env.actor(Role::Manufacturer);
         let (collector, recycler) = (env.actor(Role::Collector), env.actor(Role::Recycler));
         let stranger = Actor::new(77, Role::Manufacturer);
