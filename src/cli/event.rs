@@ -4,7 +4,7 @@ use super::client::{now, receipt_line, Client};
 use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::identifiers::ProductRef;
-use crate::domain::kinds::Kind;
+use crate::domain::kinds::{Kind, SubjectKind};
 use clap::Args;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -142,12 +142,13 @@ impl EventArgs {
     }
 }
 
-/// The kinds `event` records: every product kind but `registered` (`product register`).
+/// The kinds `event` records: every kind about a product but `registered` (`product
+/// register`); lots and containers have their own commands (`lot`, `container`).
 fn event_kinds() -> Vec<Kind> {
     Kind::ALL
         .iter()
         .copied()
-        .filter(|k| k.is_product_kind() && *k != Kind::Registered)
+        .filter(|k| k.subject_kinds().contains(&SubjectKind::Product) && *k != Kind::Registered)
         .collect()
 }
 

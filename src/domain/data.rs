@@ -32,6 +32,12 @@ pub enum EventData {
     Recycled(Recycled),
     Disposed(Disposed),
     Exported(Exported),
+    LotCollected(LotCollected),
+    Packed(Packed),
+    Unpacked(Unpacked),
+    Received(Received),
+    ReceiptRefused(ReceiptRefused),
+    ErrorDeclared(ErrorDeclared),
     ActorRegistered(ActorRegistered),
     ActorKeyRotated(ActorKeyRotated),
     ActorRevoked(ActorRevoked),
@@ -112,6 +118,12 @@ impl EventData {
             | EventData::HandedOver(_)
             | EventData::Disposed(_)
             | EventData::Exported(_)
+            | EventData::LotCollected(_)
+            | EventData::Packed(_)
+            | EventData::Unpacked(_)
+            | EventData::Received(_)
+            | EventData::ReceiptRefused(_)
+            | EventData::ErrorDeclared(_)
             | EventData::ActorRegistered(_)
             | EventData::ActorKeyRotated(_)
             | EventData::ActorRevoked(_)
@@ -137,6 +149,12 @@ impl EventData {
             | EventData::Recycled(_)
             | EventData::Disposed(_)
             | EventData::Exported(_)
+            | EventData::LotCollected(_)
+            | EventData::Packed(_)
+            | EventData::Unpacked(_)
+            | EventData::Received(_)
+            | EventData::ReceiptRefused(_)
+            | EventData::ErrorDeclared(_)
             | EventData::CityRegistered(_)
             | EventData::PomBaseline(_) => None,
         }
@@ -196,6 +214,12 @@ impl EventData {
             | EventData::Recycled(_)
             | EventData::Disposed(_)
             | EventData::Exported(_)
+            | EventData::LotCollected(_)
+            | EventData::Packed(_)
+            | EventData::Unpacked(_)
+            | EventData::Received(_)
+            | EventData::ReceiptRefused(_)
+            | EventData::ErrorDeclared(_)
             | EventData::ActorRegistered(_)
             | EventData::ActorKeyRotated(_)
             | EventData::ActorRevoked(_)
@@ -222,7 +246,41 @@ impl EventData {
             | EventData::Depolluted(_)
             | EventData::Recycled(_)
             | EventData::Disposed(_)
-            | EventData::Exported(_) => None,
+            | EventData::Exported(_)
+            | EventData::LotCollected(_)
+            | EventData::Packed(_)
+            | EventData::Unpacked(_)
+            | EventData::Received(_)
+            | EventData::ReceiptRefused(_)
+            | EventData::ErrorDeclared(_) => None,
+        }
+    }
+
+    /// The children the data lists, by kind and id (unparseable ids are left out: the shape
+    /// checks refused them already).
+    pub fn listed_subject_refs(&self) -> Vec<super::records::SubjectRef> {
+        use super::kinds::SubjectKind;
+        self.listed_subjects()
+            .iter()
+            .filter_map(|child| {
+                let (kind, text) = match (&child.product, &child.lot) {
+                    (Some(id), _) => (SubjectKind::Product, id),
+                    (None, Some(id)) => (SubjectKind::Lot, id),
+                    (None, None) => return None,
+                };
+                let id = uuid::Uuid::parse_str(text).ok()?;
+                Some(super::records::SubjectRef { kind, id })
+            })
+            .collect()
+    }
+
+    /// The subjects other than the primary one that the event changes, each with the `prev`
+    /// it names (docs/lifecycle.md §8): the children of `packed` and `unpacked`.
+    pub fn listed_subjects(&self) -> &[Child] {
+        match self {
+            EventData::Packed(d) => &d.children,
+            EventData::Unpacked(d) => &d.children,
+            _ => &[],
         }
     }
 }
@@ -270,6 +328,7 @@ super::named_enum::named_enum!(
         Municipal => "municipal",
         RetailTakeBack => "retail_take_back",
         ProducerTakeBack => "producer_take_back",
+        Informal => "informal",
         Other => "other",
     }
 );
@@ -278,6 +337,8 @@ super::named_enum::named_enum!(
 #[serde(deny_unknown_fields)]
 pub struct Collected {
     pub channel: Option<Channel>,
+    /// Only with channel `informal` (docs/lifecycle.md §8.2).
+    pub aggregator: Option<String>,
     pub weight_g: Option<u64>,
 }
 
@@ -338,6 +399,64 @@ pub struct Exported {
     pub basel_entry: String,
     pub notification: String,
     pub operation: String,
+}
+
+/// Weighed bulk intake (docs/lifecycle.md §8.2): a new lot of uncounted WEEE.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LotCollected {
+    pub unu_key: Option<String>,
+    /// EU-6 category `"1"`…`"6"`, when the lot is not sorted by UNU-KEY.
+    pub eu6: Option<String>,
+    pub mass_g: u64,
+    pub channel: Channel,
+    pub units: Option<u64>,
+    pub aggregator: Option<String>,
+}
+
+/// A subject inside a container, with the head its chain had (docs/lifecycle.md §8.1).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Child {
+    pub product: Option<String>,
+    pub lot: Option<String>,
+    pub prev: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Packed {
+    pub children: Vec<Child>,
+    /// The container's GS1 SSCC, on its first packing.
+    pub sscc: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unpacked {
+    pub children: Vec<Child>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Received {
+    /// Measured on arrival.
+    pub weight_g: Option<u64>,
+    pub discrepancy: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptRefused {
+    pub reason: String,
+}
+
+/// A declaration that an earlier entry was a mistake (docs/lifecycle.md §8.4).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDeclared {
+    pub seq: u64,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -409,7 +528,51 @@ pub fn parse_data(kind: Kind, data: &Value) -> Result<EventData, Rejection> {
         Kind::Collected => {
             let d: Collected = typed(data)?;
             optional_mass("data.weight_g", d.weight_g)?;
+            super::pseudonym::check_aggregator(d.channel, &d.aggregator)?;
             EventData::Collected(d)
+        }
+        Kind::LotCollected => {
+            let d: LotCollected = typed(data)?;
+            match (&d.unu_key, &d.eu6) {
+                (Some(key), None) => unu_key("data.unu_key", key)?,
+                (None, Some(eu6)) => eu6_category("data.eu6", eu6)?,
+                (Some(_), Some(_)) => {
+                    return Err(Rejection::invalid(
+                        "data.eu6",
+                        "name the lot's category once: `unu_key` or `eu6`, not both",
+                    ))
+                }
+                (None, None) => return Err(missing("data.unu_key")),
+            }
+            mass("data.mass_g", d.mass_g)?;
+            super::pseudonym::check_aggregator(Some(d.channel), &d.aggregator)?;
+            EventData::LotCollected(d)
+        }
+        Kind::Packed => {
+            let d: Packed = typed(data)?;
+            children("data.children", &d.children)?;
+            EventData::Packed(d)
+        }
+        Kind::Unpacked => {
+            let d: Unpacked = typed(data)?;
+            children("data.children", &d.children)?;
+            EventData::Unpacked(d)
+        }
+        Kind::Received => {
+            let d: Received = typed(data)?;
+            optional_mass("data.weight_g", d.weight_g)?;
+            optional_text("data.discrepancy", &d.discrepancy, 1000)?;
+            EventData::Received(d)
+        }
+        Kind::ReceiptRefused => {
+            let d: ReceiptRefused = typed(data)?;
+            text("data.reason", &d.reason, 1000)?;
+            EventData::ReceiptRefused(d)
+        }
+        Kind::ErrorDeclared => {
+            let d: ErrorDeclared = typed(data)?;
+            text("data.reason", &d.reason, 1000)?;
+            EventData::ErrorDeclared(d)
         }
         Kind::HandedOver => {
             let d: HandedOver = typed(data)?;

@@ -240,3 +240,61 @@ pub(super) fn optional_text_list(
     }
     Ok(())
 }
+
+/// An EU-6 WEEE category, `"1"` to `"6"` (Directive 2012/19/EU Annex III).
+pub(super) fn eu6_category(field: &str, value: &str) -> Result<(), Rejection> {
+    if reference::weee_categories()
+        .iter()
+        .any(|category| category.category.to_string() == value)
+    {
+        return Ok(());
+    }
+    Err(Rejection::invalid(
+        field,
+        format!("`{value}` is not an EU-6 WEEE category (\"1\" to \"6\")"),
+    ))
+}
+
+/// Most children one `packed` or `unpacked` lists: a truck of pallets of phones, not a
+/// warehouse (each child costs one subject read in the writer's batch).
+pub const MAX_CHILDREN: usize = 1000;
+
+/// The children of `packed` and `unpacked`: each a product or a lot with its `prev`, none twice.
+pub(super) fn children(field: &str, children: &[super::data::Child]) -> Result<(), Rejection> {
+    if children.is_empty() || children.len() > MAX_CHILDREN {
+        return Err(Rejection::invalid(
+            field,
+            format!(
+                "must hold 1 to {MAX_CHILDREN} items, not {}",
+                children.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(children.len());
+    for (i, child) in children.iter().enumerate() {
+        let id = match (&child.product, &child.lot) {
+            (Some(id), None) => parse_uuid(&format!("{field}[{i}].product"), id)?,
+            (None, Some(id)) => parse_uuid(&format!("{field}[{i}].lot"), id)?,
+            (None, None) => return Err(missing(&format!("{field}[{i}].product"))),
+            (Some(_), Some(_)) => {
+                return Err(Rejection::invalid(
+                    format!("{field}[{i}]"),
+                    "names a product or a lot, not both",
+                ))
+            }
+        };
+        if super::hash::Hash32::from_hex(&child.prev).is_none() {
+            return Err(Rejection::invalid(
+                format!("{field}[{i}].prev"),
+                "must be 64 lowercase hex digits",
+            ));
+        }
+        if !seen.insert(id) {
+            return Err(Rejection::invalid(
+                format!("{field}[{i}]"),
+                format!("lists {id} a second time"),
+            ));
+        }
+    }
+    Ok(())
+}

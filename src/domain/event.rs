@@ -6,7 +6,8 @@ use super::data::{self, parse_data, parse_uuid, EventData};
 use super::hash::Hash32;
 use super::identifiers::Locode;
 use super::jcs;
-use super::kinds::Kind;
+use super::kinds::{Kind, SubjectKind};
+use super::records::SubjectRef;
 use super::rejection::Rejection;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -27,6 +28,8 @@ const EVENT_MEMBERS: &[&str] = &[
     "occurred_at",
     "city",
     "product",
+    "lot",
+    "container",
     "prev",
     "data",
 ];
@@ -39,9 +42,25 @@ pub struct Event {
     pub actor: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub city: Option<Locode>,
-    pub product: Option<Uuid>,
+    /// The primary subject: the one top-level `product`, `lot` or `container` member
+    /// (docs/lifecycle.md §8).
+    pub subject: Option<SubjectRef>,
     pub prev: Option<Hash32>,
     pub data: EventData,
+}
+
+impl Event {
+    /// The product the event is about, when its subject is a product.
+    pub fn product(&self) -> Option<Uuid> {
+        self.subject
+            .filter(|s| s.kind == SubjectKind::Product)
+            .map(|s| s.id)
+    }
+
+    /// The id of its primary subject, whatever kind that is.
+    pub fn subject_id(&self) -> Option<Uuid> {
+        self.subject.map(|s| s.id)
+    }
 }
 
 /// A parsed submission: the event, its canonical bytes (what was signed) and the signature.
@@ -108,27 +127,27 @@ pub fn parse_event(value: &Value) -> Result<Event, Rejection> {
         string_member(object, "occurred_at", "event.")?,
     )?;
 
-    let (city, product, prev) = if kind.is_product_kind() {
+    let (city, subject, prev) = if kind.is_subject_kind() {
         let city = data::locode("event.city", string_member(object, "city", "event.")?)?;
-        let product = parse_uuid("event.product", string_member(object, "product", "event.")?)?;
-        let prev = match (kind, object.get("prev")) {
-            (Kind::Registered, None) => None,
-            (Kind::Registered, Some(_)) => {
+        let subject = subject_member(object, kind)?;
+        let prev = match (object.get("prev"), kind.creates_subject(), kind) {
+            (None, true, _) | (None, false, Kind::Packed) => None,
+            (Some(_), true, _) => {
                 return Err(Rejection::invalid(
                     "event.prev",
-                    "`registered` starts a product's chain and has no `prev`",
+                    format!("`{kind}` starts its subject's chain and has no `prev`"),
                 ))
             }
-            (_, _) => {
+            (_, _, _) => {
                 let text = string_member(object, "prev", "event.")?;
                 Some(Hash32::from_hex(text).ok_or_else(|| {
                     Rejection::invalid("event.prev", "must be 64 lowercase hex digits")
                 })?)
             }
         };
-        (Some(city), Some(product), prev)
+        (Some(city), Some(subject), prev)
     } else {
-        for name in ["city", "product", "prev"] {
+        for name in ["city", "product", "lot", "container", "prev"] {
             if object.contains_key(name) {
                 return Err(Rejection::invalid(
                     format!("event.{name}"),
@@ -146,9 +165,51 @@ pub fn parse_event(value: &Value) -> Result<Event, Rejection> {
         actor,
         occurred_at,
         city,
-        product,
+        subject,
         prev,
         data,
+    })
+}
+
+/// The event's one primary subject member, of a kind its kind allows (docs/lifecycle.md §8).
+fn subject_member(object: &Map<String, Value>, kind: Kind) -> Result<SubjectRef, Rejection> {
+    let allowed = kind.subject_kinds();
+    let mut found = None;
+    for subject_kind in SubjectKind::ALL {
+        let name = subject_kind.as_str();
+        if !object.contains_key(name) {
+            continue;
+        }
+        if !allowed.contains(subject_kind) {
+            return Err(Rejection::invalid(
+                format!("event.{name}"),
+                format!(
+                    "`{kind}` is about a {}, not a {name}",
+                    super::wording::or_list(allowed)
+                ),
+            ));
+        }
+        if let Some(first) = found.replace(*subject_kind) {
+            return Err(Rejection::invalid(
+                format!("event.{name}"),
+                format!("an event has one subject, and this one already names a {first}"),
+            ));
+        }
+    }
+    let subject_kind = found.ok_or_else(|| Rejection::MissingField {
+        field: format!(
+            "event.{}",
+            allowed.first().copied().unwrap_or(SubjectKind::Product)
+        ),
+    })?;
+    let field = format!("event.{subject_kind}");
+    let id = parse_uuid(
+        &field,
+        string_member(object, subject_kind.as_str(), "event.")?,
+    )?;
+    Ok(SubjectRef {
+        kind: subject_kind,
+        id,
     })
 }
 

@@ -80,3 +80,18 @@ mod tests {
         assert_eq!(Hash32::from_hex(&"g".repeat(64)), None);
     }
 }
+
+/// Lowercase hex, as everywhere in our JSON (stored records use it too).
+impl serde::Serialize for Hash32 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Hash32 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Hash32, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Hash32::from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("a hash is 64 lowercase hex digits"))
+    }
+}

@@ -102,6 +102,25 @@ pub fn product_id(gtin: &Gtin14, serial: &Serial) -> Uuid {
     )
 }
 
+/// The id of a container that carries a GS1 SSCC: UUIDv5 of its label path `/00/{sscc}` under
+/// the container namespace, UUIDv5(URL namespace, `urn:ewaste-ledger:container`), so that
+/// anyone can compute it from the label, as for products (docs/lifecycle.md §8).
+pub fn container_id_for_sscc(sscc: &str) -> Result<Uuid, String> {
+    let digits_only = sscc.len() == 18 && sscc.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only {
+        return Err(format!("`{sscc}` is not an SSCC: 18 digits"));
+    }
+    let expected = super::gtin::check_digit(&sscc[..17]).unwrap_or(10);
+    if sscc.as_bytes()[17] - b'0' != expected {
+        return Err(format!(
+            "the SSCC `{sscc}` ends in {}, but its check digit is {expected}",
+            &sscc[17..]
+        ));
+    }
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:ewaste-ledger:container");
+    Ok(Uuid::new_v5(&namespace, format!("/00/{sscc}").as_bytes()))
+}
+
 /// What a scanned label or typed reference names: a UUID or a GTIN plus serial.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProductRef {

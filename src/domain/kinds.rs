@@ -17,6 +17,12 @@ named_enum!(
         Recycled => "recycled",
         Disposed => "disposed",
         Exported => "exported",
+        LotCollected => "lot_collected",
+        Packed => "packed",
+        Unpacked => "unpacked",
+        Received => "received",
+        ReceiptRefused => "receipt_refused",
+        ErrorDeclared => "error_declared",
         ActorRegistered => "actor_registered",
         ActorKeyRotated => "actor_key_rotated",
         ActorRevoked => "actor_revoked",
@@ -48,6 +54,18 @@ named_enum!(
         Recycled => "recycled",
         Disposed => "disposed",
         Exported => "exported",
+        Voided => "voided",
+    }
+);
+
+named_enum!(
+    /// The kinds of things the ledger follows (docs/lifecycle.md §8): each has its own chain
+    /// of entries, state, custodian, label and page, and an event names its primary one in
+    /// the top-level member of this name.
+    SubjectKind {
+        Product => "product",
+        Lot => "lot",
+        Container => "container",
     }
 );
 
@@ -75,9 +93,10 @@ pub struct KindSpec {
 /// What an event is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {
-    /// One product: the event carries `city`, `product` and, after registration, `prev`.
-    Product,
-    /// The registry of actors, cities and baselines: no `city`, no `product`.
+    /// One subject of these kinds: the event carries `city`, the subject's member (`product`,
+    /// `lot` or `container`) and, unless it creates the subject, `prev`.
+    Of(&'static [SubjectKind]),
+    /// The registry of actors, cities and baselines: no `city`, no subject.
     Registry,
 }
 
@@ -92,8 +111,13 @@ pub enum Custody {
     Ends,
     /// Only the custodian may sign it; custody stays.
     Holder,
-    /// Only the custodian may sign it; custody passes to the actor the data names.
-    Passes,
+    /// Only the custodian may sign it; the subject is in transit to the actor the data names,
+    /// and the sender stays custodian until that actor acts (docs/lifecycle.md §8.3).
+    Sends,
+    /// Only the actor the subject is in transit to may sign it; it becomes the custodian.
+    Accepts,
+    /// Only the actor the subject is in transit to may sign it; it goes back to the sender.
+    Declines,
 }
 
 /// How the kind moves its subject through the state machine.
@@ -106,6 +130,8 @@ pub enum Transition {
         from: &'static [ProductState],
         to: ProductState,
     },
+    /// The subject returns to its state before an erroneous entry (docs/lifecycle.md §8.4).
+    Reverts,
     /// Registry kinds change the registry, not a subject's state.
     Registry,
 }
@@ -132,6 +158,7 @@ pub struct Epcis {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpcisType {
     ObjectEvent,
+    AggregationEvent,
     TransformationEvent,
 }
 
@@ -139,6 +166,7 @@ impl EpcisType {
     pub fn as_str(self) -> &'static str {
         match self {
             EpcisType::ObjectEvent => "ObjectEvent",
+            EpcisType::AggregationEvent => "AggregationEvent",
             EpcisType::TransformationEvent => "TransformationEvent",
         }
     }
@@ -241,6 +269,23 @@ const fn object(
 /// a step of our own, so the log maps whole.
 const REGISTRY_EPCIS: Epcis = object("OBSERVE", BizStep::Ours("bizstep:registry"), None);
 
+const fn aggregation(action: &'static str, biz_step: &'static str) -> Epcis {
+    Epcis {
+        event_type: EpcisType::AggregationEvent,
+        action: Some(action),
+        biz_step: BizStep::Cbv(biz_step),
+        disposition: Some("in_progress"),
+    }
+}
+
+/// Who may hold waste, and so hand it over, receive it, pack and unpack it.
+const HOLDERS: &[Role] = &[
+    Role::Collector,
+    Role::Recycler,
+    Role::Repairer,
+    Role::Retailer,
+];
+
 const fn registry(label: &'static str) -> KindSpec {
     KindSpec {
         label,
@@ -255,6 +300,11 @@ const fn registry(label: &'static str) -> KindSpec {
     }
 }
 
+/// Events about one product.
+const PRODUCT: Subject = Subject::Of(&[SubjectKind::Product]);
+/// Events that apply to any subject; on a container they apply to everything inside it.
+const ANY_SUBJECT: Subject = Subject::Of(SubjectKind::ALL);
+
 /// Waste in the hands of a collector or recycler.
 const HELD: &[ProductState] = &[ProductState::Collected];
 /// Waste, or a product prepared for re-use that has not gone back into use.
@@ -268,7 +318,7 @@ impl Kind {
         match self {
             Kind::Registered => KindSpec {
                 label: "Registered",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Manufacturer, Collector, Recycler],
                 custody: Custody::Untouched,
                 transition: Transition::Creates,
@@ -279,7 +329,7 @@ impl Kind {
             },
             Kind::PlacedOnMarket => KindSpec {
                 label: "Sold (placed on the market)",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Manufacturer, Retailer],
                 custody: Custody::Untouched,
                 transition: Transition::Moves {
@@ -297,7 +347,7 @@ impl Kind {
             },
             Kind::Resold => KindSpec {
                 label: "Resold",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Retailer, Repairer],
                 custody: Custody::Ends,
                 transition: Transition::Moves {
@@ -315,7 +365,7 @@ impl Kind {
             },
             Kind::Repaired => KindSpec {
                 label: "Repaired",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Repairer],
                 custody: Custody::Untouched,
                 transition: Transition::Moves {
@@ -340,7 +390,7 @@ impl Kind {
             },
             Kind::Collected => KindSpec {
                 label: "Collected",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Collector, Recycler, Retailer],
                 custody: Custody::Takes,
                 transition: Transition::Moves {
@@ -361,10 +411,10 @@ impl Kind {
             },
             Kind::HandedOver => KindSpec {
                 label: "Handed over",
-                subject: Subject::Product,
+                subject: ANY_SUBJECT,
                 // Any custodian may hand over; custody is what matters.
-                signers: &[Collector, Recycler, Repairer, Retailer],
-                custody: Custody::Passes,
+                signers: HOLDERS,
+                custody: Custody::Sends,
                 transition: Transition::Moves {
                     from: HELD,
                     to: Collected,
@@ -381,9 +431,105 @@ impl Kind {
                 ),
                 facts: &[],
             },
+            Kind::Received => KindSpec {
+                label: "Received",
+                subject: ANY_SUBJECT,
+                signers: HOLDERS,
+                custody: Custody::Accepts,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: object("OBSERVE", BizStep::Cbv("receiving"), Some("in_progress")),
+                form: Form::Station(
+                    const {
+                        &[
+                            optional(
+                                "weight_g",
+                                "Measured weight on arrival, grams",
+                                Input::Grams,
+                            ),
+                            optional("discrepancy", "Discrepancy", Input::Text),
+                        ]
+                    },
+                ),
+                facts: &[],
+            },
+            Kind::ReceiptRefused => KindSpec {
+                label: "Receipt refused",
+                subject: ANY_SUBJECT,
+                signers: HOLDERS,
+                custody: Custody::Declines,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: object(
+                    "OBSERVE",
+                    BizStep::Cbv("receiving"),
+                    Some("ewaste:disp:receipt_refused"),
+                ),
+                form: Form::Station(const { &[field("reason", "Reason", Input::Text)] }),
+                facts: &[],
+            },
+            Kind::LotCollected => KindSpec {
+                label: "Bulk intake (weighed)",
+                subject: Subject::Of(&[SubjectKind::Lot]),
+                signers: &[Collector, Recycler],
+                custody: Custody::Takes,
+                transition: Transition::Creates,
+                marks: Some(Mark::Collected),
+                epcis: object("ADD", BizStep::Cbv("collecting"), Some("active")),
+                form: Form::Elsewhere,
+                facts: &[Metric::Collected],
+            },
+            Kind::Packed => KindSpec {
+                label: "Packed",
+                subject: Subject::Of(&[SubjectKind::Container]),
+                signers: HOLDERS,
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: aggregation("ADD", "packing"),
+                form: Form::Elsewhere,
+                facts: &[],
+            },
+            Kind::Unpacked => KindSpec {
+                label: "Unpacked",
+                subject: Subject::Of(&[SubjectKind::Container]),
+                signers: HOLDERS,
+                custody: Custody::Holder,
+                transition: Transition::Moves {
+                    from: HELD,
+                    to: Collected,
+                },
+                marks: None,
+                epcis: aggregation("DELETE", "unpacking"),
+                form: Form::Elsewhere,
+                facts: &[],
+            },
+            Kind::ErrorDeclared => KindSpec {
+                label: "Declared an error",
+                subject: ANY_SUBJECT,
+                // The erroneous entry's signer, or an admin: the rules check which.
+                signers: Role::ALL,
+                custody: Custody::Untouched,
+                transition: Transition::Reverts,
+                marks: None,
+                // Mapped onto the erroneous event's errorDeclaration (docs/epcis.md).
+                epcis: object("OBSERVE", BizStep::Ours("bizstep:error_declaration"), None),
+                form: Form::Elsewhere,
+                // It takes back the facts of the entry it corrects, whatever they were.
+                facts: Metric::ALL,
+            },
             Kind::PreparedForReuse => KindSpec {
                 label: "Prepared for re-use",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Repairer],
                 custody: Custody::Holder,
                 transition: Transition::Moves {
@@ -413,7 +559,7 @@ impl Kind {
             },
             Kind::Depolluted => KindSpec {
                 label: "Depolluted",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Recycler],
                 custody: Custody::Holder,
                 transition: Transition::Moves {
@@ -438,7 +584,7 @@ impl Kind {
             },
             Kind::Recycled => KindSpec {
                 label: "Recycled",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Recycler],
                 custody: Custody::Holder,
                 transition: Transition::Moves {
@@ -471,7 +617,7 @@ impl Kind {
             },
             Kind::Disposed => KindSpec {
                 label: "Disposed of",
-                subject: Subject::Product,
+                subject: PRODUCT,
                 signers: &[Recycler, Collector],
                 custody: Custody::Holder,
                 transition: Transition::Moves {
@@ -493,7 +639,7 @@ impl Kind {
             },
             Kind::Exported => KindSpec {
                 label: "Exported",
-                subject: Subject::Product,
+                subject: ANY_SUBJECT,
                 signers: &[Recycler, Collector],
                 custody: Custody::Holder,
                 transition: Transition::Moves {
@@ -537,14 +683,28 @@ impl Kind {
         }
     }
 
-    /// Product kinds carry `city` and `product`; registry kinds carry neither.
-    pub fn is_product_kind(self) -> bool {
-        self.spec().subject == Subject::Product
+    /// Subject kinds carry `city` and a subject; registry kinds carry neither.
+    pub fn is_subject_kind(self) -> bool {
+        matches!(self.spec().subject, Subject::Of(_))
+    }
+
+    /// The kinds of subject it may be about (none for registry kinds).
+    pub fn subject_kinds(self) -> &'static [SubjectKind] {
+        match self.spec().subject {
+            Subject::Of(kinds) => kinds,
+            Subject::Registry => &[],
+        }
+    }
+
+    /// Whether the event creates its subject, so carries no `prev`. `packed` creates its
+    /// container the first time only, which the rules decide.
+    pub fn creates_subject(self) -> bool {
+        self.spec().transition == Transition::Creates
     }
 
     /// Custody events may only be signed by the custodian.
     pub fn needs_custody(self) -> bool {
-        matches!(self.spec().custody, Custody::Holder | Custody::Passes)
+        matches!(self.spec().custody, Custody::Holder | Custody::Sends)
     }
 
     /// The roles allowed to sign this kind.
@@ -557,7 +717,7 @@ impl Kind {
     pub fn transition(self) -> Option<(&'static [ProductState], ProductState)> {
         match self.spec().transition {
             Transition::Moves { from, to } => Some((from, to)),
-            Transition::Creates | Transition::Registry => None,
+            Transition::Creates | Transition::Reverts | Transition::Registry => None,
         }
     }
 }
@@ -567,7 +727,10 @@ impl ProductState {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            ProductState::Recycled | ProductState::Disposed | ProductState::Exported
+            ProductState::Recycled
+                | ProductState::Disposed
+                | ProductState::Exported
+                | ProductState::Voided
         )
     }
 
@@ -597,9 +760,15 @@ mod tests {
 
     #[test]
     fn every_product_kind_but_registered_has_a_transition_out_of_a_non_terminal_state() {
-        for kind in Kind::ALL.iter().filter(|k| k.is_product_kind()) {
+        for kind in Kind::ALL.iter().filter(|k| k.is_subject_kind()) {
             match kind.transition() {
-                None => assert_eq!(*kind, Kind::Registered),
+                None => assert!(
+                    matches!(
+                        kind,
+                        Kind::Registered | Kind::LotCollected | Kind::ErrorDeclared
+                    ),
+                    "{kind}"
+                ),
                 Some((from, _)) => assert!(from.iter().all(|s| !s.is_terminal()), "{kind}"),
             }
         }

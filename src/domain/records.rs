@@ -3,8 +3,10 @@
 //! one row instead of replaying history; above storage, only these types travel.
 
 use super::hash::Hash32;
-use super::kinds::{Kind, ProductState, Role};
+use super::kinds::{Kind, ProductState, Role, SubjectKind};
+use super::stats::facts::{Amount, FactKey};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The log's size, its latest leaf hash and when its latest entry was recorded.
@@ -24,6 +26,7 @@ pub struct EntryRecord {
     pub event_hash: Hash32,
     pub kind: Kind,
     pub actor: Uuid,
+    /// The primary subject's id (product, lot or container), for subject events.
     pub product: Option<Uuid>,
     pub recorded_at: NaiveDateTime,
     /// The entry's canonical bytes, as hashed into the tree.
@@ -89,7 +92,7 @@ pub struct CityRecord {
 }
 
 /// One physical unit and where it is in its life.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductRecord {
     pub id: Uuid,
     pub state: ProductState,
@@ -122,10 +125,16 @@ pub struct ProductRecord {
     /// statistics attribute sales to the first and treatment to the second (docs/kpis.md).
     pub sold: Option<Milestone>,
     pub collected: Option<Milestone>,
+    /// Where it is going while a hand-over waits for the receiver (docs/lifecycle.md §8.3).
+    pub transit: Option<Transit>,
+    /// The container it is packed in: its custodian is the container's (§8.1).
+    pub inside: Option<Uuid>,
+    /// How to take back its latest entry, should that be declared an error (§8.4).
+    pub undo: Option<Box<Undo>>,
 }
 
 /// A city and the UTC date of an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Milestone {
     pub city: String,
     pub on: chrono::NaiveDate,
@@ -145,5 +154,228 @@ impl ProductRecord {
     /// What is left after depollution.
     pub fn remaining_mass_g(&self) -> u64 {
         self.input_mass_g().saturating_sub(self.removed_g)
+    }
+}
+
+/// A hand-over that the receiver has not yet confirmed or refused (docs/lifecycle.md §8.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transit {
+    pub to: Uuid,
+    /// The `handed_over` entry.
+    pub seq: i64,
+    pub since: DateTime<Utc>,
+    pub document: Option<String>,
+}
+
+/// What a subject's latest entry did, so that `error_declared` can take it back without
+/// reading the log (docs/lifecycle.md §8.4): the subject as it was before, and on the primary
+/// subject, the entry's signer, the other subjects it changed and the statistics it added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undo {
+    pub seq: i64,
+    pub signer: Uuid,
+    /// The entry's primary subject: a correction is declared on it.
+    pub primary: SubjectRef,
+    /// `None` when the entry created the subject.
+    pub before: Option<SubjectRecord>,
+    /// The other subjects the entry changed (primary subject only).
+    pub also: Vec<SubjectRef>,
+    pub facts: Vec<(FactKey, Amount)>,
+}
+
+/// A subject by kind and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SubjectRef {
+    pub kind: SubjectKind,
+    pub id: Uuid,
+}
+
+/// A weighed mass of uncounted WEEE or of material (docs/lifecycle.md §8.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LotRecord {
+    pub id: Uuid,
+    pub state: ProductState,
+    pub custodian: Option<Uuid>,
+    /// Its UNU-KEY, or `eu6:N` when weighed by EU-6 category only.
+    pub category: String,
+    pub mass_g: u64,
+    /// Units counted at intake, when they were.
+    pub units: Option<u64>,
+    pub channel: String,
+    pub aggregator: Option<String>,
+    /// Where and when it was collected: its statistics count there.
+    pub collected: Milestone,
+    pub entry_seqs: Vec<i64>,
+    pub head: Hash32,
+    pub last_occurred_at: DateTime<Utc>,
+    pub transit: Option<Transit>,
+    pub inside: Option<Uuid>,
+    pub undo: Option<Box<Undo>>,
+}
+
+/// A cage, gaylord, pallet or truck that holds products and lots (docs/lifecycle.md §8.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRecord {
+    pub id: Uuid,
+    pub state: ProductState,
+    pub custodian: Option<Uuid>,
+    pub sscc: Option<String>,
+    /// What is inside, in packing order.
+    pub children: Vec<SubjectRef>,
+    pub entry_seqs: Vec<i64>,
+    pub head: Hash32,
+    pub last_occurred_at: DateTime<Utc>,
+    pub transit: Option<Transit>,
+    /// Always `None`: containers do not nest.
+    pub inside: Option<Uuid>,
+    pub undo: Option<Box<Undo>>,
+}
+
+/// Any subject: what the custody rules, the chains and the pages share (docs/architecture.md,
+/// "One notion of subject").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "subject", rename_all = "snake_case")]
+pub enum SubjectRecord {
+    Product(Box<ProductRecord>),
+    Lot(Box<LotRecord>),
+    Container(Box<ContainerRecord>),
+}
+
+/// Runs `$body` with `$r` bound to the record inside any subject: the shared members have the
+/// same names in all three.
+macro_rules! each {
+    ($subject:expr, $r:ident => $body:expr) => {
+        match $subject {
+            SubjectRecord::Product($r) => $body,
+            SubjectRecord::Lot($r) => $body,
+            SubjectRecord::Container($r) => $body,
+        }
+    };
+}
+
+impl SubjectRecord {
+    pub fn kind(&self) -> SubjectKind {
+        match self {
+            SubjectRecord::Product(_) => SubjectKind::Product,
+            SubjectRecord::Lot(_) => SubjectKind::Lot,
+            SubjectRecord::Container(_) => SubjectKind::Container,
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        each!(self, r => r.id)
+    }
+
+    pub fn reference(&self) -> SubjectRef {
+        SubjectRef {
+            kind: self.kind(),
+            id: self.id(),
+        }
+    }
+
+    pub fn state(&self) -> ProductState {
+        each!(self, r => r.state)
+    }
+
+    pub fn set_state(&mut self, state: ProductState) {
+        each!(self, r => r.state = state)
+    }
+
+    pub fn custodian(&self) -> Option<Uuid> {
+        each!(self, r => r.custodian)
+    }
+
+    pub fn set_custodian(&mut self, custodian: Option<Uuid>) {
+        each!(self, r => r.custodian = custodian)
+    }
+
+    pub fn head(&self) -> Hash32 {
+        each!(self, r => r.head)
+    }
+
+    /// Seq of the subject's latest entry.
+    pub fn head_seq(&self) -> i64 {
+        each!(self, r => r.entry_seqs.last().copied().unwrap_or_default())
+    }
+
+    pub fn last_occurred_at(&self) -> DateTime<Utc> {
+        each!(self, r => r.last_occurred_at)
+    }
+
+    pub fn transit(&self) -> Option<&Transit> {
+        each!(self, r => r.transit.as_ref())
+    }
+
+    pub fn set_transit(&mut self, transit: Option<Transit>) {
+        each!(self, r => r.transit = transit)
+    }
+
+    pub fn inside(&self) -> Option<Uuid> {
+        each!(self, r => r.inside)
+    }
+
+    pub fn set_inside(&mut self, container: Option<Uuid>) {
+        each!(self, r => r.inside = container)
+    }
+
+    pub fn undo(&self) -> Option<&Undo> {
+        each!(self, r => r.undo.as_deref())
+    }
+
+    pub fn entry_seqs(&self) -> &[i64] {
+        each!(self, r => &r.entry_seqs)
+    }
+
+    /// After an accepted entry: it is the subject's head now, dated `occurred_at`, and
+    /// `undo` says how to take it back.
+    pub fn advance(&mut self, occurred_at: DateTime<Utc>, undo: Option<Box<Undo>>) {
+        each!(self, r => {
+            r.last_occurred_at = occurred_at;
+            r.undo = undo;
+        })
+    }
+
+    /// Once the entry has its seq and leaf hash: it joins the subject's chain.
+    pub fn chain_entry(&mut self, seq: i64, leaf: Hash32) {
+        each!(self, r => {
+            r.entry_seqs.push(seq);
+            r.head = leaf;
+        })
+    }
+
+    /// Takes `other`'s chain (entries, head, latest time): a restored subject's chain goes on.
+    pub fn take_chain_from(&mut self, other: &SubjectRecord) {
+        let (seqs, head, last) =
+            each!(other, r => (r.entry_seqs.clone(), r.head, r.last_occurred_at));
+        each!(self, r => {
+            r.entry_seqs = seqs;
+            r.head = head;
+            r.last_occurred_at = last;
+        })
+    }
+
+    /// The record without its undo, as an undo keeps it (one level is all a correction needs:
+    /// once corrected, the correction is the head).
+    pub fn without_undo(&self) -> SubjectRecord {
+        let mut copy = self.clone();
+        each!(&mut copy, r => r.undo = None);
+        copy
+    }
+
+    /// The product, when the subject is one.
+    pub fn product(&self) -> Option<&ProductRecord> {
+        match self {
+            SubjectRecord::Product(p) => Some(p),
+            SubjectRecord::Lot(_) | SubjectRecord::Container(_) => None,
+        }
+    }
+}
+
+impl SubjectRef {
+    pub fn product(id: Uuid) -> SubjectRef {
+        SubjectRef {
+            kind: SubjectKind::Product,
+            id,
+        }
     }
 }

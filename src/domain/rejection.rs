@@ -62,8 +62,8 @@ pub enum Rejection {
         roles: Vec<Role>,
         allowed: Vec<Role>,
     },
-    #[error("Only the custodian of product {product} may record `{kind}`, and actor {actor} is not: {}.",
-        custodian_phrase(.custodian))]
+    #[error("Only the custodian of {} may record `{kind}`, and actor {actor} is not: {}.",
+        .product.spelled(), custodian_phrase(.custodian))]
     NotCustodian {
         product: Named,
         kind: Kind,
@@ -76,17 +76,17 @@ pub enum Rejection {
     UnknownProduct { product: Uuid },
     #[error("City {locode} is not registered; an admin registers cities with `city_registered`.")]
     UnknownCity { field: String, locode: String },
-    #[error("`{kind}` is not allowed for product {product}, which is `{state}`; `{kind}` needs it to be {}{}.",
-        if .allowed_from.len() > 1 { "one of " } else { "" }, or_list(.allowed_from))]
+    #[error("`{kind}` is not allowed for {}, which is `{state}`; `{kind}` needs it to be {}{}.",
+        .product.spelled(), if .allowed_from.len() > 1 { "one of " } else { "" }, or_list(.allowed_from))]
     IllegalTransition {
         product: Named,
         kind: Kind,
         state: ProductState,
         allowed_from: Vec<ProductState>,
     },
-    #[error("Product {product} is `{state}`, a final state: no further events are accepted.")]
+    #[error("{} is `{state}`, a final state: no further events are accepted.", capitalised(&.product.spelled()))]
     TerminalState { product: Named, state: ProductState },
-    #[error("`prev` is {found} but the latest entry of product {product} has leaf hash {head}: re-read the product and retry.")]
+    #[error("`prev` is {found} but the latest entry of {} has leaf hash {head}: re-read the {} and retry.", .product.spelled(), .product.noun)]
     StalePrev {
         product: Named,
         head: String,
@@ -101,7 +101,7 @@ pub enum Rejection {
     DuplicateActor { actor: Named },
     #[error("City {locode} is already registered.")]
     DuplicateCity { locode: String },
-    #[error("The masses in `{field}` add up to {total_g} g, more than the {available_g} g left of product {product}.")]
+    #[error("The masses in `{field}` add up to {total_g} g, more than the {available_g} g left of {}.", .product.spelled())]
     MassExceedsInput {
         product: Named,
         field: String,
@@ -116,7 +116,7 @@ pub enum Rejection {
     },
     #[error("`{field}` is `{value}`, a leap second (second 60): the ledger accepts seconds 00 to 59 only.")]
     LeapSecond { field: String, value: String },
-    #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when product {product}'s previous entry (seq {previous_seq}) happened: a product's events are in time order.")]
+    #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when {}'s previous entry (seq {previous_seq}) happened: a {}'s events are in time order.", .product.spelled(), .product.noun)]
     OccurredBeforePrevious {
         product: Named,
         occurred_at: String,
@@ -145,6 +145,41 @@ pub enum Rejection {
     },
     #[error("Actor {actor} is the last active admin; register another admin before revoking it.")]
     LastAdmin { actor: Named },
+    #[error("`{field}` cannot be used as an aggregator id: {reason}. An informal collector's aggregator is a pseudonymous id the collector chooses, never a name, e-mail address or phone number (the log is public).")]
+    PersonalAggregator { field: String, reason: String },
+    #[error("{} is not recorded.", capitalised(&.subject.spelled()))]
+    UnknownSubject { subject: Named },
+    #[error("{} is packed in container {container}: while inside, it has no events of its own; record them on the container, or unpack it first.", capitalised(&.subject.spelled()))]
+    InContainer { subject: Named, container: Named },
+    #[error("{} is not in container {container}.", capitalised(&.subject.spelled()))]
+    NotInContainer { subject: Named, container: Named },
+    #[error("{} is in transit to actor {to} since entry {since_seq}: it accepts only `received` or `receipt_refused` by that actor until then.", capitalised(&.subject.spelled()))]
+    InTransit {
+        subject: Named,
+        to: Named,
+        since_seq: i64,
+    },
+    #[error("{} is not in transit: `{kind}` answers a `handed_over` that is still open.", capitalised(&.subject.spelled()))]
+    NotInTransit { subject: Named, kind: Kind },
+    #[error("{} is in transit to actor {to}: only that actor may record `{kind}`, not actor {actor}.", capitalised(&.subject.spelled()))]
+    NotReceiver {
+        subject: Named,
+        kind: Kind,
+        actor: Named,
+        to: Named,
+    },
+    #[error("Entry {seq} can no longer be declared an error: the latest entry of {} is entry {head_seq}. A correction is allowed only while the erroneous entry is the head of every subject it changed.", .subject.spelled())]
+    CorrectionNotHead {
+        seq: i64,
+        subject: Named,
+        head_seq: i64,
+    },
+    #[error("Entry {seq} cannot be declared an error by actor {actor}: {reason}.")]
+    CorrectionNotAllowed {
+        seq: i64,
+        actor: Named,
+        reason: String,
+    },
     #[error("Nothing of this all-or-nothing batch was recorded because item {failed_index} was refused.")]
     BatchAborted { failed_index: usize },
 }
@@ -171,6 +206,14 @@ fn roles_phrase(roles: &[Role]) -> String {
     } else {
         format!("it is {}", and_list(roles))
     }
+}
+
+/// The sentence-initial spelling: `Product FP5-0001 (3a517dc7) is …`.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Who holds the product, for a refusal by custody.
@@ -220,6 +263,15 @@ impl Rejection {
             Rejection::GtinPrefixOwned { .. } => "gtin-prefix-owned",
             Rejection::PrefixOverlap { .. } => "gs1-prefix-overlap",
             Rejection::LastAdmin { .. } => "last-admin",
+            Rejection::PersonalAggregator { .. } => "aggregator-not-pseudonymous",
+            Rejection::UnknownSubject { .. } => "unknown-subject",
+            Rejection::InContainer { .. } => "packed-in-container",
+            Rejection::NotInContainer { .. } => "not-in-container",
+            Rejection::InTransit { .. } => "in-transit",
+            Rejection::NotInTransit { .. } => "not-in-transit",
+            Rejection::NotReceiver { .. } => "not-receiver",
+            Rejection::CorrectionNotHead { .. } => "correction-not-head",
+            Rejection::CorrectionNotAllowed { .. } => "correction-not-allowed",
             Rejection::BatchAborted { .. } => "batch-aborted",
         }
     }

@@ -5,14 +5,11 @@
 use super::company_prefix::PrefixOwners;
 use super::data::{parse_uuid, EventData, RegistryData};
 use super::event::{format_timestamp, Event};
-use super::gtin::Gtin14;
-use super::hash::Hash32;
-use super::identifiers;
-use super::kinds::{Custody, Kind, Mark, ProductState, Role};
-use super::records::{ActorRecord, CityRecord, KeyPeriod, Milestone, ProductRecord};
+use super::kinds::Role;
+use super::records::{ActorRecord, CityRecord, KeyPeriod, ProductRecord, SubjectRecord};
 use super::rejection::Rejection;
-use super::serial::Serial;
-use super::wording::{or_list, Named};
+use super::stats::facts::{Amount, FactKey};
+use super::wording::Named;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -21,7 +18,12 @@ pub trait LedgerView {
     /// Number of entries in the log.
     fn log_size(&self) -> i64;
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord>;
-    fn product(&self, id: &Uuid) -> Option<&ProductRecord>;
+    /// A product, lot or container by id.
+    fn subject(&self, id: &Uuid) -> Option<&SubjectRecord>;
+    /// A product by id.
+    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
+        self.subject(id).and_then(SubjectRecord::product)
+    }
     fn city(&self, locode: &str) -> Option<&CityRecord>;
     /// Number of admins that are not revoked (asked only when an admin is being revoked).
     fn active_admins(&self) -> usize;
@@ -30,12 +32,17 @@ pub trait LedgerView {
 }
 
 /// The state change an accepted event causes. The appender records the entry's seq and leaf
-/// hash in products (`entry_seqs`, `head`) once the entry has its sequence number.
+/// hash in every changed subject (`entry_seqs`, `head`) once the entry has its sequence number.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     Actor(ActorRecord),
     City(CityRecord),
-    Product(Box<ProductRecord>),
+    /// Every subject the event changes, its primary subject first, and what it adds to the
+    /// statistics (a correction's facts are negative).
+    Subjects {
+        changed: Vec<SubjectRecord>,
+        facts: Vec<(FactKey, Amount)>,
+    },
     /// The event is recorded in the log but changes no current state (historical baselines).
     LogOnly,
 }
@@ -79,9 +86,9 @@ pub fn decide(
         });
     }
     check_role(actor, event)?;
-    if event.kind.is_product_kind() {
+    if event.kind.is_subject_kind() {
         not_before_signer(actor, event)?;
-        product_change(view, actor, event).map(|product| Change::Product(Box::new(product)))
+        super::subject_rules::subject_change(view, actor, event)
     } else {
         // Registry events are exempt from the time order: admins may date them in the past, to
         // record an organisation's history before it joined (docs/ledger-format.md §1).
@@ -102,15 +109,15 @@ fn not_before_signer(actor: &ActorRecord, event: &Event) -> Result<(), Rejection
     Ok(())
 }
 
-/// A product's events are in time order: none precedes an earlier entry of the product. The
+/// A subject's events are in time order: none precedes an earlier entry of the subject. The
 /// record keeps the latest `occurred_at`, so this is one comparison (docs/ledger-format.md §1).
-fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rejection> {
-    if event.occurred_at < product.last_occurred_at {
+pub(super) fn not_before_previous(subject: &SubjectRecord, event: &Event) -> Result<(), Rejection> {
+    if event.occurred_at < subject.last_occurred_at() {
         return Err(Rejection::OccurredBeforePrevious {
-            product: Named::product(product),
+            product: Named::subject(subject),
             occurred_at: format_timestamp(event.occurred_at),
-            previous_seq: product.head_seq(),
-            previous_occurred_at: format_timestamp(product.last_occurred_at),
+            previous_seq: subject.head_seq(),
+            previous_occurred_at: format_timestamp(subject.last_occurred_at()),
         });
     }
     Ok(())
@@ -118,7 +125,7 @@ fn not_before_previous(product: &ProductRecord, event: &Event) -> Result<(), Rej
 
 /// A labelled product under another actor's GS1 company prefix is that actor's to register
 /// (docs/lifecycle.md, "Identifiers and labels"); a GTIN under no declared prefix may be registered by any manufacturer.
-fn prefix_allows(
+pub(super) fn prefix_allows(
     view: &impl LedgerView,
     actor: &ActorRecord,
     data: &super::data::Registered,
@@ -170,202 +177,6 @@ fn check_role(actor: &ActorRecord, event: &Event) -> Result<(), Rejection> {
             allowed: allowed.to_vec(),
         })
     }
-}
-
-fn product_change(
-    view: &impl LedgerView,
-    actor: &ActorRecord,
-    event: &Event,
-) -> Result<ProductRecord, Rejection> {
-    // Shape checks guarantee product kinds carry both; refuse rather than panic if not.
-    let (Some(product_id), Some(city)) = (event.product, event.city.as_ref()) else {
-        return Err(Rejection::MissingField {
-            field: "event.product".into(),
-        });
-    };
-    if view.city(city.as_str()).is_none() {
-        return Err(Rejection::UnknownCity {
-            field: "event.city".into(),
-            locode: city.as_str().into(),
-        });
-    }
-    if let EventData::Registered(data) = &event.data {
-        if let Some(existing) = view.product(&product_id) {
-            return Err(Rejection::DuplicateProduct {
-                product: Named::product(existing),
-            });
-        }
-        prefix_allows(view, actor, data)?;
-        return registered_product(product_id, event, data);
-    }
-
-    let current = view.product(&product_id).ok_or(Rejection::UnknownProduct {
-        product: product_id,
-    })?;
-    if current.state.is_terminal() {
-        return Err(Rejection::TerminalState {
-            product: Named::product(current),
-            state: current.state,
-        });
-    }
-    if event.prev != Some(current.head) {
-        return Err(Rejection::StalePrev {
-            product: Named::product(current),
-            head: current.head.to_hex(),
-            head_seq: current.head_seq(),
-            found: event.prev.map(|h| h.to_hex()).unwrap_or_default(),
-        });
-    }
-    not_before_previous(current, event)?;
-    let Some((allowed_from, next_state)) = event.kind.transition() else {
-        return Err(Rejection::invalid("event.kind", "is not a product event"));
-    };
-    if !allowed_from.contains(&current.state) {
-        return Err(Rejection::IllegalTransition {
-            product: Named::product(current),
-            kind: event.kind,
-            state: current.state,
-            allowed_from: allowed_from.to_vec(),
-        });
-    }
-    if event.kind.needs_custody() && current.custodian != Some(actor.id) {
-        return Err(Rejection::NotCustodian {
-            product: Named::product(current),
-            kind: event.kind,
-            actor: Named::actor(actor),
-            custodian: current.custodian.map(|holder| actor_named(view, holder)),
-        });
-    }
-
-    let mut next = current.clone();
-    next.state = next_state;
-    next.last_occurred_at = event.occurred_at;
-    let here = Milestone {
-        city: city.as_str().to_string(),
-        on: event.occurred_at.date_naive(),
-    };
-    let spec = event.kind.spec();
-    match spec.marks {
-        Some(Mark::Sold) => next.sold = Some(here),
-        Some(Mark::Collected) => next.collected = Some(here),
-        None => {}
-    }
-    match spec.custody {
-        Custody::Untouched | Custody::Holder => {}
-        Custody::Takes => next.custodian = Some(actor.id),
-        Custody::Ends => next.custodian = None,
-        Custody::Passes => {
-            let to = event
-                .data
-                .named_actor()
-                .ok_or_else(|| Rejection::MissingField {
-                    field: "event.data.to".into(),
-                })?;
-            next.custodian = Some(handover_target(view, actor, to)?);
-        }
-    }
-    if let EventData::Collected(data) = &event.data {
-        next.measured_weight_g = data.weight_g;
-    }
-    if let Some(out) = event.data.mass_out() {
-        let grams = within_mass(current, out.field, out.grams)?;
-        if out.removes {
-            next.removed_g += grams;
-        }
-    }
-    if !next_state.has_custodian() && !next_state.is_terminal() {
-        next.custodian = None;
-    }
-    Ok(next)
-}
-
-fn registered_product(
-    product_id: Uuid,
-    event: &Event,
-    data: &super::data::Registered,
-) -> Result<ProductRecord, Rejection> {
-    let gtin = data.gtin14();
-    if let (Some(gtin), Some(serial)) = (&gtin, &data.serial) {
-        let serial = Serial::parse(serial)
-            .map_err(|e| Rejection::invalid("event.data.serial", e.to_string()))?;
-        let expected = identifiers::product_id(gtin, &serial);
-        if expected != product_id {
-            return Err(Rejection::ProductIdMismatch {
-                expected,
-                found: product_id,
-            });
-        }
-    }
-    Ok(ProductRecord {
-        id: product_id,
-        state: ProductState::Manufactured,
-        custodian: None,
-        gtin: gtin.as_ref().map(Gtin14::to_string),
-        serial: data.serial.clone(),
-        unu_key: data.unu_key.clone(),
-        weight_g: data.weight_g,
-        measured_weight_g: None,
-        removed_g: 0,
-        brand: data.brand.clone(),
-        model: data.model.clone(),
-        manufactured_on: data.manufactured_on.clone(),
-        hazards: data.hazards.clone().unwrap_or_default(),
-        entry_seqs: Vec::new(),
-        head: Hash32::ZERO,
-        last_occurred_at: event.occurred_at,
-        sold: None,
-        collected: None,
-    })
-}
-
-/// Custody passes only to an active actor who can hold waste, and never to oneself.
-fn handover_target(
-    view: &impl LedgerView,
-    from: &ActorRecord,
-    to: &str,
-) -> Result<Uuid, Rejection> {
-    let to = parse_uuid("event.data.to", to)?;
-    let target = view.actor(&to).ok_or(Rejection::UnknownActor {
-        field: "event.data.to".into(),
-        actor: to,
-    })?;
-    if target.revoked {
-        return Err(Rejection::ActorRevoked {
-            actor: Named::actor(target),
-        });
-    }
-    if to == from.id {
-        return Err(Rejection::invalid(
-            "event.data.to",
-            "a custodian cannot hand over to itself",
-        ));
-    }
-    let holders = Kind::HandedOver.allowed_roles();
-    if !holders.iter().any(|role| target.has_role(*role)) {
-        return Err(Rejection::invalid(
-            "event.data.to",
-            format!(
-                "actor {} holds none of the roles that can take custody: {}",
-                Named::actor(target),
-                or_list(holders)
-            ),
-        ));
-    }
-    Ok(to)
-}
-
-/// Output masses can never exceed what is left of the product.
-fn within_mass(product: &ProductRecord, field: &str, total_g: u64) -> Result<u64, Rejection> {
-    let available_g = product.remaining_mass_g();
-    if total_g > available_g {
-        return Err(Rejection::MassExceedsInput {
-            product: Named::product(product),
-            field: field.into(),
-            total_g,
-            available_g,
-        });
-    }
-    Ok(total_g)
 }
 
 fn registry_change(view: &impl LedgerView, event: &Event) -> Result<Change, Rejection> {
@@ -486,7 +297,7 @@ fn existing_actor(view: &impl LedgerView, id: &str) -> Result<ActorRecord, Rejec
 }
 
 /// An actor the ledger knows, by organisation and name; by its id alone otherwise.
-fn actor_named(view: &impl LedgerView, id: Uuid) -> Named {
+pub(super) fn actor_named(view: &impl LedgerView, id: Uuid) -> Named {
     view.actor(&id).map_or(Named::from(id), Named::actor)
 }
 

@@ -4,6 +4,11 @@
 use super::*;
 use crate::domain::draft::Draft;
 use crate::domain::event::{parse_event, parse_timestamp};
+use crate::domain::gtin::Gtin14;
+use crate::domain::hash::Hash32;
+use crate::domain::identifiers;
+use crate::domain::kinds::{Kind, ProductState, SubjectKind};
+use crate::domain::serial::Serial;
 use serde_json::json;
 
 const MAKER: Uuid = Uuid::from_u128(1);
@@ -13,7 +18,7 @@ const KEY: [u8; 32] = [7; 32];
 
 struct View {
     actors: Vec<ActorRecord>,
-    product: Option<ProductRecord>,
+    product: Option<SubjectRecord>,
     city: CityRecord,
     prefixes: PrefixOwners,
 }
@@ -25,8 +30,8 @@ impl LedgerView for View {
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
         self.actors.iter().find(|a| a.id == *id)
     }
-    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
-        self.product.as_ref().filter(|p| p.id == *id)
+    fn subject(&self, id: &Uuid) -> Option<&SubjectRecord> {
+        self.product.as_ref().filter(|p| p.id() == *id)
     }
     fn city(&self, locode: &str) -> Option<&CityRecord> {
         (locode == self.city.locode).then_some(&self.city)
@@ -82,6 +87,9 @@ fn view() -> View {
         last_occurred_at: time("2010-03-01T10:00:00Z"),
         sold: None,
         collected: None,
+        transit: None,
+        inside: None,
+        undo: None,
     };
     View {
         actors: vec![
@@ -96,7 +104,7 @@ fn view() -> View {
                 "2000-01-01T00:00:00Z",
             ),
         ],
-        product: Some(product),
+        product: Some(SubjectRecord::Product(Box::new(product))),
         city: CityRecord {
             locode: "DEBER".into(),
             name: "Berlin".into(),
@@ -126,7 +134,7 @@ fn product_event(
     draft.city = Some("DEBER".into());
     draft.product = Some(PRODUCT);
     if kind != Kind::Registered {
-        draft.prev = view.product.as_ref().map(|p| p.head);
+        draft.prev = view.product.as_ref().map(SubjectRecord::head);
     }
     parse_event(&draft.to_json()).expect("a well-formed event")
 }
@@ -148,22 +156,24 @@ fn a_product_event_may_not_precede_the_products_latest_entry() {
     assert_eq!(
         refused,
         Err(Rejection::OccurredBeforePrevious {
-            product: PRODUCT.into(),
+            product: Named::unknown(SubjectKind::Product, PRODUCT),
             occurred_at: "2010-02-28T23:59:59.999Z".into(),
             previous_seq: 8,
             previous_occurred_at: "2010-03-01T10:00:00.000Z".into(),
         })
     );
-    let Ok(Change::Product(next)) = decide(&view, &sold("2010-03-01T10:00:00Z"), &KEY, clock())
+    let Ok(Change::Subjects { changed, .. }) =
+        decide(&view, &sold("2010-03-01T10:00:00Z"), &KEY, clock())
     else {
         panic!("the same instant is not earlier");
     };
-    assert_eq!(next.last_occurred_at, time("2010-03-01T10:00:00Z"));
-    let Ok(Change::Product(next)) = decide(&view, &sold("2011-01-01T00:00:00Z"), &KEY, clock())
+    assert_eq!(changed[0].last_occurred_at(), time("2010-03-01T10:00:00Z"));
+    let Ok(Change::Subjects { changed, .. }) =
+        decide(&view, &sold("2011-01-01T00:00:00Z"), &KEY, clock())
     else {
         panic!("a later event is accepted");
     };
-    assert_eq!(next.last_occurred_at, time("2011-01-01T00:00:00Z"));
+    assert_eq!(changed[0].last_occurred_at(), time("2011-01-01T00:00:00Z"));
 }
 
 #[test]

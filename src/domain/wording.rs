@@ -61,6 +61,9 @@ pub struct Named {
     pub id: Uuid,
     /// Boxed to keep [`super::rejection::Rejection`] small (it travels in every `Result`).
     pub label: Option<Box<str>>,
+    /// What it is (`product`, `lot`, `container`), for a message that names subjects of any
+    /// kind: [`Named::spelled`] puts it in front.
+    pub noun: &'static str,
 }
 
 impl Named {
@@ -68,6 +71,43 @@ impl Named {
         Named {
             id,
             label: Some(label.into().into_boxed_str()),
+            noun: "",
+        }
+    }
+
+    /// Any subject: a product by its serial, a container by its SSCC, a lot by its short id.
+    pub fn subject(record: &super::records::SubjectRecord) -> Named {
+        use super::records::SubjectRecord;
+        match record {
+            SubjectRecord::Product(p) => Named::product(p),
+            SubjectRecord::Lot(lot) => Named {
+                id: lot.id,
+                label: Some(format!("{} kg of {}", kilograms(lot.mass_g), lot.category).into()),
+                noun: "lot",
+            },
+            SubjectRecord::Container(c) => Named {
+                id: c.id,
+                label: c.sscc.as_deref().map(|sscc| format!("SSCC {sscc}").into()),
+                noun: "container",
+            },
+        }
+    }
+
+    /// A subject of this kind known only by its id.
+    pub fn unknown(kind: super::kinds::SubjectKind, id: Uuid) -> Named {
+        Named {
+            id,
+            label: None,
+            noun: kind.as_str(),
+        }
+    }
+
+    /// `product FP5-0001 (3a517dc7)`, `lot 12.5 kg of 0108 (1a2b3c4d)`: with what it is.
+    pub fn spelled(&self) -> String {
+        if self.noun.is_empty() {
+            self.to_string()
+        } else {
+            format!("{} {self}", self.noun)
         }
     }
 
@@ -81,13 +121,18 @@ impl Named {
         Named {
             id: record.id,
             label: record.serial.as_deref().map(Box::from),
+            noun: "product",
         }
     }
 }
 
 impl From<Uuid> for Named {
     fn from(id: Uuid) -> Named {
-        Named { id, label: None }
+        Named {
+            id,
+            label: None,
+            noun: "",
+        }
     }
 }
 
@@ -192,5 +237,18 @@ mod tests {
             nearest("battery:lion", ["battery:li-ion", "battery:nimh"]),
             Some("battery:li-ion")
         );
+    }
+}
+
+/// Grams as kilograms with up to three decimals, trailing zeros dropped: `12.5`, `0.041`, `3`.
+pub fn kilograms(grams: u64) -> String {
+    let whole = grams / 1000;
+    let rest = grams % 1000;
+    if rest == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{rest:03}")
+            .trim_end_matches('0')
+            .to_string()
     }
 }

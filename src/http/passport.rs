@@ -301,6 +301,7 @@ pub(super) fn state_label(state: ProductState) -> &'static str {
         ProductState::Recycled => "Recycled",
         ProductState::Disposed => "Disposed of",
         ProductState::Exported => "Exported for treatment",
+        ProductState::Voided => "Void (its recording was declared an error)",
     }
 }
 
@@ -345,7 +346,35 @@ fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String>
         }
         EventData::Collected(d) => {
             line(d.channel.map(|c| format!("Channel: {}", channel_label(c))));
+            line(d.aggregator.as_ref().map(|a| format!("Aggregator {a}")));
             line(d.weight_g.map(|g| grams("Measured weight", g)));
+        }
+        EventData::LotCollected(d) => {
+            line(Some(match (&d.unu_key, &d.eu6) {
+                (Some(key), _) => unu_key_label(key),
+                (None, eu6) => format!("EU-6 category {}", eu6.as_deref().unwrap_or("?")),
+            }));
+            line(Some(grams("Weighed", d.mass_g)));
+            line(d.units.map(|u| format!("{u} units counted")));
+            line(Some(format!("Channel: {}", channel_label(d.channel))));
+            line(d.aggregator.as_ref().map(|a| format!("Aggregator {a}")));
+        }
+        EventData::Packed(d) => {
+            line(Some(format!("{} items packed", d.children.len())));
+            line(d.sscc.as_ref().map(|sscc| format!("SSCC {sscc}")));
+        }
+        EventData::Unpacked(d) => line(Some(format!("{} items unpacked", d.children.len()))),
+        EventData::Received(d) => {
+            line(d.weight_g.map(|g| grams("Weighed on arrival", g)));
+            line(
+                d.discrepancy
+                    .as_ref()
+                    .map(|text| format!("Discrepancy: {text}")),
+            );
+        }
+        EventData::ReceiptRefused(d) => line(Some(format!("Refused: {}", d.reason))),
+        EventData::ErrorDeclared(d) => {
+            line(Some(format!("Entry {} was an error: {}", d.seq, d.reason)));
         }
         EventData::HandedOver(d) => {
             line(Some(format!("To {}", actor_name(&d.to))));

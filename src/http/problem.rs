@@ -101,14 +101,18 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | UnknownOperation { .. }
         | UnknownHazard { .. }
         | LeapSecond { .. }
+        | PersonalAggregator { .. }
         | ProductIdMismatch { .. } => (StatusCode::BAD_REQUEST, "Invalid event"),
         UnknownSigner { .. }
         | BadSignature { .. }
         | ActorRevoked { .. }
         | RoleNotAllowed { .. }
         | NotCustodian { .. }
+        | NotReceiver { .. }
+        | CorrectionNotAllowed { .. }
         | GtinPrefixOwned { .. } => (StatusCode::FORBIDDEN, "Not allowed"),
         UnknownProduct { .. } => (StatusCode::NOT_FOUND, "Unknown product"),
+        UnknownSubject { .. } => (StatusCode::NOT_FOUND, "Unknown subject"),
         UnknownActor { .. }
         | UnknownCity { .. }
         | MassExceedsInput { .. }
@@ -119,6 +123,11 @@ fn rejection_status(rejection: &Rejection) -> (StatusCode, &'static str) {
         | IllegalTransition { .. }
         | TerminalState { .. }
         | StalePrev { .. }
+        | InContainer { .. }
+        | NotInContainer { .. }
+        | InTransit { .. }
+        | NotInTransit { .. }
+        | CorrectionNotHead { .. }
         | DuplicateProduct { .. }
         | DuplicateEventId { .. }
         | DuplicateActor { .. }

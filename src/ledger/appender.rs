@@ -11,16 +11,19 @@ use super::{LedgerError, Receipt, SignatureCheck, VerifiedEvent};
 use crate::domain::data::EventData;
 use crate::domain::entry::{Entry, EntryHeader};
 use crate::domain::event::format_timestamp;
+use crate::domain::kinds::SubjectKind;
 use crate::domain::merkle::Frontier;
+use crate::domain::records::SubjectRecord;
 use crate::domain::records::{EntryRecord, LogHead};
 use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
 use crate::domain::stats::facts::{add_all, facts_of_change};
+use crate::domain::subject_rules::also_touched;
 use crate::domain::wording::Named;
 use crate::metrics::Metrics;
 use crate::storage::append::{self, BatchWrite};
-use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow};
+use crate::storage::rows::{ActorRow, CityRow, EntryRow, ProductRow, SubjectRow};
 use crate::storage::{DatabaseTarget, DbConnection, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -220,7 +223,8 @@ pub fn append_batch(
         let checkpoint: Arc<str> = if state.entries.is_empty() {
             Arc::from("")
         } else {
-            tree::append_entries(conn, &mut tree, &take_batch_write(&mut state), &state.head)?;
+            let write = take_batch_write(&mut state)?;
+            tree::append_entries(conn, &mut tree, &write, &state.head)?;
             crate::storage::stats::add_facts(conn, &std::mem::take(&mut state.stat_facts))?;
             let row = log.checkpoint_row(tree.size(), tree.root(), now.naive_utc())?;
             crate::storage::tree::write_checkpoint(conn, &row)?;
@@ -252,14 +256,22 @@ fn load_state(
     let mut event_ids = Vec::new();
     let mut actor_ids = Vec::new();
     let mut product_ids = Vec::new();
+    let mut other_ids = Vec::new();
     let mut locodes = Vec::new();
     let mut revokes = false;
     for verified in jobs.iter().flat_map(|job| &job.events) {
         let event = &verified.signed.event;
         event_ids.push(event.id.as_bytes().to_vec());
         actor_ids.push(event.actor.to_string());
-        if let Some(product) = event.product {
-            product_ids.push(product.to_string());
+        for subject in event
+            .subject
+            .iter()
+            .chain(&event.data.listed_subject_refs())
+        {
+            match subject.kind {
+                SubjectKind::Product => product_ids.push(subject.id.to_string()),
+                SubjectKind::Lot | SubjectKind::Container => other_ids.push(subject.id.to_string()),
+            }
         }
         if let Some(city) = &event.city {
             locodes.push(city.as_str().to_string());
@@ -270,7 +282,12 @@ fn load_state(
     }
     event_ids.sort_unstable();
     event_ids.dedup();
-    for list in [&mut actor_ids, &mut product_ids, &mut locodes] {
+    for list in [
+        &mut actor_ids,
+        &mut product_ids,
+        &mut other_ids,
+        &mut locodes,
+    ] {
         list.sort_unstable();
         list.dedup();
     }
@@ -312,9 +329,11 @@ fn load_state(
             state.cities.insert(city.locode.clone(), city);
         }
     }
-    for product in append::products_by_id(conn, &product_ids)? {
-        state.products.insert(product.id, product);
-    }
+    load_subjects(conn, &mut state, &product_ids, &other_ids)?;
+    // What a container's export or a correction also changes is named by the records just
+    // loaded, not by the events: one more round for those.
+    let (more_products, more_others) = subjects_named_by_records(&state, jobs);
+    load_subjects(conn, &mut state, &more_products, &more_others)?;
     if revokes {
         state.active_admins = append::count_active_admins(conn)?;
     }
@@ -323,6 +342,55 @@ fn load_state(
         None => append::declared_prefixes(conn)?,
     };
     Ok(state)
+}
+
+fn load_subjects(
+    conn: &mut DbConnection,
+    state: &mut BatchState,
+    product_ids: &[String],
+    other_ids: &[String],
+) -> Result<(), StorageError> {
+    if !product_ids.is_empty() {
+        for product in append::products_by_id(conn, product_ids)? {
+            state
+                .subjects
+                .insert(product.id, SubjectRecord::Product(Box::new(product)));
+        }
+    }
+    if !other_ids.is_empty() {
+        for subject in append::subjects_by_id(conn, other_ids)? {
+            state.subjects.insert(subject.id(), subject);
+        }
+    }
+    Ok(())
+}
+
+/// The subjects the batch's events change beyond those they name (the contents of exported
+/// containers, the other subjects of corrected entries) that are not loaded yet: (products,
+/// lots and containers).
+fn subjects_named_by_records(state: &BatchState, jobs: &[Job]) -> (Vec<String>, Vec<String>) {
+    let mut products = Vec::new();
+    let mut others = Vec::new();
+    for verified in jobs.iter().flat_map(|job| &job.events) {
+        let event = &verified.signed.event;
+        let Some(record) = event.subject.and_then(|s| state.subjects.get(&s.id)) else {
+            continue;
+        };
+        for subject in also_touched(event, record) {
+            if state.subjects.contains_key(&subject.id) {
+                continue;
+            }
+            match subject.kind {
+                SubjectKind::Product => products.push(subject.id.to_string()),
+                SubjectKind::Lot | SubjectKind::Container => others.push(subject.id.to_string()),
+            }
+        }
+    }
+    for list in [&mut products, &mut others] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    (products, others)
 }
 
 /// All or nothing: on the first refusal the state is put back as it was before the job.
@@ -386,16 +454,15 @@ fn append_one(
             sig: &signed.signature_b64,
         },
     );
-    let before = event.product.and_then(|id| state.products.get(&id));
-    let facts = facts_of_change(event, before, &change);
-    add_all(&mut state.stat_facts, facts);
+    add_all(&mut state.stat_facts, facts_of_change(event, &change));
     match change {
         Change::Actor(actor) => state.put_actor(actor, seq),
         Change::City(city) => state.put_city(city, seq),
-        Change::Product(mut product) => {
-            product.entry_seqs.push(seq);
-            product.head = entry.leaf_hash;
-            state.put_product(*product);
+        Change::Subjects { changed, .. } => {
+            for mut subject in changed {
+                subject.chain_entry(seq, entry.leaf_hash);
+                state.put_subject(subject);
+            }
         }
         Change::LogOnly => {}
     }
@@ -414,7 +481,7 @@ fn append_one(
         event_hash,
         kind: event.kind,
         actor: event.actor,
-        product: event.product,
+        product: event.subject_id(),
         recorded_at: clock.now.naive_utc(),
         bytes: entry.bytes,
     });
@@ -460,8 +527,23 @@ fn signer_key(state: &BatchState, verified: &VerifiedEvent) -> Result<[u8; 32], 
 }
 
 /// The rows to write; the entries move out of the state (they are the bulk of the batch).
-fn take_batch_write(state: &mut BatchState) -> BatchWrite {
-    BatchWrite {
+fn take_batch_write(state: &mut BatchState) -> Result<BatchWrite, StorageError> {
+    let mut products = Vec::new();
+    let mut subjects = Vec::new();
+    let mut new_products = std::collections::BTreeSet::new();
+    for id in &state.changed_subjects {
+        match state.subjects.get(id) {
+            Some(SubjectRecord::Product(product)) => {
+                products.push(ProductRow::from_record(product));
+                if state.new_subjects.contains(id) {
+                    new_products.insert(id.to_string());
+                }
+            }
+            Some(other) => subjects.push(SubjectRow::from_record(other)?),
+            None => {}
+        }
+    }
+    Ok(BatchWrite {
         entries: std::mem::take(&mut state.entries)
             .into_iter()
             .map(EntryRow::from)
@@ -481,12 +563,8 @@ fn take_batch_write(state: &mut BatchState) -> BatchWrite {
                     .map(|c| CityRow::from_record(c, *seq))
             })
             .collect(),
-        products: state
-            .changed_products
-            .iter()
-            .filter_map(|id| state.products.get(id))
-            .map(ProductRow::from_record)
-            .collect(),
-        new_products: state.new_products.iter().map(Uuid::to_string).collect(),
-    }
+        products,
+        new_products,
+        subjects,
+    })
 }

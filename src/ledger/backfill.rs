@@ -55,7 +55,7 @@ pub(crate) fn prepare(conn: &mut DbConnection) -> Result<(), StorageError> {
                         });
                     }
                 }
-                if let Some(product) = event.product {
+                if let Some(product) = event.product() {
                     // The latest, not the last: an older ledger did not keep them in order.
                     let latest = products.entry(product).or_insert(event.occurred_at);
                     *latest = (*latest).max(event.occurred_at);

@@ -5,7 +5,7 @@
 use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
-use crate::domain::records::{ActorRecord, CityRecord, EntryRecord, LogHead, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, EntryRecord, LogHead, SubjectRecord};
 use crate::domain::rules::LedgerView;
 use crate::domain::stats::facts::Facts;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -24,7 +24,8 @@ pub struct BatchState {
     pub head: LogHead,
     pub actors: HashMap<Uuid, ActorRecord>,
     pub cities: HashMap<String, CityRecord>,
-    pub products: HashMap<Uuid, ProductRecord>,
+    /// Products, lots and containers.
+    pub subjects: HashMap<Uuid, SubjectRecord>,
     pub events: HashMap<Uuid, RecordedEvent>,
     /// Active admins, when the batch revokes someone (otherwise not needed, not loaded).
     pub active_admins: usize,
@@ -35,9 +36,9 @@ pub struct BatchState {
     /// Actors and cities changed by this batch, with the seq of their latest change.
     pub changed_actors: BTreeMap<Uuid, i64>,
     pub changed_cities: BTreeMap<String, i64>,
-    pub changed_products: BTreeSet<Uuid>,
-    /// Products registered by this batch: inserted, with nothing to replace.
-    pub new_products: BTreeSet<Uuid>,
+    pub changed_subjects: BTreeSet<Uuid>,
+    /// Subjects created by this batch: inserted, with nothing to replace.
+    pub new_subjects: BTreeSet<Uuid>,
     /// What the batch adds to the statistics, written in its transaction.
     pub stat_facts: Facts,
 }
@@ -48,16 +49,16 @@ impl BatchState {
             head,
             actors: HashMap::new(),
             cities: HashMap::new(),
-            products: HashMap::new(),
+            subjects: HashMap::new(),
             events: HashMap::new(),
             active_admins: 0,
             prefixes: PrefixOwners::new(),
             entries: Vec::new(),
             changed_actors: BTreeMap::new(),
             changed_cities: BTreeMap::new(),
-            changed_products: BTreeSet::new(),
+            changed_subjects: BTreeSet::new(),
             stat_facts: Facts::new(),
-            new_products: BTreeSet::new(),
+            new_subjects: BTreeSet::new(),
         }
     }
 
@@ -85,12 +86,13 @@ impl BatchState {
         self.cities.insert(record.locode.clone(), record);
     }
 
-    pub fn put_product(&mut self, record: ProductRecord) {
-        if !self.products.contains_key(&record.id) {
-            self.new_products.insert(record.id);
+    pub fn put_subject(&mut self, record: SubjectRecord) {
+        let id = record.id();
+        if !self.subjects.contains_key(&id) {
+            self.new_subjects.insert(id);
         }
-        self.changed_products.insert(record.id);
-        self.products.insert(record.id, record);
+        self.changed_subjects.insert(id);
+        self.subjects.insert(id, record);
     }
 }
 
@@ -103,8 +105,8 @@ impl LedgerView for BatchState {
         self.actors.get(id)
     }
 
-    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
-        self.products.get(id)
+    fn subject(&self, id: &Uuid) -> Option<&SubjectRecord> {
+        self.subjects.get(id)
     }
 
     fn city(&self, locode: &str) -> Option<&CityRecord> {

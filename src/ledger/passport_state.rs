@@ -4,8 +4,11 @@
 //! row, so that a row edited in the database is never shown as verified.
 
 use crate::domain::company_prefix::PrefixOwners;
+use crate::domain::data::EventData;
 use crate::domain::entry::ParsedEntry;
-use crate::domain::records::{ActorRecord, CityRecord, Milestone, ProductRecord};
+use crate::domain::records::{
+    ActorRecord, CityRecord, Milestone, ProductRecord, SubjectRecord, Undo,
+};
 use crate::domain::rules::{decide, Change, Clock, LedgerView};
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -18,7 +21,7 @@ struct ProductHistory<'a> {
     /// registration and the key is checked by the chain's signature check, not here.
     actors: HashMap<Uuid, ActorRecord>,
     cities: &'a HashMap<String, CityRecord>,
-    product: Option<ProductRecord>,
+    product: Option<SubjectRecord>,
     /// None: prefix ownership decides only whether a registration is accepted, never the
     /// state it gives, and a prefix declared after the product was registered must not make
     /// its honest history look refused.
@@ -33,7 +36,7 @@ impl LedgerView for ProductHistory<'_> {
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
         self.actors.get(id)
     }
-    fn product(&self, _: &Uuid) -> Option<&ProductRecord> {
+    fn subject(&self, _: &Uuid) -> Option<&SubjectRecord> {
         self.product.as_ref()
     }
     fn city(&self, locode: &str) -> Option<&CityRecord> {
@@ -84,11 +87,29 @@ pub fn stored_state_differs(
             now: parsed.recorded_at,
             skew: clock_skew,
         };
+        if event.product() != Some(stored.id) {
+            // An entry of the container it was packed in: what the entry did to the product
+            // follows from the entry and the product alone (docs/lifecycle.md §8.1).
+            let applied = history
+                .product
+                .as_mut()
+                .is_some_and(|product| as_content(product, event, parsed.seq));
+            if !applied {
+                return Some(format!(
+                    "entry {} is not an event of this product",
+                    parsed.seq
+                ));
+            }
+            if let Some(product) = history.product.as_mut() {
+                product.chain_entry(parsed.seq, parsed.leaf_hash);
+            }
+            continue;
+        }
         match decide(&history, event, &key, clock) {
-            Ok(Change::Product(mut product)) => {
-                product.entry_seqs.push(parsed.seq);
-                product.head = parsed.leaf_hash;
-                history.product = Some(*product);
+            Ok(Change::Subjects { mut changed, .. }) if !changed.is_empty() => {
+                let mut product = changed.swap_remove(0);
+                product.chain_entry(parsed.seq, parsed.leaf_hash);
+                history.product = Some(product);
             }
             Ok(_) => return Some(format!("entry {} is not an event of a product", parsed.seq)),
             Err(rejection) => {
@@ -101,13 +122,59 @@ pub fn stored_state_differs(
         }
     }
     let replayed = history.product?;
-    let differences = differences(stored, &replayed);
+    let Some(replayed) = replayed.product() else {
+        return Some("its entries are not a product's".into());
+    };
+    let differences = differences(stored, replayed);
     (!differences.is_empty()).then(|| {
         format!(
             "the stored state differs from what its entries give: {}",
             differences.join("; ")
         )
     })
+}
+
+/// What an entry whose subject is a container does to a product it lists or holds (packing,
+/// unpacking, export with its container, a correction of one of those), as the writer's rules
+/// do it (docs/lifecycle.md §8.1).
+fn as_content(product: &mut SubjectRecord, event: &crate::domain::event::Event, seq: i64) -> bool {
+    use crate::domain::kinds::ProductState;
+    let undo = |product: &SubjectRecord| Undo {
+        seq,
+        signer: event.actor,
+        primary: event.subject.unwrap_or(product.reference()),
+        before: Some(product.without_undo()),
+        also: Vec::new(),
+        facts: Vec::new(),
+    };
+    let undo = match &event.data {
+        EventData::Packed(_) => {
+            let undo = undo(product);
+            product.set_inside(event.subject_id());
+            Some(undo)
+        }
+        EventData::Unpacked(_) => {
+            let undo = undo(product);
+            product.set_inside(None);
+            product.set_custodian(Some(event.actor));
+            Some(undo)
+        }
+        EventData::Exported(_) => {
+            let undo = undo(product);
+            product.set_state(ProductState::Exported);
+            Some(undo)
+        }
+        EventData::ErrorDeclared(_) => {
+            let Some(undo) = product.undo().cloned() else {
+                return false;
+            };
+            *product = crate::domain::corrections::restored(product, &undo);
+            None
+        }
+        _ => return false,
+    };
+    product.advance(event.occurred_at, undo.map(Box::new));
+    true
 }
 
 /// Each member of the row that the replay does not give, as `name is X, its entries give Y`.

@@ -3,11 +3,13 @@
 //! recomputes them from the log alone when asked, or at start when the stored facts were
 //! computed with other definitions (or before there were statistics).
 
+use super::audit::replay::Replay;
 use super::{Ledger, LedgerError};
 use crate::domain::entry::parse_entry;
 use crate::domain::records::CityRecord;
+use crate::domain::rules::{decide, Clock, LedgerView};
 use crate::domain::stats::facts::Facts;
-use crate::domain::stats::fold::StatsFold;
+use crate::domain::stats::facts::{add_all, facts_of_change};
 use crate::domain::stats::kpis::{city_statistics, CityInfo, KPI_DEFINITIONS, SERIES_METRICS};
 use crate::storage::{append, connection, read, stats, DatabaseTarget, DbConnection, StorageError};
 use serde_json::{json, Value};
@@ -39,7 +41,14 @@ pub fn rebuild_offline(target: &DatabaseTarget) -> Result<RebuildReport, Storage
 pub fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
     append::in_transaction(conn, |conn| {
         let head = append::lock_head(conn)?;
-        let mut fold = StatsFold::default();
+        // The log holds only accepted events: replaying it with the writer's own rules gives
+        // the writer's facts (every subject in memory: a rebuild runs at start, rarely).
+        let mut replay = Replay::new(usize::MAX, None);
+        let mut facts = Facts::new();
+        let trust = Clock {
+            now: chrono::Utc::now(),
+            skew: chrono::Duration::days(365 * 1000),
+        };
         let mut start = 0;
         while start < head.size {
             let rows = read::entries_range(conn, start, REBUILD_PAGE)?;
@@ -49,20 +58,47 @@ pub fn rebuild(conn: &mut DbConnection) -> Result<RebuildReport, StorageError> {
             for row in &rows {
                 let parsed = parse_entry(&row.bytes)
                     .map_err(|why| StorageError::Corrupt(format!("entry {}: {why}", row.seq)))?;
-                fold.apply(&parsed.signed.event);
+                let event = &parsed.signed.event;
+                // The signatures were checked when the entries were appended; the key the rules
+                // compare is the signer's own (for the genesis, the one it registers).
+                let key = replay
+                    .actor(&event.actor)
+                    .map(|actor| actor.public_key)
+                    .or_else(|| {
+                        let (_, key) = event.data.registered_key()?;
+                        crate::domain::data::public_key("", key).ok()
+                    })
+                    .unwrap_or([0; 32]);
+                let change = decide(&replay, event, &key, trust).map_err(|why| {
+                    StorageError::Corrupt(format!("entry {} does not replay: {why}", row.seq))
+                })?;
+                add_all(&mut facts, facts_of_change(event, &change));
+                replay.apply(change, parsed.seq, parsed.leaf_hash);
             }
             start += rows.len() as i64;
         }
-        let changed = stats::all_facts(conn)? != fold.facts;
+        let changed = stats::all_facts(conn)? != facts;
         if changed {
-            for (id, product) in fold.milestones() {
-                stats::set_milestones(conn, id, product.sold.as_ref(), product.collected.as_ref())?;
+            let mut products = replay.into_products()?;
+            let mut after = None;
+            loop {
+                let page = products.page(after.as_ref(), 1000)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                for product in &page {
+                    stats::set_milestones(
+                        conn,
+                        &product.id,
+                        product.sold.as_ref(),
+                        product.collected.as_ref(),
+                    )?;
+                }
             }
         }
-        stats::replace_all(conn, &fold.facts, KPI_DEFINITIONS, head.size)?;
+        stats::replace_all(conn, &facts, KPI_DEFINITIONS, head.size)?;
         Ok(RebuildReport {
             entries: head.size,
-            facts: fold.facts.len(),
+            facts: facts.len(),
             changed,
         })
     })

@@ -1,12 +1,12 @@
 //! The statements of one append transaction (docs/architecture.md): lock the head, load the
 //! state the batch touches in a few bulk queries, write everything with multi-row INSERTs.
 
-use super::rows::{ActorRow, CityRow, EntryRow, ProductRow};
-use super::schema::{actors, cities, entries, log_head, products};
+use super::rows::{ActorRow, CityRow, EntryRow, ProductRow, SubjectRow};
+use super::schema::{actors, cities, entries, log_head, products, subjects};
 use super::{DbConnection, StorageError};
 use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
-use crate::domain::records::{ActorRecord, CityRecord, LogHead, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, LogHead, ProductRecord, SubjectRecord};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -139,6 +139,22 @@ pub fn products_by_id(
     .collect()
 }
 
+/// The lots and containers with these ids.
+pub fn subjects_by_id(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<SubjectRecord>, StorageError> {
+    in_chunks(ids, |chunk| {
+        subjects::table
+            .filter(subjects::id.eq_any(chunk))
+            .select(SubjectRow::as_select())
+            .load(conn)
+    })?
+    .into_iter()
+    .map(SubjectRow::into_record)
+    .collect()
+}
+
 /// Everything one batch writes.
 #[derive(Debug, Default)]
 pub struct BatchWrite {
@@ -148,6 +164,8 @@ pub struct BatchWrite {
     pub products: Vec<ProductRow>,
     /// Ids of rows in `products` that are new (no stored row to replace).
     pub new_products: std::collections::BTreeSet<String>,
+    /// Changed lots and containers, replaced whole.
+    pub subjects: Vec<SubjectRow>,
 }
 
 /// Writes a batch and moves the head. Changed actors and products are replaced (DELETE then
@@ -179,6 +197,11 @@ pub fn write_batch(
             diesel::delete(products::table.filter(products::id.eq_any(ids))).execute(conn)?;
         }
         insert_rows!(conn, products::table, chunk)?;
+    }
+    for chunk in batch.subjects.chunks(CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|s| s.id.as_str()).collect();
+        diesel::delete(subjects::table.filter(subjects::id.eq_any(ids))).execute(conn)?;
+        insert_rows!(conn, subjects::table, chunk)?;
     }
     diesel::update(log_head::table.find(1))
         .set((

@@ -1,11 +1,11 @@
 //! Row structs and their conversion to and from domain records.
 
-use super::schema::{actors, cities, entries, products};
+use super::schema::{actors, cities, entries, products, subjects};
 use super::StorageError;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::{ProductState, Role};
 use crate::domain::records::{
-    ActorRecord, CityRecord, EntryRecord, KeyPeriod, Milestone, ProductRecord,
+    ActorRecord, CityRecord, EntryRecord, KeyPeriod, Milestone, ProductRecord, SubjectRecord,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -81,6 +81,58 @@ pub struct ProductRow {
     pub milestones: Option<String>,
     /// NULL only in a database written before the time rules, until the start-up backfill.
     pub last_occurred_at: Option<String>,
+    /// JSON of the hand-over waiting for its receiver, and the receiver alone.
+    pub transit: Option<String>,
+    pub transit_to: Option<String>,
+    /// The container it is packed in.
+    pub inside: Option<String>,
+    /// JSON of how to take back its latest entry.
+    pub undo: Option<String>,
+}
+
+/// A lot or a container: the record as JSON, with the columns the reads filter on.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = subjects, treat_none_as_default_value = false)]
+pub struct SubjectRow {
+    pub id: String,
+    pub kind: String,
+    pub custodian: Option<String>,
+    pub transit_to: Option<String>,
+    pub record: String,
+}
+
+impl SubjectRow {
+    pub fn from_record(record: &SubjectRecord) -> Result<SubjectRow, StorageError> {
+        Ok(SubjectRow {
+            id: record.id().to_string(),
+            kind: record.kind().as_str().to_string(),
+            custodian: record.custodian().map(|c| c.to_string()),
+            transit_to: record.transit().map(|t| t.to.to_string()),
+            record: serde_json::to_string(record)
+                .map_err(|e| corrupt(format!("a subject cannot be stored: {e}")))?,
+        })
+    }
+
+    pub fn into_record(self) -> Result<SubjectRecord, StorageError> {
+        serde_json::from_str(&self.record)
+            .map_err(|e| corrupt(format!("stored subject {} is malformed: {e}", self.id)))
+    }
+}
+
+/// Optional JSON members of a row, read back.
+fn json_back<T: serde::de::DeserializeOwned>(
+    text: Option<&str>,
+    what: &str,
+) -> Result<Option<T>, StorageError> {
+    text.map(|t| {
+        serde_json::from_str(t).map_err(|e| corrupt(format!("stored {what} is malformed: {e}")))
+    })
+    .transpose()
+}
+
+fn json_text<T: serde::Serialize>(value: Option<&T>) -> Option<String> {
+    // Records hold only strings, integers and lists: serialising them cannot fail.
+    value.and_then(|v| serde_json::to_string(v).ok())
 }
 
 /// How the time rules' columns hold a time: RFC 3339 UTC with all nine fraction digits, exact
@@ -260,6 +312,10 @@ impl ProductRow {
             head: record.head.0.to_vec(),
             milestones: milestones_json(record.sold.as_ref(), record.collected.as_ref()),
             last_occurred_at: Some(time_text(record.last_occurred_at)),
+            transit: json_text(record.transit.as_ref()),
+            transit_to: record.transit.as_ref().map(|t| t.to.to_string()),
+            inside: record.inside.map(|c| c.to_string()),
+            undo: json_text(record.undo.as_deref()),
         }
     }
 
@@ -301,6 +357,9 @@ impl ProductRow {
             )?,
             sold: milestone(stored.as_ref(), "sold")?,
             collected: milestone(stored.as_ref(), "collected")?,
+            transit: json_back(self.transit.as_deref(), "transit")?,
+            inside: self.inside.as_deref().map(uuid).transpose()?,
+            undo: json_back(self.undo.as_deref(), "undo")?,
         })
     }
 }

@@ -71,6 +71,20 @@ diesel::table! {
         head -> Binary,
         milestones -> Nullable<Text>,
         last_occurred_at -> Nullable<Text>,
+        transit -> Nullable<Text>,
+        transit_to -> Nullable<Text>,
+        inside -> Nullable<Text>,
+        undo -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    subjects (id) {
+        id -> Text,
+        kind -> Text,
+        custodian -> Nullable<Text>,
+        transit_to -> Nullable<Text>,
+        record -> Text,
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::domain::data::EventData;
 use crate::domain::event::Event;
 use crate::domain::kinds::ProductState;
-use crate::domain::records::{Milestone, ProductRecord};
+use crate::domain::records::{Milestone, ProductRecord, SubjectRecord};
 use crate::domain::reference;
 use chrono::Datelike;
 use std::collections::BTreeMap;
@@ -15,7 +15,9 @@ pub use super::metric::Metric;
 /// Where a fact is counted. `detail` is the material (fraction), R- or D-code (recycled,
 /// disposed), `country/basel entry` (exported), component (depolluted), whole months from
 /// first sale to collection (lifespan), or empty.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FactKey {
     pub locode: String,
     pub year: i32,
@@ -25,7 +27,7 @@ pub struct FactKey {
 }
 
 /// Grams and units (a fraction or a removed component counts mass only, a lifespan units only).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Amount {
     pub mass_g: i64,
     pub units: i64,
@@ -50,6 +52,9 @@ pub struct ProductFacts {
     pub measured_g: Option<u64>,
     pub sold: Option<Milestone>,
     pub collected: Option<Milestone>,
+    /// Units it counts as: 1 for a product; for a lot, the units counted at intake (0 when
+    /// they were not counted).
+    pub units: i64,
 }
 
 impl ProductFacts {
@@ -61,6 +66,27 @@ impl ProductFacts {
             measured_g: record.measured_weight_g,
             sold: record.sold.clone(),
             collected: record.collected.clone(),
+            units: 1,
+        }
+    }
+
+    /// A product, or a lot by its category (a UNU-KEY or `eu6:N`) and weighed mass; `None`
+    /// for a container, whose contents count on their own.
+    pub fn of_subject(record: &SubjectRecord) -> Option<ProductFacts> {
+        match record {
+            SubjectRecord::Product(product) => Some(ProductFacts::of(product)),
+            SubjectRecord::Lot(lot) => Some(ProductFacts {
+                unu_key: lot.category.clone(),
+                state: lot.state,
+                declared_g: lot.mass_g,
+                measured_g: None,
+                sold: None,
+                collected: Some(lot.collected.clone()),
+                units: lot
+                    .units
+                    .map_or(0, |u| i64::try_from(u).unwrap_or(i64::MAX)),
+            }),
+            SubjectRecord::Container(_) => None,
         }
     }
 
@@ -133,16 +159,17 @@ pub fn facts_of(
         (key, Amount { mass_g, units })
     };
     let unit = before.mass_g();
+    let units = before.units;
     match &event.data {
-        EventData::PlacedOnMarket => vec![fact(here, Metric::Pom, "", unit, 1)],
+        EventData::PlacedOnMarket => vec![fact(here, Metric::Pom, "", unit, units)],
         // Re-use counts used EEE that never became waste: a resale from `in_use` only; waste
         // prepared for re-use was counted when it was prepared (docs/kpis.md).
         EventData::Resold if before.state == ProductState::InUse => {
-            vec![fact(here, Metric::Reused, "", unit, 1)]
+            vec![fact(here, Metric::Reused, "", unit, units)]
         }
         EventData::Resold => Vec::new(),
         EventData::Collected(_) => {
-            let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), 1)];
+            let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), units)];
             if let (Some(sold), Some(collected)) = (&before.sold, &after.collected) {
                 let months = months_between(sold.on, collected.on).to_string();
                 facts.push(fact(here, Metric::Lifespan, &months, 0, 1));
@@ -151,7 +178,13 @@ pub fn facts_of(
         }
         EventData::PreparedForReuse(data) => {
             let mass = data.weight_g.map_or(unit, grams);
-            vec![fact(collected_in, Metric::PreparedForReuse, "", mass, 1)]
+            vec![fact(
+                collected_in,
+                Metric::PreparedForReuse,
+                "",
+                mass,
+                units,
+            )]
         }
         EventData::Depolluted(data) => data
             .components
@@ -172,7 +205,7 @@ pub fn facts_of(
                 Metric::Recycled,
                 &data.operation,
                 unit,
-                1,
+                units,
             )];
             facts.extend(data.fractions.iter().map(|f| {
                 fact(
@@ -191,17 +224,30 @@ pub fn facts_of(
                 Metric::Disposed,
                 &data.operation,
                 unit,
-                1,
+                units,
             )]
         }
         EventData::Exported(data) => {
             let destination = format!("{}/{}", data.country, data.basel_entry);
-            vec![fact(collected_in, Metric::Exported, &destination, unit, 1)]
+            vec![fact(
+                collected_in,
+                Metric::Exported,
+                &destination,
+                unit,
+                units,
+            )]
         }
+        // A lot counts as collected by its weighed mass, in the city where it was weighed in.
+        EventData::LotCollected(_) => vec![fact(here, Metric::Collected, "", unit, units)],
         // Baselines returned above; the others count nothing.
         EventData::Registered(_)
         | EventData::Repaired(_)
         | EventData::HandedOver(_)
+        | EventData::Received(_)
+        | EventData::ReceiptRefused(_)
+        | EventData::Packed(_)
+        | EventData::Unpacked(_)
+        | EventData::ErrorDeclared(_)
         | EventData::PomBaseline(_)
         | EventData::ActorRegistered(_)
         | EventData::ActorKeyRotated(_)
@@ -210,20 +256,15 @@ pub fn facts_of(
     }
 }
 
-/// The facts of an event the rules accepted with `change`; `before` is the product as it was
-/// (the writer and the auditor both call this, with the same rules' outcome).
+/// The facts of an event the rules accepted with `change` (the writer and the auditor both
+/// call this, with the same rules' outcome).
 pub fn facts_of_change(
     event: &Event,
-    before: Option<&ProductRecord>,
     change: &crate::domain::rules::Change,
 ) -> Vec<(FactKey, Amount)> {
     use crate::domain::rules::Change;
     let facts = match change {
-        Change::Product(after) => facts_of(
-            event,
-            before.map(ProductFacts::of).as_ref(),
-            Some(&ProductFacts::of(after)),
-        ),
+        Change::Subjects { facts, .. } => facts.clone(),
         Change::LogOnly => facts_of(event, None, None),
         Change::Actor(_) | Change::City(_) => Vec::new(),
     };

@@ -1,10 +1,9 @@
 //! Circular-economy statistics per city and year (docs/kpis.md), pure: the facts each event
-//! adds, the fold that recomputes them from the log, the KPIs computed from them, the
+//! adds (the writer adds them, a rebuild replays the log with the same rules), the KPIs computed from them, the
 //! sales-lifespan model, the CSV form and how a page reads a rate against its target.
 
 pub mod csv;
 pub mod facts;
-pub mod fold;
 pub mod kpis;
 pub mod metric;
 pub mod reading;

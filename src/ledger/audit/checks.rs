@@ -9,10 +9,12 @@ use crate::domain::data::EventData;
 use crate::domain::entry::ParsedEntry;
 use crate::domain::export::{self, ExportHeader, ExportLine};
 use crate::domain::hash::Hash32;
+use crate::domain::kinds::SubjectKind;
 use crate::domain::merkle::{self, Frontier};
 use crate::domain::note::SignedNote;
 use crate::domain::rules::{decide, Clock, LedgerView};
 use crate::domain::stats::facts::{add_all, facts_of_change, Facts};
+use crate::domain::subject_rules::also_touched;
 use crate::storage::StorageError;
 use std::collections::BTreeMap;
 
@@ -99,10 +101,38 @@ impl<'a> Auditor<'a> {
         let mut products = Vec::new();
         let mut events = Vec::new();
         for entry in chunk.parsed.iter().flatten() {
-            events.push(entry.signed.event.id);
-            products.extend(entry.signed.event.product);
+            let event = &entry.signed.event;
+            events.push(event.id);
+            products.extend(event.product());
+            products.extend(
+                event
+                    .data
+                    .listed_subject_refs()
+                    .iter()
+                    .filter(|s| s.kind == SubjectKind::Product)
+                    .map(|s| s.id),
+            );
         }
-        if let Err(e) = self.replay.prefetch(&products, &events) {
+        // What containers and corrections change beyond what the events name: the replay knows
+        // every container, and a corrected entry's other subjects are in its subject's record.
+        let mut prefetched = self.replay.prefetch(&products, &events);
+        if prefetched.is_ok() {
+            let more: Vec<_> = chunk
+                .parsed
+                .iter()
+                .flatten()
+                .filter_map(|entry| {
+                    let event = &entry.signed.event;
+                    let record = event.subject.and_then(|s| self.replay.subject(&s.id))?;
+                    Some(also_touched(event, record))
+                })
+                .flatten()
+                .filter(|s| s.kind == SubjectKind::Product)
+                .map(|s| s.id)
+                .collect();
+            prefetched = self.replay.prefetch_more(&more);
+        }
+        if let Err(e) = prefetched {
             return (
                 pending,
                 Some(fail(
@@ -224,11 +254,7 @@ impl<'a> Auditor<'a> {
                 parsed: index,
             });
         }
-        let before = event.product.and_then(|id| self.replay.product(&id));
-        add_all(
-            &mut self.statistics,
-            facts_of_change(event, before, &change),
-        );
+        add_all(&mut self.statistics, facts_of_change(event, &change));
         self.replay.apply(change, entry.seq, entry.leaf_hash);
         self.frontier.push(entry.leaf_hash, |_, _| {});
         self.last_leaf = entry.leaf_hash;

@@ -12,7 +12,7 @@
 //! `k-1` are verified (`signatures.rs`), in parallel.
 
 mod checks;
-mod replay;
+pub(crate) mod replay;
 mod signatures;
 
 use crate::domain::checkpoint::verify_checkpoint;

@@ -6,7 +6,7 @@
 use crate::domain::company_prefix::PrefixOwners;
 use crate::domain::hash::Hash32;
 use crate::domain::kinds::Role;
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord, SubjectRecord};
 use crate::domain::rules::{Change, LedgerView};
 use crate::storage::scratch::Scratch;
 use crate::storage::StorageError;
@@ -20,8 +20,11 @@ pub struct Replay {
     cities: HashMap<String, CityRecord>,
     /// Every GS1 company prefix declared so far, as the writer keeps them.
     prefixes: PrefixOwners,
-    /// Products touched since the last spill (all of them, when nothing was spilled yet).
-    products: HashMap<Uuid, ProductRecord>,
+    /// Products touched since the last spill (all of them, when nothing was spilled yet), and
+    /// every lot and container (they are few beside products, and are never spilled).
+    subjects: HashMap<Uuid, SubjectRecord>,
+    /// How many of `subjects` are products (what the budget counts).
+    products_in_memory: usize,
     /// Event ids seen since the last spill.
     event_ids: HashSet<Uuid>,
     /// Event ids of the current chunk that an earlier spill already holds.
@@ -38,8 +41,8 @@ impl LedgerView for Replay {
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
         self.actors.get(id)
     }
-    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
-        self.products.get(id)
+    fn subject(&self, id: &Uuid) -> Option<&SubjectRecord> {
+        self.subjects.get(id)
     }
     fn city(&self, locode: &str) -> Option<&CityRecord> {
         self.cities.get(locode)
@@ -70,7 +73,8 @@ impl Replay {
             actors: HashMap::new(),
             cities: HashMap::new(),
             prefixes: PrefixOwners::new(),
-            products: HashMap::new(),
+            subjects: HashMap::new(),
+            products_in_memory: 0,
             event_ids: HashSet::new(),
             spilled_ids_in_chunk: HashSet::new(),
             scratch: None,
@@ -87,17 +91,40 @@ impl Replay {
         };
         let missing: Vec<String> = products
             .iter()
-            .filter(|id| !self.products.contains_key(id))
+            .filter(|id| !self.subjects.contains_key(id))
             .map(Uuid::to_string)
             .collect();
         for record in scratch.products(&missing)? {
-            self.products.insert(record.id, record);
+            self.products_in_memory += 1;
+            self.subjects
+                .insert(record.id, SubjectRecord::Product(Box::new(record)));
         }
         let ids: Vec<Vec<u8>> = events.iter().map(|id| id.as_bytes().to_vec()).collect();
         for id in scratch.known_event_ids(&ids)? {
             if let Ok(id) = Uuid::from_slice(&id) {
                 self.spilled_ids_in_chunk.insert(id);
             }
+        }
+        Ok(())
+    }
+
+    /// Brings back more spilled products within the same chunk (after [`Replay::prefetch`]).
+    pub fn prefetch_more(&mut self, products: &[Uuid]) -> Result<(), StorageError> {
+        let Some(scratch) = self.scratch.as_mut() else {
+            return Ok(());
+        };
+        let missing: Vec<String> = products
+            .iter()
+            .filter(|id| !self.subjects.contains_key(id))
+            .map(Uuid::to_string)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for record in scratch.products(&missing)? {
+            self.products_in_memory += 1;
+            self.subjects
+                .insert(record.id, SubjectRecord::Product(Box::new(record)));
         }
         Ok(())
     }
@@ -119,10 +146,14 @@ impl Replay {
             Change::City(city) => {
                 self.cities.insert(city.locode.clone(), city);
             }
-            Change::Product(mut product) => {
-                product.entry_seqs.push(seq);
-                product.head = leaf;
-                self.products.insert(product.id, *product);
+            Change::Subjects { changed, .. } => {
+                for mut subject in changed {
+                    subject.chain_entry(seq, leaf);
+                    let is_product = matches!(subject, SubjectRecord::Product(_));
+                    if self.subjects.insert(subject.id(), subject).is_none() && is_product {
+                        self.products_in_memory += 1;
+                    }
+                }
             }
             Change::LogOnly => {}
         }
@@ -131,18 +162,22 @@ impl Replay {
 
     /// After a chunk: spills what exceeds the budget.
     pub fn spill_if_over_budget(&mut self) -> Result<(), StorageError> {
-        if self.products.len() <= self.budget && self.event_ids.len() <= self.budget {
+        if self.products_in_memory <= self.budget && self.event_ids.len() <= self.budget {
             return Ok(());
         }
         if self.scratch.is_none() {
             self.scratch = Some(Scratch::create(self.scratch_dir.as_deref())?);
         }
+        let products = if self.products_in_memory > self.budget {
+            self.take_products()
+        } else {
+            Vec::new()
+        };
         let Some(scratch) = self.scratch.as_mut() else {
             return Ok(());
         };
-        if self.products.len() > self.budget {
-            let records: Vec<ProductRecord> = self.products.drain().map(|(_, p)| p).collect();
-            scratch.put_products(&records)?;
+        if !products.is_empty() {
+            scratch.put_products(&products)?;
         }
         if self.event_ids.len() > self.budget {
             let ids: Vec<Vec<u8>> = self
@@ -153,6 +188,32 @@ impl Replay {
             scratch.put_event_ids(&ids)?;
         }
         Ok(())
+    }
+
+    /// Moves the products out of memory, keeping lots and containers.
+    fn take_products(&mut self) -> Vec<ProductRecord> {
+        let mut products = Vec::with_capacity(self.products_in_memory);
+        self.subjects.retain(|_, subject| match subject {
+            SubjectRecord::Product(product) => {
+                products.push((**product).clone());
+                false
+            }
+            SubjectRecord::Lot(_) | SubjectRecord::Container(_) => true,
+        });
+        self.products_in_memory = 0;
+        products
+    }
+
+    /// Every lot and container the entries leave, in id order.
+    pub fn other_subjects(&self) -> Vec<SubjectRecord> {
+        let mut others: Vec<SubjectRecord> = self
+            .subjects
+            .values()
+            .filter(|s| !matches!(s, SubjectRecord::Product(_)))
+            .cloned()
+            .collect();
+        others.sort_by_key(SubjectRecord::id);
+        others
     }
 
     /// Whether anything was spilled (for the report).
@@ -168,8 +229,8 @@ impl Replay {
     }
 
     /// At the end: every product as the entries leave it, to be read in id order.
-    pub fn into_products(self) -> Result<ReplayedProducts, StorageError> {
-        let memory: Vec<ProductRecord> = self.products.into_values().collect();
+    pub fn into_products(mut self) -> Result<ReplayedProducts, StorageError> {
+        let memory = self.take_products();
         match self.scratch {
             Some(mut scratch) => {
                 // What was touched since the last spill replaces its spilled version.
