@@ -357,7 +357,11 @@ impl Kind {
                         ]
                     },
                 ),
-                facts: &[Metric::Collected, Metric::Lifespan],
+                facts: &[
+                    Metric::Collected,
+                    Metric::CollectedInformal,
+                    Metric::Lifespan,
+                ],
             },
             Kind::HandedOver => KindSpec {
                 label: "Handed over",

@@ -225,6 +225,7 @@ pub fn channel_label(channel: Channel) -> &'static str {
         Channel::Municipal => "municipal",
         Channel::RetailTakeBack => "retail take-back",
         Channel::ProducerTakeBack => "producer take-back",
+        Channel::Informal => "informal sector",
         Channel::Other => "other",
     }
 }

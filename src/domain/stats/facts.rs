@@ -2,7 +2,7 @@
 //! year, UNU-KEY, metric and a detail (material, R/D-code, destination, component, lifespan).
 //! The writer adds them in the append transaction; a rebuild adds them again from the log.
 
-use crate::domain::data::EventData;
+use crate::domain::data::{Channel, EventData};
 use crate::domain::event::Event;
 use crate::domain::kinds::ProductState;
 use crate::domain::records::{Milestone, ProductRecord};
@@ -141,8 +141,14 @@ pub fn facts_of(
             vec![fact(here, Metric::Reused, "", unit, 1)]
         }
         EventData::Resold => Vec::new(),
-        EventData::Collected(_) => {
-            let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), 1)];
+        EventData::Collected(data) => {
+            let mass = after.mass_g();
+            let mut facts = vec![fact(here, Metric::Collected, "", mass, 1)];
+            // The informal part of C(n) is a second fact with the same key and amount, so that
+            // `collected` alone stays C(n) (docs/kpis.md, informal_share_pct).
+            if data.channel == Some(Channel::Informal) {
+                facts.push(fact(here, Metric::CollectedInformal, "", mass, 1));
+            }
             if let (Some(sold), Some(collected)) = (&before.sold, &after.collected) {
                 let months = months_between(sold.on, collected.on).to_string();
                 facts.push(fact(here, Metric::Lifespan, &months, 0, 1));
