@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn the_informal_part_reads_in_plain_words() {
-        let total = serde_json::json!({"collected_informal_kg": 12.5, "informal_share_pct": 3.14});
+        let total = serde_json::json!({"collected_informal_kg": 12.5, "informal_share_pct": 3.06});
         assert_eq!(informal_part(&total), "of which informal: 12.5 kg (3.1 %)");
         let nothing = serde_json::json!({"collected_informal_kg": 0.0, "informal_share_pct": null});
         assert_eq!(informal_part(&nothing), "of which informal: 0 kg");
