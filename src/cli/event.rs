@@ -31,7 +31,7 @@ pub struct EventArgs {
     /// Measured or prepared weight in grams.
     #[arg(long)]
     pub weight_g: Option<u64>,
-    /// Collection channel: municipal, retail_take_back, producer_take_back, other.
+    /// Collection channel: municipal, retail_take_back, producer_take_back, informal, other.
     #[arg(long)]
     pub channel: Option<String>,
     /// Receiving actor of a hand-over.

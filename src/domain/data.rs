@@ -328,6 +328,7 @@ super::named_enum::named_enum!(
         Municipal => "municipal",
         RetailTakeBack => "retail_take_back",
         ProducerTakeBack => "producer_take_back",
+        // From the informal sector (waste pickers, aggregators); counted apart (docs/kpis.md).
         Informal => "informal",
         Other => "other",
     }

@@ -407,7 +407,11 @@ impl Kind {
                         ]
                     },
                 ),
-                facts: &[Metric::Collected, Metric::Lifespan],
+                facts: &[
+                    Metric::Collected,
+                    Metric::CollectedInformal,
+                    Metric::Lifespan,
+                ],
             },
             Kind::HandedOver => KindSpec {
                 label: "Handed over",
@@ -483,7 +487,7 @@ impl Kind {
                 marks: Some(Mark::Collected),
                 epcis: object("ADD", BizStep::Cbv("collecting"), Some("active")),
                 form: Form::Elsewhere,
-                facts: &[Metric::Collected],
+                facts: &[Metric::Collected, Metric::CollectedInformal],
             },
             Kind::Packed => KindSpec {
                 label: "Packed",

@@ -110,6 +110,16 @@ fn per_inhabitant(kg: f64) -> String {
     }
 }
 
+/// The part of the collected mass that came through channel `informal`, in plain words
+/// beside the collection figure: "of which informal: 12.5 kg (3.1 %)".
+fn informal_part(total: &Value) -> String {
+    let kg = numbers::kg(total["collected_informal_kg"].as_f64().unwrap_or(0.0));
+    match total["informal_share_pct"].as_f64() {
+        Some(share) => format!("of which informal: {kg} kg ({})", numbers::percent(share)),
+        None => format!("of which informal: {kg} kg"),
+    }
+}
+
 /// A headline rate, read against its target.
 fn rate_tile(label: &'static str, rate: &RateRow, what: &str) -> Tile {
     let judged = match rate.reading {
@@ -149,7 +159,10 @@ fn tiles(total: &Value, rates: &[RateRow; 3], year: i32) -> Vec<Tile> {
                 Some(v) => per_inhabitant(v),
                 None => "population not registered".into(),
             },
-            why: Vec::new(),
+            why: vec![Note {
+                text: informal_part(total),
+                anchor: None,
+            }],
         },
         rate_tile(
             "Prepared for re-use",
@@ -334,6 +347,14 @@ mod tests {
             year_choices(2020, Some(2025), 2026),
             (2016..=2025).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn the_informal_part_reads_in_plain_words() {
+        let total = serde_json::json!({"collected_informal_kg": 12.5, "informal_share_pct": 3.06});
+        assert_eq!(informal_part(&total), "of which informal: 12.5 kg (3.1 %)");
+        let nothing = serde_json::json!({"collected_informal_kg": 0.0, "informal_share_pct": null});
+        assert_eq!(informal_part(&nothing), "of which informal: 0 kg");
     }
 
     #[test]

@@ -265,8 +265,9 @@ const OPERATIONS: &[Operation] = &[
 fn schemas() -> Value {
     let hex = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
     let uuid = json!({"type": "string", "format": "uuid"});
-    let kpis = json!({"type": "object", "required": ["pom_kg", "collected_kg", "eu_collection_rate_pct",
-        "weee_generated_modelled_kg", "recycling_rate_pct"], "additionalProperties": true});
+    let kpis = json!({"type": "object", "required": ["pom_kg", "collected_kg", "collected_informal_kg",
+        "informal_share_pct", "eu_collection_rate_pct", "weee_generated_modelled_kg", "recycling_rate_pct"],
+        "additionalProperties": true});
     let components = json!({
         "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
             "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},

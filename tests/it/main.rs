@@ -56,6 +56,7 @@ mod state_machine;
 mod station;
 mod stats;
 mod stats_cli;
+mod stats_informal;
 mod storage;
 mod tamper;
 mod time_rules;

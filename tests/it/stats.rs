@@ -250,6 +250,10 @@ db_test! {
         // sold in Paris) = 42,610 g.
         close(&total["collected_kg"], 42.61, 1e-9);
         assert_eq!(total["collected_units"], 4);
+        // No collection through channel `informal` (tests/it/stats_informal.rs has some).
+        close(&total["collected_informal_kg"], 0.0, 1e-9);
+        assert_eq!(total["collected_informal_units"], 0);
+        close(&total["informal_share_pct"], 0.0, 1e-9);
         // POM(2024) = P3 0.2 + P4 40 = 40.2 kg; POM(2023) = P2 0.2 kg;
         // POM(2022) = P1 0.2 + the 1,000 kg baseline = 1,000.2 kg.
         // EU rate = 100 × 42.61 / ((40.2 + 0.2 + 1000.2) / 3) = 100 × 42.61 / 346.8667 = 12.28 %.
@@ -331,7 +335,7 @@ db_test! {
         assert_eq!(stats["by_eu6"]["2"]["recovery_rate_pct"], Value::Null);
 
         // Definitions: the KPI version and the tables' digests; which KPIs are modelled.
-        assert_eq!(stats["definitions"]["kpis"], "ewaste-ledger/kpi/1");
+        assert_eq!(stats["definitions"]["kpis"], "ewaste-ledger/kpi/2");
         assert!(stats["definitions"]["unu-keys.csv"].as_str().unwrap().starts_with("sha256:"));
         assert!(stats["definitions"]["modelled"].as_array().unwrap().contains(&json!("weee_generated_modelled_kg")));
 
@@ -340,6 +344,7 @@ db_test! {
         close(&paris["total"]["pom_kg"], 0.2, 1e-9);
         close(&paris["total"]["collected_kg"], 0.0, 1e-9);
         assert_eq!(paris["total"]["eu_collection_rate_pct"], Value::Null);
+        assert_eq!(paris["total"]["informal_share_pct"], Value::Null);
         assert_eq!(paris["total"]["fractions_kg"], json!({}));
     }
 
@@ -433,13 +438,13 @@ db_test! {
 /// Plausible data of `kind`, masses from `grams`.
 fn data(kind: Kind, grams: u64, env: &Env) -> Value {
     match kind {
-        Kind::Collected => {
-            if grams % 2 == 0 {
-                json!({"weight_g": grams})
-            } else {
-                json!({})
-            }
-        }
+        // A third through channel `informal`, so that its extra fact is rebuilt too.
+        Kind::Collected => match (grams % 2 == 0, grams % 3 == 0) {
+            (true, true) => json!({"weight_g": grams, "channel": "informal"}),
+            (true, false) => json!({"weight_g": grams}),
+            (false, true) => json!({"channel": "informal"}),
+            (false, false) => json!({}),
+        },
         Kind::HandedOver => {
             json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id})
         }

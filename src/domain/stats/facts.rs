@@ -2,7 +2,7 @@
 //! year, UNU-KEY, metric and a detail (material, R/D-code, destination, component, lifespan).
 //! The writer adds them in the append transaction; a rebuild adds them again from the log.
 
-use crate::domain::data::EventData;
+use crate::domain::data::{Channel, EventData};
 use crate::domain::event::Event;
 use crate::domain::kinds::ProductState;
 use crate::domain::records::{Milestone, ProductRecord, SubjectRecord};
@@ -168,8 +168,14 @@ pub fn facts_of(
             vec![fact(here, Metric::Reused, "", unit, units)]
         }
         EventData::Resold => Vec::new(),
-        EventData::Collected(_) => {
-            let mut facts = vec![fact(here, Metric::Collected, "", after.mass_g(), units)];
+        EventData::Collected(data) => {
+            let mass = after.mass_g();
+            let mut facts = vec![fact(here, Metric::Collected, "", mass, units)];
+            // The informal part of C(n) is a second fact with the same key and amount, so that
+            // `collected` alone stays C(n) (docs/kpis.md, informal_share_pct).
+            if data.channel == Some(Channel::Informal) {
+                facts.push(fact(here, Metric::CollectedInformal, "", mass, units));
+            }
             if let (Some(sold), Some(collected)) = (&before.sold, &after.collected) {
                 let months = months_between(sold.on, collected.on).to_string();
                 facts.push(fact(here, Metric::Lifespan, &months, 0, 1));
@@ -238,7 +244,13 @@ pub fn facts_of(
             )]
         }
         // A lot counts as collected by its weighed mass, in the city where it was weighed in.
-        EventData::LotCollected(_) => vec![fact(here, Metric::Collected, "", unit, units)],
+        EventData::LotCollected(data) => {
+            let mut facts = vec![fact(here, Metric::Collected, "", unit, units)];
+            if data.channel == Channel::Informal {
+                facts.push(fact(here, Metric::CollectedInformal, "", unit, units));
+            }
+            facts
+        }
         // Baselines returned above; the others count nothing.
         EventData::Registered(_)
         | EventData::Repaired(_)

@@ -3,14 +3,16 @@
 //! is known, with the definitions' versions and the targets they are compared with.
 //! docs/kpis.md gives each definition and formula.
 
+use super::eu6_key;
 use super::facts::{Amount, FactKey, Metric};
 use super::weibull;
 use crate::domain::reference;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// The version of these definitions; a change of any formula changes it.
-pub const KPI_DEFINITIONS: &str = "ewaste-ledger/kpi/1";
+/// The version of these definitions; a change of any formula, or a new fact the stored facts
+/// lack (2: `collected_informal`), changes it, and the server rebuilds the facts at start.
+pub const KPI_DEFINITIONS: &str = "ewaste-ledger/kpi/2";
 /// EU collection target (Directive 2012/19/EU Art. 7(1)), percent.
 pub const EU_COLLECTION_TARGET_PCT: f64 = 65.0;
 /// ITU Global E-waste Monitor target for the documented recycling rate, percent.
@@ -35,6 +37,8 @@ struct Sums {
     /// POM including any historical baseline in n−1, n−2 and n−3, grams.
     pom_before: [i64; 3],
     collected: Amount,
+    /// The part of `collected` collected through channel `informal`.
+    collected_informal: Amount,
     generated_g: f64,
     recycled: Amount,
     /// Recycled by R1 (energy recovery): recovery, but not recycling.
@@ -67,6 +71,7 @@ impl Sums {
             *mine += theirs;
         }
         self.collected += other.collected;
+        self.collected_informal += other.collected_informal;
         self.generated_g += other.generated_g;
         self.recycled += other.recycled;
         self.energy_recovery_g += other.energy_recovery_g;
@@ -124,6 +129,7 @@ impl Sums {
                     }
                 }
                 _ if !in_n => {}
+                Metric::CollectedInformal => sums.collected_informal += *amount,
                 Metric::Recycled => {
                     sums.recycled += *amount;
                     if key.detail == "R1" {
@@ -189,6 +195,10 @@ impl Sums {
         let mass_kpis = [
             ("pom_kg", self.pom.mass_g as f64),
             ("collected_kg", collected),
+            (
+                "collected_informal_kg",
+                self.collected_informal.mass_g as f64,
+            ),
             ("weee_generated_modelled_kg", self.generated_g),
             ("recycled_kg", self.recycled.mass_g as f64),
             ("prepared_for_reuse_kg", self.prepared.mass_g as f64),
@@ -202,6 +212,7 @@ impl Sums {
         for (name, units) in [
             ("pom_units", self.pom.units),
             ("collected_units", self.collected.units),
+            ("collected_informal_units", self.collected_informal.units),
             ("recycled_units", self.recycled.units),
             ("prepared_for_reuse_units", self.prepared.units),
             ("reused_units", self.reused.units),
@@ -221,6 +232,10 @@ impl Sums {
         out.insert(
             "recycling_rate_pct".into(),
             pct(self.recycled.mass_g as f64, self.generated_g),
+        );
+        out.insert(
+            "informal_share_pct".into(),
+            pct(self.collected_informal.mass_g as f64, collected),
         );
         out.insert(
             "prepared_for_reuse_share_pct".into(),
@@ -342,7 +357,15 @@ pub fn city_statistics<'a>(
     let mut by_eu6: BTreeMap<u8, Sums> = (1..=6).map(|c| (c, Sums::default())).collect();
     let mut by_unu_key = Map::new();
     for (unu_key, facts) in by_key {
-        let sums = Sums::of_key(unu_key, n, facts.into_iter());
+        let mut sums = Sums::of_key(unu_key, n, facts.into_iter());
+        if let Some(category) = eu6_key::category(unu_key) {
+            // A bulk lot weighed by category only: no UNU-KEY, so no model (of_key found no
+            // Weibull parameters) and no in-use stock, which counts products sold per UNU-KEY.
+            sums.stock = Amount::default();
+            total.add(&sums);
+            by_eu6.entry(category).or_default().add(&sums);
+            continue;
+        }
         total.add(&sums);
         let mut kpis = sums.kpis(city.population);
         if let Some(k) = reference::unu_key(unu_key) {
@@ -427,4 +450,97 @@ fn add_annex_v_targets(kpis: &mut Map<String, Value>, category: &reference::Weee
         }
     }
     kpis.insert("targets".into(), Value::Object(out));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::stats::facts::Facts;
+
+    fn fact(
+        year: i32,
+        unu_key: &str,
+        metric: Metric,
+        mass_g: i64,
+        units: i64,
+    ) -> (FactKey, Amount) {
+        let key = FactKey {
+            locode: "DEBER".into(),
+            year,
+            unu_key: unu_key.into(),
+            metric,
+            detail: String::new(),
+        };
+        (key, Amount { mass_g, units })
+    }
+
+    /// A bulk lot weighed by EU-6 category only (`eu6:1`, 10 kg, uncounted, informal) counts in
+    /// the total and in category 1, but in no UNU-KEY, the model or the in-use stock.
+    #[test]
+    fn an_eu6_pseudo_key_counts_in_total_and_its_category_only() {
+        let facts: Facts = [
+            fact(2024, "0306", Metric::Pom, 200, 1),
+            fact(2025, "0306", Metric::Collected, 200, 1),
+            fact(2025, "eu6:1", Metric::Collected, 10_000, 0),
+            fact(2025, "eu6:1", Metric::CollectedInformal, 10_000, 0),
+        ]
+        .into_iter()
+        .collect();
+        let city = CityInfo {
+            locode: "DEBER",
+            name: "Berlin",
+            population: Some(1_000),
+        };
+        let stats = city_statistics(&city, 2025, &facts);
+        let only_phones = city_statistics(
+            &city,
+            2025,
+            facts.iter().filter(|(k, _)| k.unu_key == "0306"),
+        );
+        let (total, phones_only) = (&stats["total"], &only_phones["total"]);
+
+        assert_eq!(total["collected_kg"], json!(10.2));
+        assert_eq!(total["collected_units"], json!(1));
+        assert_eq!(total["collected_informal_kg"], json!(10.0));
+        assert_eq!(total["collected_informal_units"], json!(0));
+        // 100 × 10,000 / 10,200 = 98.039… %.
+        assert_eq!(total["informal_share_pct"], json!(98.04));
+        assert_eq!(total["collected_informal_kg_per_capita"], json!(0.01));
+        let category = &stats["by_eu6"]["1"];
+        assert_eq!(category["collected_kg"], json!(10.0));
+        assert_eq!(category["collected_informal_kg"], json!(10.0));
+        assert_eq!(category["informal_share_pct"], json!(100.0));
+        assert_eq!(category["in_use_stock_kg"], json!(0.0));
+        assert_eq!(stats["by_eu6"]["6"]["collected_kg"], json!(0.2));
+        assert_eq!(stats["by_eu6"]["6"]["informal_share_pct"], json!(0.0));
+        let keys: Vec<&String> = stats["by_unu_key"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["0306"], "no pseudo key among the UNU-KEYs");
+        // The model and the stock are the phones' alone: sold 200 g, collected 200 g.
+        assert_eq!(total["in_use_stock_kg"], json!(0.0));
+        assert_eq!(total["in_use_stock_units"], json!(0));
+        for kpi in ["weee_generated_modelled_kg", "in_use_stock_kg", "pom_kg"] {
+            assert_eq!(total[kpi], phones_only[kpi], "{kpi}");
+        }
+        assert_ne!(total["weee_generated_modelled_kg"], json!(0.0));
+    }
+
+    /// No collection, no share: `null`, not 0.
+    #[test]
+    fn the_informal_share_of_nothing_collected_is_null() {
+        let facts: Facts = [fact(2025, "0306", Metric::Pom, 200, 1)]
+            .into_iter()
+            .collect();
+        let city = CityInfo {
+            locode: "DEBER",
+            name: "Berlin",
+            population: None,
+        };
+        let stats = city_statistics(&city, 2025, &facts);
+        assert_eq!(stats["total"]["collected_informal_kg"], json!(0.0));
+        assert_eq!(stats["total"]["informal_share_pct"], Value::Null);
+        assert_eq!(
+            stats["total"]["collected_informal_kg_per_capita"],
+            Value::Null
+        );
+    }
 }

@@ -7,6 +7,8 @@ crate::domain::named_enum::named_enum!(
         Pom => "pom",
         PomBaseline => "pom_baseline",
         Collected => "collected",
+        // Collected through channel `informal`: emitted beside, never instead of, `Collected`.
+        CollectedInformal => "collected_informal",
         Recycled => "recycled",
         Fraction => "fraction",
         PreparedForReuse => "prepared_for_reuse",

@@ -3,6 +3,7 @@
 //! sales-lifespan model, the CSV form and how a page reads a rate against its target.
 
 pub mod csv;
+pub mod eu6_key;
 pub mod facts;
 pub mod kpis;
 pub mod metric;
