@@ -7,7 +7,8 @@ use super::{CliError, ClientArgs};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
 use crate::domain::hash::Hash32;
-use crate::domain::kinds::Kind;
+use crate::domain::kinds::{Kind, SubjectKind};
+use crate::domain::records::SubjectRef;
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
@@ -86,6 +87,36 @@ impl Client {
             .sign(&self.key)
             .context("the event cannot be canonicalised")?;
         self.post("/v1/events", &envelope)
+    }
+
+    /// Signs and submits an event object (one about a lot or container, which [`Draft`]
+    /// does not build).
+    pub fn submit_event(&self, event: Value) -> anyhow::Result<Value> {
+        let envelope = crate::domain::signing::sign_envelope(event, &self.key)
+            .context("the event cannot be canonicalised")?;
+        self.post("/v1/events", &envelope)
+    }
+
+    /// The current head of any subject, or `None` when the ledger does not know it.
+    pub fn subject_head(&self, subject: &SubjectRef) -> anyhow::Result<Option<Hash32>> {
+        let path = match subject.kind {
+            SubjectKind::Product => format!("/v1/products/{}", subject.id),
+            SubjectKind::Lot => format!("/v1/lots/{}", subject.id),
+            SubjectKind::Container => format!("/v1/containers/{}", subject.id),
+        };
+        match self.get(&path) {
+            Ok(view) => Ok(view["head"]["leaf_hash"]
+                .as_str()
+                .and_then(Hash32::from_hex)),
+            Err(error)
+                if error
+                    .downcast_ref::<CliError>()
+                    .is_some_and(|e| e.is_problem("not-found")) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The current head of a product (what the next event's `prev` must be).

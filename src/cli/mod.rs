@@ -11,6 +11,7 @@ mod audit;
 mod bench;
 mod city;
 mod client;
+mod custody;
 mod demo;
 mod event;
 mod http_client;
@@ -27,6 +28,7 @@ pub use stats::baseline_rows;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use uuid::Uuid;
 
 /// Exit codes, distinct so that scripts can tell what happened; [`EXIT_CODES_HELP`] and
 /// docs/operations.md ("Exit codes") say the same.
@@ -196,6 +198,64 @@ pub enum Command {
     Product(product::ProductCommand),
     /// Record a lifecycle event for a product.
     Event(Box<event::EventArgs>),
+    /// Record a weighed bulk intake (a lot of uncounted WEEE).
+    #[command(subcommand)]
+    Lot(custody::LotCommand),
+    /// Pack products and lots into a container (cage, gaylord, pallet, truck), or unpack them.
+    #[command(subcommand)]
+    Container(custody::ContainerCommand),
+    /// Hand a product, lot or container over: in transit until the receiver receives or
+    /// refuses it.
+    HandOver {
+        #[command(flatten)]
+        subject: custody::SubjectArgs,
+        /// The receiving actor.
+        #[arg(long)]
+        to: Uuid,
+        /// The transport document (CMR, Basel movement document, manifest number).
+        #[arg(long)]
+        document: Option<String>,
+    },
+    /// Receive what was handed over to you: you become its custodian.
+    Receive {
+        #[command(flatten)]
+        subject: custody::SubjectArgs,
+        /// The weight measured on arrival, in grams.
+        #[arg(long)]
+        weight_g: Option<u64>,
+        /// What differs from what was sent.
+        #[arg(long)]
+        discrepancy: Option<String>,
+    },
+    /// Refuse what was handed over to you: it goes back to its sender.
+    Refuse {
+        #[command(flatten)]
+        subject: custody::SubjectArgs,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Declare an entry an error (its signer or an admin, while it is the subject's latest).
+    Correct {
+        #[command(flatten)]
+        subject: custody::SubjectArgs,
+        /// The erroneous entry's seq.
+        #[arg(long)]
+        entry: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List the hand-overs still waiting for their receiver, oldest first.
+    Transit {
+        /// Base URL of the ledger's HTTP API.
+        #[arg(long, env = "EWASTE_SERVER", default_value = "http://127.0.0.1:8080", value_parser = server_url)]
+        server: String,
+        /// Only those to this actor.
+        #[arg(long)]
+        to: Option<Uuid>,
+        /// Only those handed over longer ago than this (`48h`, `7d`).
+        #[arg(long)]
+        older_than: Option<String>,
+    },
     /// Write a product's label (SVG, PNG) or A4 label sheets for a CSV (PDF, SVG).
     Label(label::LabelArgs),
     /// Export, verify and prove the log; witness it.
@@ -227,6 +287,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::City(command) => city::city(command),
         Command::Product(command) => product::product(command),
         Command::Event(args) => event::event(*args),
+        Command::Lot(command) => custody::lot(command),
+        Command::Container(command) => custody::container(command),
+        Command::HandOver {
+            subject,
+            to,
+            document,
+        } => custody::hand_over(subject, to, document),
+        Command::Receive {
+            subject,
+            weight_g,
+            discrepancy,
+        } => custody::receive(subject, weight_g, discrepancy),
+        Command::Refuse { subject, reason } => custody::refuse(subject, reason),
+        Command::Correct {
+            subject,
+            entry,
+            reason,
+        } => custody::correct(subject, entry, reason),
+        Command::Transit {
+            server,
+            to,
+            older_than,
+        } => custody::transit(&server, to, older_than),
         Command::Label(args) => label::label(args),
         Command::Audit(command) => audit::run(command),
         Command::Demo(args) => demo::demo(args),

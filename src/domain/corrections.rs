@@ -6,6 +6,7 @@
 
 use super::data::ErrorDeclared;
 use super::event::Event;
+use super::hash::Hash32;
 use super::kinds::{ProductState, Role};
 use super::records::{ActorRecord, SubjectRecord, Undo};
 use super::rejection::Rejection;
@@ -54,12 +55,49 @@ pub fn correction(
             ),
         });
     }
+    let listed = data.children.as_deref().unwrap_or_default();
+    if listed.len() != undo.also.len() {
+        return Err(Rejection::invalid(
+            "event.data.children",
+            format!(
+                "lists {} subjects, but entry {seq} changed {} besides its subject: list each with its `prev`",
+                listed.len(),
+                undo.also.len()
+            ),
+        ));
+    }
     let mut changed = vec![restored(current, undo)];
     for other in &undo.also {
         let record = view.subject(&other.id).ok_or(Rejection::UnknownSubject {
             subject: Named::unknown(other.kind, other.id),
         })?;
-        changed.push(restored(record, head_undo(record, seq, actor)?));
+        let child_undo = head_undo(record, seq, actor)?;
+        // Every subject the correction changes names its head, as in every event (§8).
+        let id = other.id.to_string();
+        let named = listed
+            .iter()
+            .find(|child| child.product.as_deref().or(child.lot.as_deref()) == Some(id.as_str()));
+        match named {
+            Some(child) if Hash32::from_hex(&child.prev) == Some(record.head()) => {}
+            Some(child) => {
+                return Err(Rejection::StalePrev {
+                    product: Named::subject(record),
+                    head: record.head().to_hex(),
+                    head_seq: record.head_seq(),
+                    found: child.prev.clone(),
+                })
+            }
+            None => {
+                return Err(Rejection::invalid(
+                    "event.data.children",
+                    format!(
+                        "entry {seq} also changed {}: list it with its `prev`",
+                        Named::subject(record).spelled()
+                    ),
+                ))
+            }
+        }
+        changed.push(restored(record, child_undo));
     }
     for record in &mut changed {
         record.advance(event.occurred_at, None);

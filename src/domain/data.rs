@@ -280,6 +280,7 @@ impl EventData {
         match self {
             EventData::Packed(d) => &d.children,
             EventData::Unpacked(d) => &d.children,
+            EventData::ErrorDeclared(d) => d.children.as_deref().unwrap_or_default(),
             _ => &[],
         }
     }
@@ -458,6 +459,9 @@ pub struct ReceiptRefused {
 pub struct ErrorDeclared {
     pub seq: u64,
     pub reason: String,
+    /// The other subjects the erroneous entry changed (the children it packed or unpacked),
+    /// each with its `prev`: they return to their state before it too (§8).
+    pub children: Option<Vec<Child>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -573,6 +577,9 @@ pub fn parse_data(kind: Kind, data: &Value) -> Result<EventData, Rejection> {
         Kind::ErrorDeclared => {
             let d: ErrorDeclared = typed(data)?;
             text("data.reason", &d.reason, 1000)?;
+            if let Some(listed) = &d.children {
+                children("data.children", listed)?;
+            }
             EventData::ErrorDeclared(d)
         }
         Kind::HandedOver => {

@@ -57,6 +57,20 @@ impl Event {
             .map(|s| s.id)
     }
 
+    /// The `prev` the event names for subject `id`: its own `prev` for its primary subject, the
+    /// child's for a subject it lists (docs/lifecycle.md §8).
+    pub fn prev_of(&self, id: Uuid) -> Option<Hash32> {
+        if self.subject_id() == Some(id) {
+            return self.prev;
+        }
+        let text = id.to_string();
+        self.data
+            .listed_subjects()
+            .iter()
+            .find(|child| child.product.as_deref().or(child.lot.as_deref()) == Some(&text))
+            .and_then(|child| Hash32::from_hex(&child.prev))
+    }
+
     /// The id of its primary subject, whatever kind that is.
     pub fn subject_id(&self) -> Option<Uuid> {
         self.subject.map(|s| s.id)

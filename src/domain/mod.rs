@@ -35,4 +35,5 @@ pub mod serial;
 pub mod signing;
 pub mod stats;
 pub mod subject_rules;
+pub mod subject_uri;
 pub mod wording;

@@ -82,11 +82,10 @@ pub fn subject_change(
         EventData::Unpacked(data) => {
             unpack(view, event, &data.children, &mut changed, &mut befores)?
         }
-        EventData::Exported(_) => contents_follow(view, event, &mut changed, &mut befores)?,
         _ => {}
     }
 
-    let mut facts = Vec::new();
+    let mut facts = contents_follow(view, event, &changed[0])?;
     for (before, after) in befores.iter().zip(&changed) {
         facts.extend(facts_between(event, *before, after));
     }
@@ -542,27 +541,26 @@ fn unpack<'a>(
     Ok(())
 }
 
-/// Export of a container exports everything inside it: each child's state follows, and its
-/// statistics count (docs/lifecycle.md §8.1).
-fn contents_follow<'a>(
-    view: &'a impl LedgerView,
+/// Export of a container exports everything inside it: the children's records stay as they
+/// are (they follow their container, which is terminal now), and each counts in the
+/// statistics as exported (docs/lifecycle.md §8.1).
+fn contents_follow(
+    view: &impl LedgerView,
     event: &Event,
-    changed: &mut Vec<SubjectRecord>,
-    befores: &mut Vec<Option<&'a SubjectRecord>>,
-) -> Result<(), Rejection> {
-    let SubjectRecord::Container(container) = &changed[0] else {
-        return Ok(());
+    container: &SubjectRecord,
+) -> Result<Vec<(FactKey, Amount)>, Rejection> {
+    let (EventData::Exported(_), SubjectRecord::Container(container)) = (&event.data, container)
+    else {
+        return Ok(Vec::new());
     };
-    let state = container.state;
-    for child in container.children.clone() {
-        let current = existing(view, child)?;
-        not_before_previous(current, event)?;
-        let mut next = current.clone();
-        next.set_state(state);
-        changed.push(next);
-        befores.push(Some(current));
+    let mut facts = Vec::new();
+    for child in &container.children {
+        let current = existing(view, *child)?;
+        let mut exported = current.clone();
+        exported.set_state(container.state);
+        facts.extend(facts_between(event, Some(current), &exported));
     }
-    Ok(())
+    Ok(facts)
 }
 
 /// The subject a `children[i]` names, which must be recorded.

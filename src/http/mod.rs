@@ -24,6 +24,7 @@ mod products;
 mod registry;
 mod station;
 mod stats;
+mod subjects;
 pub mod views;
 
 use crate::config::Limits;
@@ -73,6 +74,14 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         "/v1/products/{id}/events",
                         web::get().to(products::product_events),
                     )
+                    .route("/v1/lots/{id}", web::get().to(subjects::lot))
+                    .route("/v1/lots/{id}/events", web::get().to(subjects::lot_events))
+                    .route("/v1/containers/{id}", web::get().to(subjects::container))
+                    .route(
+                        "/v1/containers/{id}/events",
+                        web::get().to(subjects::container_events),
+                    )
+                    .route("/v1/transit", web::get().to(subjects::transit))
                     .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
                     .route("/v1/products/{id}/label.png", web::get().to(labels::png))
                     .route(

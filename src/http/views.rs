@@ -1,7 +1,7 @@
 //! The JSON shapes of the API (docs/api.md), built from ledger records.
 
 use crate::domain::identifiers;
-use crate::domain::records::{ActorRecord, CityRecord, ProductRecord};
+use crate::domain::records::{ActorRecord, CityRecord, ProductRecord, SubjectRecord};
 use crate::domain::reference;
 use crate::domain::serial::Serial;
 use crate::ledger::read::LoggedEvent;
@@ -109,7 +109,76 @@ pub fn product(public_url: &str, product: &ProductRecord) -> Value {
             view.insert(name.into(), value);
         }
     }
+    if let Some(transit) = &product.transit {
+        view.insert("transit".into(), json!(transit));
+    }
+    if let Some(container) = product.inside {
+        view.insert("inside".into(), json!(container));
+    }
     Value::Object(view)
+}
+
+/// The URI of any subject: a product's label URI, `/l/{uuid}` for a lot, `/00/{sscc}` or
+/// `/c/{uuid}` for a container (docs/lifecycle.md §8).
+pub fn subject_uri(public_url: &str, subject: &SubjectRecord) -> String {
+    match subject {
+        SubjectRecord::Product(product) => product_uri(public_url, product),
+        SubjectRecord::Lot(lot) => format!("{public_url}/l/{}", lot.id),
+        SubjectRecord::Container(container) => match &container.sscc {
+            Some(sscc) => format!("{public_url}/00/{sscc}"),
+            None => format!("{public_url}/c/{}", container.id),
+        },
+    }
+}
+
+/// Any subject as JSON: a product as [`product`]; a lot or container with the members they
+/// share (id, state, custodian, head, transit, inside) and their own.
+pub fn subject(public_url: &str, subject: &SubjectRecord) -> Value {
+    let mut view = match subject {
+        SubjectRecord::Product(product) => return self::product(public_url, product),
+        SubjectRecord::Lot(lot) => {
+            let mut view = json!({
+                "category": lot.category,
+                "mass_g": lot.mass_g,
+                "channel": lot.channel,
+                "collected": {"city": lot.collected.city, "on": lot.collected.on.to_string()},
+            });
+            if let Some(units) = lot.units {
+                view["units"] = json!(units);
+            }
+            if let Some(aggregator) = &lot.aggregator {
+                view["aggregator"] = json!(aggregator);
+            }
+            view
+        }
+        SubjectRecord::Container(container) => {
+            let mut view = json!({ "children": container.children });
+            if let Some(sscc) = &container.sscc {
+                view["sscc"] = json!(sscc);
+            }
+            view
+        }
+    };
+    view["id"] = json!(subject.id());
+    view["kind"] = json!(subject.kind());
+    view["state"] = json!(subject.state());
+    view["uri"] = json!(subject_uri(public_url, subject));
+    view["head"] = json!({ "seq": subject.head_seq(), "leaf_hash": subject.head().to_hex() });
+    shared_members(&mut view, subject);
+    view
+}
+
+/// Custody members every subject may have: custodian, transit and the container it is in.
+fn shared_members(view: &mut Value, subject: &SubjectRecord) {
+    if let Some(custodian) = subject.custodian() {
+        view["custodian"] = json!(custodian);
+    }
+    if let Some(transit) = subject.transit() {
+        view["transit"] = json!(transit);
+    }
+    if let Some(container) = subject.inside() {
+        view["inside"] = json!(container);
+    }
 }
 
 pub fn logged_event(entry: &LoggedEvent) -> Value {

@@ -12,6 +12,7 @@ mod passport_state;
 pub mod read;
 mod record;
 pub mod stats;
+pub mod subjects;
 pub mod synthetic_log;
 pub mod tree;
 mod verify;

@@ -75,11 +75,7 @@ fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), St
                 entry.seq
             ));
         }
-        let prev = entry
-            .event
-            .get("prev")
-            .and_then(|p| p.as_str())
-            .and_then(Hash32::from_hex);
+        let prev = prev_of(entry, product.id);
         if prev != previous {
             return Err(format!(
                 "entry {} does not name the product's previous entry as its prev",
@@ -92,6 +88,27 @@ fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), St
         return Err("the product's head is not its latest entry".into());
     }
     Ok(())
+}
+
+/// The `prev` an entry names for the product: the event's own, or the one beside the product
+/// in the children a container's entry lists (docs/lifecycle.md §8).
+fn prev_of(entry: &LoggedEvent, product: Uuid) -> Option<Hash32> {
+    let event = &entry.event;
+    if event.get("product").and_then(|p| p.as_str()) == Some(product.to_string().as_str()) {
+        return event
+            .get("prev")
+            .and_then(|p| p.as_str())
+            .and_then(Hash32::from_hex);
+    }
+    let text = product.to_string();
+    event
+        .pointer("/data/children")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .find(|child| child.get("product").and_then(|p| p.as_str()) == Some(text.as_str()))
+        .and_then(|child| child.get("prev")?.as_str())
+        .and_then(Hash32::from_hex)
 }
 
 /// Every entry's signature, under its signer's key as of that entry, by the ledger's one

@@ -134,11 +134,9 @@ pub fn stored_state_differs(
     })
 }
 
-/// What an entry whose subject is a container does to a product it lists or holds (packing,
-/// unpacking, export with its container, a correction of one of those), as the writer's rules
-/// do it (docs/lifecycle.md §8.1).
+/// What an entry whose subject is a container does to a product it lists (packing, unpacking,
+/// a correction of one of those), as the writer's rules do it (docs/lifecycle.md §8.1).
 fn as_content(product: &mut SubjectRecord, event: &crate::domain::event::Event, seq: i64) -> bool {
-    use crate::domain::kinds::ProductState;
     let undo = |product: &SubjectRecord| Undo {
         seq,
         signer: event.actor,
@@ -157,11 +155,6 @@ fn as_content(product: &mut SubjectRecord, event: &crate::domain::event::Event, 
             let undo = undo(product);
             product.set_inside(None);
             product.set_custodian(Some(event.actor));
-            Some(undo)
-        }
-        EventData::Exported(_) => {
-            let undo = undo(product);
-            product.set_state(ProductState::Exported);
             Some(undo)
         }
         EventData::ErrorDeclared(_) => {

@@ -28,6 +28,7 @@ pub mod rows;
 pub mod schema;
 pub mod scratch;
 pub mod stats;
+pub mod subjects;
 pub mod tree;
 
 pub use connection::{DatabaseTarget, DbConnection, Pool};

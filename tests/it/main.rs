@@ -22,6 +22,7 @@ mod config;
 mod conflicts;
 mod crash;
 mod csv_injection;
+mod custody;
 mod data_dir;
 mod escaping;
 mod faults;

@@ -204,18 +204,6 @@ impl Replay {
         products
     }
 
-    /// Every lot and container the entries leave, in id order.
-    pub fn other_subjects(&self) -> Vec<SubjectRecord> {
-        let mut others: Vec<SubjectRecord> = self
-            .subjects
-            .values()
-            .filter(|s| !matches!(s, SubjectRecord::Product(_)))
-            .cloned()
-            .collect();
-        others.sort_by_key(SubjectRecord::id);
-        others
-    }
-
     /// Whether anything was spilled (for the report).
     pub fn spilled(&self) -> bool {
         self.scratch.is_some()
