@@ -480,6 +480,7 @@ mod tests {
         );
         let collected = EventData::Collected(Collected {
             channel: Some(crate::domain::data::Channel::ProducerTakeBack),
+            aggregator: None,
             weight_g: Some(210),
         });
         assert_eq!(

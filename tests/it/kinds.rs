@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use chrono::{TimeZone, Utc};
 use ewaste_ledger::demo::plan::{plan, Settings};
 use ewaste_ledger::domain::epcis::{self, EntryView, Links};
-use ewaste_ledger::domain::kinds::{Form, Kind, Subject, Transition};
+use ewaste_ledger::domain::kinds::{Custody, Form, Kind, SubjectKind, Transition};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,12 +66,15 @@ fn sample_data() -> BTreeMap<Kind, Value> {
     samples
 }
 
-/// The demo plans every product kind (the registry kinds are written by `demo` itself, and
-/// tests/it/demo.rs checks the whole demo log holds every kind).
+/// The demo plans every kind an event about a product can be (the registry kinds are written
+/// by `demo` itself, and tests/it/demo.rs checks the whole demo log holds every kind).
 #[test]
 fn the_demo_plans_every_product_kind() {
     let planned: BTreeSet<Kind> = planned_data().into_keys().collect();
-    for kind in Kind::ALL.iter().filter(|kind| kind.is_product_kind()) {
+    for kind in Kind::ALL
+        .iter()
+        .filter(|kind| kind.subject_kinds().contains(&SubjectKind::Product))
+    {
         assert!(planned.contains(kind), "the demo never records {kind}");
     }
 }
@@ -86,14 +89,16 @@ fn every_kind_maps_to_epcis_the_official_schema_accepts() {
     };
     let validator = validator();
     for (seq, kind) in Kind::ALL.iter().enumerate() {
-        let product = kind.is_product_kind();
+        let product = kind.is_subject_kind();
         let mut event = json!({
             "v": 1, "id": uuid::Uuid::new_v4().to_string(), "kind": kind.as_str(),
             "actor": "4f6c2d4e-8a0b-4c55-9d31-2d8f7a0b6c11", "occurred_at": "2026-11-30T10:00:00.000Z",
             "data": samples[kind],
         });
         if product {
-            event["product"] = json!("0b6c114f-6c2d-4e8a-8b4c-559d312d8f7a");
+            // The subject's own member: `product`, or `lot` or `container` for their kinds.
+            let member = kind.subject_kinds()[0].as_str();
+            event[member] = json!("0b6c114f-6c2d-4e8a-8b4c-559d312d8f7a");
             event["city"] = json!("DEBER");
         }
         let entry = EntryView {
@@ -118,8 +123,9 @@ fn every_kind_maps_to_epcis_the_official_schema_accepts() {
     }
 }
 
-/// Station users (everyone but admins) record every kind that moves a product on the station;
-/// registration and registry events are written by the commands.
+/// Station users (everyone but admins) record every kind that moves a product on the station
+/// (the station scans a product's label); registration, bulk intake, packing, corrections and
+/// registry events are written elsewhere.
 #[test]
 fn kinds_that_move_a_product_are_recorded_at_the_station() {
     for kind in Kind::ALL {
@@ -128,7 +134,7 @@ fn kinds_that_move_a_product_are_recorded_at_the_station() {
         let moves = matches!(spec.transition, Transition::Moves { .. });
         assert_eq!(
             at_station,
-            moves && spec.subject == Subject::Product,
+            moves && kind.subject_kinds().contains(&SubjectKind::Product),
             "{kind}'s form"
         );
     }
@@ -198,28 +204,37 @@ fn kinds_table() -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut table =
-        String::from("| kind | reads | signed by | custody | from → to |\n|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| kind | reads | subject | signed by | custody | from → to |\n|---|---|---|---|---|---|\n",
+    );
     for kind in Kind::ALL {
         let spec = kind.spec();
         let custody = match spec.custody {
-            ewaste_ledger::domain::kinds::Custody::Untouched => "",
-            ewaste_ledger::domain::kinds::Custody::Takes => "signer takes custody",
-            ewaste_ledger::domain::kinds::Custody::Ends => "custody ends",
-            ewaste_ledger::domain::kinds::Custody::Holder => "custodian only †",
-            ewaste_ledger::domain::kinds::Custody::Passes => "custodian only †, passes to `to`",
+            Custody::Untouched => "",
+            Custody::Takes => "signer takes custody",
+            Custody::Ends => "custody ends",
+            Custody::Holder => "custodian only †",
+            Custody::Sends => "custodian only †, in transit to `to`",
+            Custody::Accepts => "only `to` of the open hand-over; takes custody",
+            Custody::Declines => "only `to` of the open hand-over; back to the sender",
         };
         let moves = match spec.transition {
-            Transition::Creates => "(new) → `manufactured`".to_string(),
+            // A new product is manufactured; a new lot is weighed-in waste.
+            Transition::Creates if kind.subject_kinds() == [SubjectKind::Product] => {
+                "(new) → `manufactured`".to_string()
+            }
+            Transition::Creates => "(new) → `collected`".to_string(),
             Transition::Moves { from, to } => format!(
                 "{} → `{to}`",
                 list(from.iter().map(|s| s.as_str()).collect())
             ),
+            Transition::Reverts => "back to the state before the entry".to_string(),
             Transition::Registry => "(registry)".to_string(),
         };
         let signers = list(spec.signers.iter().map(|r| r.as_str()).collect());
+        let subjects = list(kind.subject_kinds().iter().map(|s| s.as_str()).collect());
         table.push_str(&format!(
-            "| `{kind}` | {} | {signers} | {custody} | {moves} |\n",
+            "| `{kind}` | {} | {subjects} | {signers} | {custody} | {moves} |\n",
             spec.label
         ));
     }

@@ -1,7 +1,8 @@
 //! Property test of the rules (docs/lifecycle.md) against a reference model written from the
 //! product contract's table, not from the code: random sequences of product events by random
 //! actors must be accepted exactly when the model allows them, refused with the model's
-//! reason otherwise, and leave the product in the model's state with the model's custodian.
+//! reason otherwise, and leave the product in the model's state with the model's custodian
+//! and the model's transit (the two-party hand-over of docs/lifecycle.md §8.3).
 
 use chrono::{Duration, TimeZone, Utc};
 use ewaste_ledger::domain::company_prefix::PrefixOwners;
@@ -9,7 +10,9 @@ use ewaste_ledger::domain::draft::Draft;
 use ewaste_ledger::domain::event::parse_event;
 use ewaste_ledger::domain::hash::Hash32;
 use ewaste_ledger::domain::kinds::{Kind, ProductState, Role};
-use ewaste_ledger::domain::records::{ActorRecord, CityRecord, KeyPeriod, ProductRecord};
+use ewaste_ledger::domain::records::{
+    ActorRecord, CityRecord, KeyPeriod, ProductRecord, SubjectRecord,
+};
 use ewaste_ledger::domain::rules::{decide, Change, Clock, LedgerView};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,12 +20,14 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The product kinds after registration, in docs/lifecycle.md order.
-pub(crate) const KINDS: [Kind; 10] = [
+pub(crate) const KINDS: [Kind; 12] = [
     Kind::PlacedOnMarket,
     Kind::Resold,
     Kind::Repaired,
     Kind::Collected,
     Kind::HandedOver,
+    Kind::Received,
+    Kind::ReceiptRefused,
     Kind::PreparedForReuse,
     Kind::Depolluted,
     Kind::Recycled,
@@ -43,7 +48,9 @@ fn actor_roles() -> Vec<Vec<Role>> {
     ]
 }
 
-/// docs/lifecycle.md, transcribed: who may sign, from which states, to which state.
+/// docs/lifecycle.md, transcribed: who may sign, from which states, to which state, and
+/// whether only the custodian may sign. `received` and `receipt_refused` are signed by the
+/// actor the product is in transit to instead, which the model checks on its own.
 fn contract(kind: Kind) -> (&'static [Role], &'static [ProductState], ProductState, bool) {
     use ProductState::*;
     use Role::*;
@@ -62,6 +69,12 @@ fn contract(kind: Kind) -> (&'static [Role], &'static [ProductState], ProductSta
             &[Collected],
             Collected,
             true,
+        ),
+        Kind::Received | Kind::ReceiptRefused => (
+            &[Collector, Recycler, Repairer, Retailer],
+            &[Collected],
+            Collected,
+            false,
         ),
         Kind::PreparedForReuse => (&[Repairer], &[Collected], ReuseReady, true),
         Kind::Depolluted => (&[Recycler], &[Collected], Collected, true),
@@ -85,7 +98,7 @@ fn contract(kind: Kind) -> (&'static [Role], &'static [ProductState], ProductSta
 struct View {
     actors: HashMap<Uuid, ActorRecord>,
     city: CityRecord,
-    product: ProductRecord,
+    product: SubjectRecord,
     prefixes: PrefixOwners,
 }
 
@@ -96,8 +109,8 @@ impl LedgerView for View {
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
         self.actors.get(id)
     }
-    fn product(&self, id: &Uuid) -> Option<&ProductRecord> {
-        (*id == self.product.id).then_some(&self.product)
+    fn subject(&self, id: &Uuid) -> Option<&SubjectRecord> {
+        (*id == self.product.id()).then_some(&self.product)
     }
     fn city(&self, locode: &str) -> Option<&CityRecord> {
         (locode == self.city.locode).then_some(&self.city)
@@ -115,6 +128,8 @@ fn data(kind: Kind, to: Uuid) -> Value {
         Kind::Repaired => json!({"description": "screen"}),
         Kind::Collected => json!({"channel": "municipal"}),
         Kind::HandedOver => json!({"to": to}),
+        Kind::Received => json!({"weight_g": 990}),
+        Kind::ReceiptRefused => json!({"reason": "not announced"}),
         Kind::PreparedForReuse => json!({"grade": "A"}),
         Kind::Depolluted => json!({"components": [{"component": "battery", "mass_g": 1}]}),
         Kind::Recycled => {
@@ -147,19 +162,20 @@ proptest! {
         let mut view = View {
             actors,
             city: CityRecord { locode: "DEBER".into(), name: "Berlin".into(), country: "DE".into(), population: 1, population_year: 2024 },
-            product: ProductRecord {
+            product: SubjectRecord::Product(Box::new(ProductRecord {
                 id: product_id, state: ProductState::Manufactured, custodian: None, gtin: None, serial: None,
                 unu_key: "0303".into(), weight_g: 1_000, measured_weight_g: None, removed_g: 0, brand: None,
                 model: None, manufactured_on: None, hazards: vec![], entry_seqs: vec![1], head: Hash32::sha256(b"0"),
                 last_occurred_at: Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).single().expect("a valid time"),
-                sold: None, collected: None,
-            },
+                sold: None, collected: None, transit: None, inside: None, undo: None,
+            })),
             prefixes: PrefixOwners::new(),
         };
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).single().expect("a valid time");
         let clock = Clock { now, skew: Duration::minutes(5) };
-        // The model: the product's state and custodian.
+        // The model: the product's state, custodian and the actor it is in transit to.
         let (mut state, mut custodian) = (ProductState::Manufactured, None::<Uuid>);
+        let mut transit = None::<Uuid>;
 
         for (n, (kind_index, signer, target)) in steps.into_iter().enumerate() {
             let kind = KINDS[kind_index];
@@ -168,14 +184,21 @@ proptest! {
             let mut draft = Draft::registry(Uuid::from_u128(10_000 + n as u128), kind, ids[signer], "2026-06-01T11:00:00Z", data(kind, ids[target]));
             draft.city = Some("DEBER".into());
             draft.product = Some(product_id);
-            draft.prev = Some(view.product.head);
+            draft.prev = Some(view.product.head());
             let event = parse_event(&draft.to_json()).expect("generated events are well-formed");
 
             let target_can_hold = roles[target].iter().any(|r| contract(Kind::HandedOver).0.contains(r));
+            let answers = matches!(kind, Kind::Received | Kind::ReceiptRefused);
             let expected = if !signer_roles.iter().any(|r| allowed_roles.contains(r)) {
                 Err("role-not-allowed")
             } else if state.is_terminal() {
                 Err("terminal-state")
+            } else if transit.is_some() && !answers {
+                Err("in-transit")
+            } else if answers && transit.is_none() {
+                Err("not-in-transit")
+            } else if answers && transit != Some(ids[signer]) {
+                Err("not-receiver")
             } else if !from.contains(&state) {
                 Err("illegal-transition")
             } else if custody && custodian != Some(ids[signer]) {
@@ -187,18 +210,26 @@ proptest! {
             };
 
             match (decide(&view, &event, &keys[signer], clock), expected) {
-                (Ok(Change::Product(next)), Ok(())) => {
+                (Ok(Change::Subjects { mut changed, .. }), Ok(())) => {
                     state = to_state;
+                    // A hand-over leaves the sender custodian until the receiver answers.
                     custodian = match kind {
-                        Kind::Collected => Some(ids[signer]),
-                        Kind::HandedOver => Some(ids[target]),
+                        Kind::Collected | Kind::Received => Some(ids[signer]),
                         _ if to_state == ProductState::InUse => None,
                         _ => custodian,
                     };
-                    prop_assert_eq!(next.state, state, "{} by {:?}", kind, signer_roles);
-                    prop_assert_eq!(next.custodian, custodian, "{} by {:?}", kind, signer_roles);
-                    view.product = *next;
-                    view.product.head = Hash32::sha256(&(n as u64).to_be_bytes());
+                    transit = match kind {
+                        Kind::HandedOver => Some(ids[target]),
+                        Kind::Received | Kind::ReceiptRefused => None,
+                        _ => transit,
+                    };
+                    prop_assert_eq!(changed.len(), 1, "{} changes the product alone", kind);
+                    let mut next = changed.remove(0);
+                    prop_assert_eq!(next.state(), state, "{} by {:?}", kind, signer_roles);
+                    prop_assert_eq!(next.custodian(), custodian, "{} by {:?}", kind, signer_roles);
+                    prop_assert_eq!(next.transit().map(|t| t.to), transit, "{} by {:?}", kind, signer_roles);
+                    next.chain_entry(100, Hash32::sha256(&(n as u64).to_be_bytes()));
+                    view.product = next;
                 }
                 (Err(rejection), Err(code)) => prop_assert_eq!(rejection.code(), code, "{} by {:?} in {}", kind, signer_roles, state),
                 (outcome, expected) => prop_assert!(false, "{} by {:?} in {}: got {:?}, the contract says {:?}", kind, signer_roles, state, outcome, expected),

@@ -334,7 +334,7 @@ impl Env {
         product: Option<Uuid>,
         data: Value,
     ) -> Draft {
-        let at = if kind.is_product_kind() {
+        let at = if kind.is_subject_kind() {
             now_minus_minute()
         } else {
             REGISTRY_AT.to_string()
@@ -508,8 +508,15 @@ impl Env {
         id
     }
 
-    /// Hands a collected product from its custodian `from` to `to`.
+    /// Hands a collected product from its custodian `from` to `to`, who receives it: two
+    /// entries, after which `to` is the custodian (docs/lifecycle.md §8.3).
     pub async fn hand_over(&self, id: Uuid, from: &Actor, to: &Actor) {
+        self.send(id, from, to).await;
+        self.ok(to, Kind::Received, Some(id), json!({})).await;
+    }
+
+    /// Only the `handed_over`: the product is in transit to `to`, `from` stays custodian.
+    pub async fn send(&self, id: Uuid, from: &Actor, to: &Actor) {
         self.ok(
             from,
             Kind::HandedOver,

@@ -102,7 +102,7 @@ pub fn reseal(conn: &mut DbConnection, events: &[Vec<u8>], origin: &str, log_key
             event_hash: parsed.signed.event_hash().0.to_vec(),
             kind: event.kind.as_str().to_string(),
             actor_id: event.actor.to_string(),
-            product_id: event.product.map(|p| p.to_string()),
+            product_id: event.product().map(|p| p.to_string()),
             recorded_at: parsed.recorded_at.naive_utc(),
             bytes: entry.bytes,
         });

@@ -11,7 +11,7 @@
 //! the ledger's state name what they are about.
 
 use crate::support::{db_test, labelled, registered_data, setup, Env, TestDb};
-use ewaste_ledger::domain::kinds::{Kind, ProductState, Role};
+use ewaste_ledger::domain::kinds::{Kind, ProductState, Role, SubjectKind};
 use ewaste_ledger::domain::rejection::Rejection;
 use ewaste_ledger::domain::wording::Named;
 use ewaste_ledger::http::problem::Problem;
@@ -150,15 +150,33 @@ fn variant(rejection: &Rejection) -> usize {
         PrefixOverlap { .. } => 33,
         LastAdmin { .. } => 34,
         BatchAborted { .. } => 35,
+        PersonalAggregator { .. } => 36,
+        UnknownSubject { .. } => 37,
+        InContainer { .. } => 38,
+        NotInContainer { .. } => 39,
+        InTransit { .. } => 40,
+        NotInTransit { .. } => 41,
+        NotReceiver { .. } => 42,
+        CorrectionNotHead { .. } => 43,
+        CorrectionNotAllowed { .. } => 44,
     }
 }
-const VARIANTS: usize = 36;
+const VARIANTS: usize = 45;
 
 /// One value of every variant, with the labels the rules give them.
 fn samples() -> Vec<Rejection> {
     let id = Uuid::parse_str("3a517dc7-1111-4222-8333-444455556666").unwrap();
     let product = || Named::new(id, "FP5-0001");
     let actor = || Named::new(id, "BSR / Recycling yard scanner");
+    // Subjects of other kinds say what they are.
+    let subject = || Named {
+        noun: "product",
+        ..product()
+    };
+    let container = || Named {
+        noun: "container",
+        ..Named::new(id, "SSCC 095060001234567895")
+    };
     let text = |s: &str| s.to_string();
     use Rejection::*;
     vec![
@@ -291,6 +309,46 @@ fn samples() -> Vec<Rejection> {
         },
         LastAdmin { actor: actor() },
         BatchAborted { failed_index: 1 },
+        PersonalAggregator {
+            field: text("event.data.aggregator"),
+            reason: text("it looks like an e-mail address"),
+        },
+        UnknownSubject {
+            subject: Named::unknown(SubjectKind::Lot, id),
+        },
+        InContainer {
+            subject: subject(),
+            container: container(),
+        },
+        NotInContainer {
+            subject: subject(),
+            container: container(),
+        },
+        InTransit {
+            subject: subject(),
+            to: actor(),
+            since_seq: 7,
+        },
+        NotInTransit {
+            subject: subject(),
+            kind: Kind::Received,
+        },
+        NotReceiver {
+            subject: subject(),
+            kind: Kind::ReceiptRefused,
+            actor: actor(),
+            to: actor(),
+        },
+        CorrectionNotHead {
+            seq: 7,
+            subject: subject(),
+            head_seq: 9,
+        },
+        CorrectionNotAllowed {
+            seq: 7,
+            actor: actor(),
+            reason: text("only its signer or an admin may declare it an error"),
+        },
     ]
 }
 
@@ -315,6 +373,14 @@ fn every_rejection_reads_as_words() {
             Rejection::NotCustodian { .. } => {
                 expect("product FP5-0001 (3a517dc7)");
                 expect("no custodian");
+            }
+            Rejection::InTransit { .. } => {
+                expect("Product FP5-0001 (3a517dc7)");
+                expect("BSR / Recycling yard scanner (3a517dc7)");
+                expect("`received`");
+            }
+            Rejection::InContainer { .. } => {
+                expect("container SSCC 095060001234567895 (3a517dc7)");
             }
             Rejection::IllegalTransition { .. } => {
                 expect("`manufactured`");
