@@ -85,6 +85,8 @@ pub fn add_facts(conn: &mut DbConnection, deltas: &Facts) -> Result<(), StorageE
         let (key, amount) = row.into_fact()?;
         *totals.entry(key).or_default() += amount;
     }
+    // A correction can take a fact back to nothing: no row then, as if it had never been.
+    totals.retain(|_, amount| *amount != Amount::default());
     for chunk in keys.chunks(CHUNK) {
         diesel::delete(stat_facts::table.filter(stat_facts::fact_key.eq_any(chunk)))
             .execute(conn)?;

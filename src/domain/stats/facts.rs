@@ -293,8 +293,22 @@ pub fn facts_of_change(
 
 /// Adds `facts` to `totals`.
 pub fn add_all(totals: &mut Facts, facts: impl IntoIterator<Item = (FactKey, Amount)>) {
+    use std::collections::btree_map::Entry;
     for (key, amount) in facts {
-        *totals.entry(key).or_default() += amount;
+        // A correction can take a fact back to nothing: then it is as if it had never been.
+        match totals.entry(key) {
+            Entry::Occupied(mut total) => {
+                *total.get_mut() += amount;
+                if *total.get() == Amount::default() {
+                    total.remove();
+                }
+            }
+            Entry::Vacant(slot) => {
+                if amount != Amount::default() {
+                    slot.insert(amount);
+                }
+            }
+        }
     }
 }
 
