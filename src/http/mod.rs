@@ -74,6 +74,8 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         "/v1/products/{id}/events",
                         web::get().to(products::product_events),
                     )
+                    .route("/v1/lots", web::get().to(subjects::lots))
+                    .route("/v1/containers", web::get().to(subjects::containers))
                     .route("/v1/lots/{id}", web::get().to(subjects::lot))
                     .route("/v1/lots/{id}/events", web::get().to(subjects::lot_events))
                     .route("/v1/containers/{id}", web::get().to(subjects::container))

@@ -38,6 +38,24 @@ async fn events(state: &AppState, kind: SubjectKind, id: &str) -> Result<Value, 
         .collect::<Vec<_>>()))
 }
 
+/// `GET /v1/lots` and `GET /v1/containers`: every one, in id order (they are few beside
+/// products; the audit reads them all to compare).
+async fn all(state: &AppState, kind: SubjectKind) -> Result<Value, Problem> {
+    let found = state.ledger.subjects_of_kind(kind).await?;
+    Ok(json!(found
+        .iter()
+        .map(|subject| views::subject(&state.public_url, subject))
+        .collect::<Vec<_>>()))
+}
+
+pub async fn lots(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok().json(all(&state, SubjectKind::Lot).await?))
+}
+
+pub async fn containers(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::Ok().json(all(&state, SubjectKind::Container).await?))
+}
+
 pub async fn lot(
     state: web::Data<AppState>,
     path: web::Path<String>,

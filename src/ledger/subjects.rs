@@ -24,6 +24,15 @@ impl Ledger {
         })
     }
 
+    /// Every lot, or every container, in id order.
+    pub async fn subjects_of_kind(
+        &self,
+        kind: SubjectKind,
+    ) -> Result<Vec<SubjectRecord>, LedgerError> {
+        self.with_conn(move |c| subjects::all_of_kind(c, kind))
+            .await
+    }
+
     /// A lot's or container's events in log order.
     pub async fn subject_events(
         &self,

@@ -51,9 +51,13 @@ pub fn in_transit(
     Ok(found)
 }
 
-/// Every lot and container, in id order (what the audit compares with its replay).
-pub fn all_subjects(conn: &mut DbConnection) -> Result<Vec<SubjectRecord>, StorageError> {
+/// Every lot or every container, in id order (what the audit compares with its replay).
+pub fn all_of_kind(
+    conn: &mut DbConnection,
+    kind: SubjectKind,
+) -> Result<Vec<SubjectRecord>, StorageError> {
     subjects::table
+        .filter(subjects::kind.eq(kind.as_str()))
         .order(subjects::id)
         .select(SubjectRow::as_select())
         .load(conn)?

@@ -10,6 +10,7 @@
 use super::difference::differences;
 use crate::cli::http_client::fetch_json;
 use crate::cli::CliError;
+use crate::domain::kinds::SubjectKind;
 use crate::domain::records::ProductRecord;
 use crate::http::views;
 use crate::ledger::audit::AuditReport;
@@ -42,13 +43,14 @@ pub fn compare(server: &str, report: &mut AuditReport) -> anyhow::Result<Vec<Str
     let actors = actors(server, report)?;
     let cities = cities(server, report)?;
     let products = products(server, report)?;
+    let subjects = lots_and_containers(server, report)?;
     let statistics = super::served_stats::compare(server, report)?;
     let after = size(server)?;
     if after != report.size {
         return Ok(grew(after));
     }
     Ok(vec![
-        format!("served state: {actors} actors, {cities} cities and {products} products on the server equal what the entries give"),
+        format!("served state: {actors} actors, {cities} cities, {products} products and {subjects} lots and containers on the server equal what the entries give"),
         statistics,
     ])
 }
@@ -141,6 +143,37 @@ fn cities(server: &str, report: &AuditReport) -> anyhow::Result<usize> {
         ours,
         by("locode", "city", fetch_json(server, "/v1/cities")?)?,
     )
+}
+
+/// Every lot and container (`/v1/lots`, `/v1/containers`): few beside products, one list each.
+fn lots_and_containers(server: &str, report: &AuditReport) -> anyhow::Result<usize> {
+    let mut compared = 0;
+    for (what, path, kind) in [
+        ("lot", "/v1/lots", SubjectKind::Lot),
+        ("container", "/v1/containers", SubjectKind::Container),
+    ] {
+        let served = by("id", what, fetch_json(server, path)?)?;
+        let ours = report
+            .subjects
+            .iter()
+            .filter(|subject| subject.kind() == kind)
+            .map(|subject| {
+                let mut view = views::subject("", subject);
+                // The server's public URL is not ours to know: its URI must end with the path.
+                let served_uri = served
+                    .get(&subject.id().to_string())
+                    .and_then(|theirs| theirs["uri"].as_str());
+                if let (Some(path), Some(uri)) = (view["uri"].as_str(), served_uri) {
+                    if uri.ends_with(path) {
+                        view["uri"] = Value::String(uri.to_string());
+                    }
+                }
+                (subject.id().to_string(), view)
+            })
+            .collect();
+        compared += same_set(what, ours, served)?;
+    }
+    Ok(compared)
 }
 
 /// Every product, both sides read in id order a page at a time and merged, so that memory stays

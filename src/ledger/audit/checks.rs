@@ -411,10 +411,11 @@ impl<'a> Auditor<'a> {
                 ));
             }
         }
-        let (spilled, actors, cities) = (
+        let (spilled, actors, cities, subjects) = (
             self.replay.spilled(),
             self.replay.actors(),
             self.replay.cities(),
+            self.replay.lots_and_containers(),
         );
         let products = self.replay.into_products().map_err(|e| {
             fail(
@@ -432,6 +433,7 @@ impl<'a> Auditor<'a> {
             actors,
             cities,
             products,
+            subjects,
             statistics: self.statistics,
         })
     }

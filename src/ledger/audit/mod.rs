@@ -81,6 +81,8 @@ pub struct AuditReport {
     pub actors: Vec<crate::domain::records::ActorRecord>,
     pub cities: Vec<crate::domain::records::CityRecord>,
     pub products: ReplayedProducts,
+    /// Every lot and container, in id order.
+    pub subjects: Vec<crate::domain::records::SubjectRecord>,
     pub statistics: crate::domain::stats::facts::Facts,
 }
 

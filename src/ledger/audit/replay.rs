@@ -204,6 +204,18 @@ impl Replay {
         products
     }
 
+    /// Every lot and container the entries leave, in id order (they are never spilled).
+    pub fn lots_and_containers(&self) -> Vec<SubjectRecord> {
+        let mut found: Vec<SubjectRecord> = self
+            .subjects
+            .values()
+            .filter(|s| !matches!(s, SubjectRecord::Product(_)))
+            .cloned()
+            .collect();
+        found.sort_by_key(SubjectRecord::id);
+        found
+    }
+
     /// Whether anything was spilled (for the report).
     pub fn spilled(&self) -> bool {
         self.scratch.is_some()
