@@ -188,7 +188,7 @@ db_test! {
         let id = audited.collected(&maker, &collector, "DOCTORED-1");
         audited.collected(&maker, &collector, "DOCTORED-2");
         let out = audited.holds();
-        assert!(out.contains("3 actors, 1 cities and 2 products on the server equal what the entries give"), "{out}");
+        assert!(out.contains("3 actors, 1 cities, 2 products and 0 lots and containers on the server equal what the entries give"), "{out}");
         // The same when the replayed products are spilled to the audit's scratch store.
         let spilled = ["--memory-budget", "1", "--chunk-entries", "2"];
         let out = audited.verify_with(&spilled);
@@ -227,5 +227,49 @@ db_test! {
 
         audited.sql(&format!("UPDATE actors SET revoked = TRUE WHERE id = '{}'", maker.1));
         audited.fails_naming(&[&format!("actor {}", maker.1), "revoked: recomputed false, server true"]);
+    }
+
+    /// A lot's weighed mass and a container's contents doctored in their rows fail the audit,
+    /// naming the lot or container and the member.
+    async fn doctored_lots_and_containers_fail_the_audit(db: TestDb) {
+        let mut audited = Audited::start(&db);
+        let maker = setup(&audited.server);
+        let collector = collector(&audited.server);
+        let phones = [
+            audited.collected(&maker, &collector, "CAGED-1"),
+            audited.collected(&maker, &collector, "CAGED-2"),
+        ];
+        let lot = Uuid::new_v4();
+        let sign = |event: Value| {
+            ewaste_ledger::domain::signing::sign_envelope(event, &collector.0).expect("signed")
+        };
+        let lot_head = audited.post(&sign(json!({
+            "id": Uuid::new_v4(), "kind": "lot_collected", "actor": collector.1, "occurred_at": now(),
+            "city": "DEBER", "lot": lot,
+            "data": {"unu_key": "0108", "mass_g": 12_500, "channel": "informal", "aggregator": "AGG-7"},
+        })));
+        let mut children = Vec::new();
+        for id in phones {
+            let view: Value = agent().get(&format!("{}/v1/products/{id}", audited.server.url)).call()
+                .expect("product").body_mut().read_json().expect("json");
+            children.push(json!({"product": id, "prev": view["head"]["leaf_hash"]}));
+        }
+        children.push(json!({"lot": lot, "prev": lot_head.to_hex()}));
+        let cage = Uuid::new_v4();
+        audited.post(&sign(json!({
+            "id": Uuid::new_v4(), "kind": "packed", "actor": collector.1, "occurred_at": now(),
+            "city": "DEBER", "container": cage, "data": {"children": children},
+        })));
+        let out = audited.holds();
+        assert!(out.contains("2 products and 2 lots and containers on the server equal"), "{out}");
+
+        audited.sql(&format!("UPDATE subjects SET record = REPLACE(record, '\"mass_g\":12500', '\"mass_g\":99500') WHERE id = '{lot}'"));
+        audited.fails_naming(&[&format!("lot {lot} differs from what its entries give"), "mass_g: recomputed 12500, server 99500"]);
+        audited.sql(&format!("UPDATE subjects SET record = REPLACE(record, '\"mass_g\":99500', '\"mass_g\":12500') WHERE id = '{lot}'"));
+        audited.holds();
+
+        let second = format!(",{{\"kind\":\"product\",\"id\":\"{}\"}}", phones[1]);
+        audited.sql(&format!("UPDATE subjects SET record = REPLACE(record, '{second}', '') WHERE id = '{cage}'"));
+        audited.fails_naming(&[&format!("container {cage} differs from what its entries give"), "children"]);
     }
 }
