@@ -123,6 +123,8 @@ fn bench_reports_every_figure() {
             "10",
             "--stats-units-large",
             "20",
+            "--containers",
+            "2",
         ])
         .output()
         .expect("the CLI runs");
@@ -158,6 +160,9 @@ fn bench_reports_every_figure() {
         "/stats_large/demo_events_per_s",
         "/stats_large/stats_ms",
         "/stats_ratio",
+        "/containers/container_ms",
+        "/containers/container_events_per_s",
+        "/containers/items_moved_per_s",
     ];
     for figure in figures {
         let value = report.pointer(figure).and_then(Value::as_f64);

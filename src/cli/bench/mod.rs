@@ -5,12 +5,14 @@
 //! (d) the disk's fsync rate, (e) `audit verify` of the log just written, (f) proof latency on
 //! logs of 1,000 and 1,000,000 entries ([`audit`]), (g) labels rendered per second
 //! ([`labels`]), (h) the passport page of a product with 50 events ([`pages`]), (i) city
-//! statistics on a small and a large ledger ([`stats`]). Events are signed before any clock
+//! statistics on a small and a large ledger ([`stats`]), (j) a container of 100 items packed,
+//! handed over and received ([`containers`]). Events are signed before any clock
 //! starts. (a) and (d) are the machine's own limits ([`machine`]); (b) and (c) are in
 //! [`ingest`]; every part runs on the in-process server of [`rig`]. `bench load` ([`load`]) is
 //! a sustained mixed load instead.
 
 mod audit;
+mod containers;
 mod ingest;
 mod labels;
 mod load;
@@ -66,6 +68,9 @@ pub struct BenchArgs {
     /// Labels rendered for (g), per format.
     #[arg(long, default_value_t = 5_000)]
     labels: usize,
+    /// Containers of 100 items packed, handed over and received for (j).
+    #[arg(long, default_value_t = 20)]
+    containers: usize,
     /// Demo units per city and year of the small ledger of (i) (about 10,000 events).
     #[arg(long, default_value_t = 78)]
     stats_units_small: usize,
@@ -105,6 +110,7 @@ struct Figures {
     stats_small: stats::StatsTimes,
     stats_large: stats::StatsTimes,
     stats_ratio: f64,
+    containers: containers::ContainerTimes,
     cores: usize,
     batch_events: usize,
     single_events: usize,
@@ -153,6 +159,17 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     let maker = Client::with_key(&server.url, setup.maker.clone());
     let passport_ms = pages::passport_render_ms(&maker, setup.maker_id, 200)?;
+    eprintln!(
+        "(j) {} containers of {} items packed, handed over and received…",
+        args.containers,
+        containers::ITEMS
+    );
+    let containers = containers::container_times(
+        &server,
+        &setup,
+        &dir.path().join("data/admin-key.pem"),
+        args.containers,
+    )?;
     let mut stats = Vec::new();
     for (name, units) in [
         ("small", args.stats_units_small),
@@ -188,6 +205,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         stats_ratio: stats_large.stats_ms / stats_small.stats_ms,
         stats_small,
         stats_large,
+        containers,
         cores,
         batch_events: args.batch_events,
         single_events: args.single_events,
@@ -257,6 +275,13 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "    stats_ratio {:>18.2}  goal <= 2 (large over small)",
             figures.stats_ratio
+        );
+        println!(
+            "(j) container_ms        {:>10.2}  ms per container of {} items: packed, handed over, received ({:.0} events/s, {:.0} items moved/s)",
+            figures.containers.container_ms,
+            figures.containers.items,
+            figures.containers.container_events_per_s,
+            figures.containers.items_moved_per_s
         );
     }
     Ok(())
