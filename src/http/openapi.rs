@@ -176,6 +176,24 @@ const OPERATIONS: &[Operation] = &[
         responses: &[(200, JSON, "Product", "The product."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/products/{id}/events", summary: "A product's events in log order", params: &[PRODUCT], body: None,
         responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/lots", summary: "Every lot (weighed bulk), in id order", params: &[], body: None,
+        responses: &[(200, JSON, "LotList", "The lots.")] },
+    Operation { method: "get", path: "/v1/lots/{id}", summary: "A lot", params: &[p("id", "Uuid", "The lot's id.")], body: None,
+        responses: &[(200, JSON, "Lot", "The lot."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/lots/{id}/events", summary: "A lot's events in log order", params: &[p("id", "Uuid", "The lot's id.")],
+        body: None, responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/containers", summary: "Every container, in id order", params: &[], body: None,
+        responses: &[(200, JSON, "ContainerList", "The containers.")] },
+    Operation { method: "get", path: "/v1/containers/{id}", summary: "A container and what is in it",
+        params: &[p("id", "Uuid", "The container's id.")], body: None,
+        responses: &[(200, JSON, "Container", "The container."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/containers/{id}/events", summary: "A container's events in log order",
+        params: &[p("id", "Uuid", "The container's id.")], body: None,
+        responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
+    Operation { method: "get", path: "/v1/transit", summary: "Hand-overs still waiting for their receiver, oldest first",
+        params: &[q("older_than", "string", "An age (48h, 7d, 30m) or an RFC 3339 time: only hand-overs made before it."),
+                  q("to", "Uuid", "Only hand-overs to this actor.")], body: None,
+        responses: &[(200, JSON, "TransitList", "The subjects in transit."), BAD] },
     Operation { method: "get", path: "/v1/products/{id}/label.svg", summary: "The product's label as SVG", params: &[PRODUCT], body: None,
         responses: &[(200, "image/svg+xml", "", "The label."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/products/{id}/label.png", summary: "The product's label as PNG", params: &[PRODUCT], body: None,
@@ -268,6 +286,34 @@ fn schemas() -> Value {
     let kpis = json!({"type": "object", "required": ["pom_kg", "collected_kg", "collected_informal_kg",
         "informal_share_pct", "eu_collection_rate_pct", "weee_generated_modelled_kg", "recycling_rate_pct"],
         "additionalProperties": true});
+    // Lots, containers and hand-overs (docs/lifecycle.md §8): a json! of their own, one macro
+    // holds only so many members.
+    let subjects = json!({
+        "Lot": {"type": "object", "required": ["id", "kind", "state", "uri", "head", "category", "mass_g", "channel", "collected"],
+            "properties": {"id": uuid, "kind": {"const": "lot"}, "state": {"type": "string"}, "custodian": uuid, "uri": {"type": "string"},
+                           "category": {"type": "string"}, "mass_g": {"type": "integer"}, "units": {"type": "integer"},
+                           "channel": {"type": "string"}, "aggregator": {"type": "string"}, "inside": uuid,
+                           "transit": {"$ref": "#/components/schemas/Transit"},
+                           "head": {"type": "object", "required": ["seq", "leaf_hash"], "properties": {"seq": {"type": "integer"}, "leaf_hash": hex}}},
+            "additionalProperties": true},
+        "Container": {"type": "object", "required": ["id", "kind", "state", "uri", "head", "children"],
+            "properties": {"id": uuid, "kind": {"const": "container"}, "state": {"type": "string"}, "custodian": uuid, "uri": {"type": "string"},
+                           "sscc": {"type": "string", "pattern": "^[0-9]{18}$"},
+                           "children": {"type": "array", "items": {"type": "object", "required": ["kind", "id"],
+                               "properties": {"kind": {"enum": ["product", "lot"]}, "id": uuid}}},
+                           "transit": {"$ref": "#/components/schemas/Transit"},
+                           "head": {"type": "object", "required": ["seq", "leaf_hash"], "properties": {"seq": {"type": "integer"}, "leaf_hash": hex}}},
+            "additionalProperties": true},
+        "LotList": {"type": "array", "items": {"$ref": "#/components/schemas/Lot"}},
+        "ContainerList": {"type": "array", "items": {"$ref": "#/components/schemas/Container"}},
+        "Transit": {"type": "object", "required": ["to", "seq", "since"],
+            "properties": {"to": uuid, "seq": {"type": "integer"}, "since": {"type": "string", "format": "date-time"},
+                           "document": {"type": "string"}}},
+        "TransitList": {"type": "object", "required": ["in_transit"],
+            "properties": {"in_transit": {"type": "array", "items": {"type": "object", "required": ["subject", "transit", "from"],
+                "properties": {"subject": {"type": "object"}, "transit": {"$ref": "#/components/schemas/Transit"}, "from": uuid}}}},
+            "additionalProperties": false}
+    });
     let components = json!({
         "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
             "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
@@ -277,7 +323,8 @@ fn schemas() -> Value {
                            "log_size": {"type": "integer"}, "head": hex}},
         "Event": {"type": "object", "required": ["id", "kind", "actor", "occurred_at", "data"],
             "properties": {"id": uuid, "kind": {"type": "string"}, "actor": uuid, "occurred_at": {"type": "string", "format": "date-time"},
-                           "city": {"type": "string"}, "product": uuid, "prev": hex, "data": {"type": "object"}},
+                           "city": {"type": "string"}, "product": uuid, "lot": uuid, "container": uuid, "prev": hex,
+                           "data": {"type": "object"}},
             "additionalProperties": false},
         "SignedEvent": {"type": "object", "required": ["event", "sig"],
             "properties": {"event": {"$ref": "#/components/schemas/Event"}, "sig": {"type": "string"}}, "additionalProperties": false},
@@ -286,7 +333,7 @@ fn schemas() -> Value {
             "properties": {"seq": {"type": "integer"}, "leaf_hash": hex, "checkpoint": {"type": "string"}}},
         "BatchAnswer": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Receipt"}, {"$ref": "#/components/schemas/Problem"}]}},
         "Product": {"type": "object", "required": ["id", "state", "unu_key", "weight_g", "uri", "head"],
-            "properties": {"id": uuid, "state": {"enum": ["manufactured", "in_use", "collected", "reuse_ready", "recycled", "disposed", "exported"]},
+            "properties": {"id": uuid, "state": {"enum": ["manufactured", "in_use", "collected", "reuse_ready", "recycled", "disposed", "exported", "voided"]},
                            "custodian": uuid, "gtin": {"type": "string"}, "serial": {"type": "string"}, "unu_key": {"type": "string"},
                            "weight_g": {"type": "integer"}, "uri": {"type": "string"},
                            "head": {"type": "object", "required": ["seq", "leaf_hash"], "properties": {"seq": {"type": "integer"}, "leaf_hash": hex}}},
@@ -343,8 +390,10 @@ fn schemas() -> Value {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    if let Value::Object(parameters) = parameter_schemas() {
-        schemas.extend(parameters);
+    for more in [subjects, parameter_schemas()] {
+        if let Value::Object(members) = more {
+            schemas.extend(members);
+        }
     }
     Value::Object(schemas)
 }

@@ -95,6 +95,31 @@ db_test! {
         check(&document, "StatsYears", &json_of(&env, "/v1/stats/years").await);
         check(&document, "ProductPage", &json_of(&env, "/v1/products?limit=1").await);
         check(&document, "ProductPage", &json_of(&env, "/v1/products").await);
+        // A lot, a container and a hand-over in transit, as served.
+        let collector = env.actor(Role::Collector);
+        let lot = uuid::Uuid::new_v4();
+        let intake = json!({"id": uuid::Uuid::new_v4(), "kind": "lot_collected", "actor": collector.id,
+            "occurred_at": crate::support::now_minus_minute(), "city": "DEBER", "lot": lot,
+            "data": {"eu6": "4", "mass_g": 30_000, "channel": "informal", "aggregator": "AGG-1"}});
+        let (status, body) = env.post(&crate::support::sign_value(intake, &collector.key)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        check(&document, "Lot", &json_of(&env, &format!("/v1/lots/{lot}")).await);
+        check(&document, "LotList", &json_of(&env, "/v1/lots").await);
+        check(&document, "LoggedEventList", &json_of(&env, &format!("/v1/lots/{lot}/events")).await);
+        let cage = uuid::Uuid::new_v4();
+        let packed = json!({"id": uuid::Uuid::new_v4(), "kind": "packed", "actor": collector.id,
+            "occurred_at": crate::support::now_minus_minute(), "city": "DEBER", "container": cage,
+            "data": {"children": [{"lot": lot, "prev": body["leaf_hash"]}]}});
+        let (status, body) = env.post(&crate::support::sign_value(packed, &collector.key)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let handed = json!({"id": uuid::Uuid::new_v4(), "kind": "handed_over", "actor": collector.id,
+            "occurred_at": crate::support::now_minus_minute(), "city": "DEBER", "container": cage, "prev": body["leaf_hash"],
+            "data": {"to": env.actor(Role::Recycler).id, "document": "CMR-9"}});
+        let (status, body) = env.post(&crate::support::sign_value(handed, &collector.key)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        check(&document, "Container", &json_of(&env, &format!("/v1/containers/{cage}")).await);
+        check(&document, "ContainerList", &json_of(&env, "/v1/containers").await);
+        check(&document, "TransitList", &json_of(&env, "/v1/transit?older_than=0m").await);
         let seq = receipt["seq"].as_i64().expect("seq");
         check(&document, "InclusionProof", &json_of(&env, &format!("/v1/log/proof/inclusion?seq={seq}")).await);
         check(&document, "ConsistencyProof", &json_of(&env, "/v1/log/proof/consistency?from=1").await);
