@@ -31,5 +31,6 @@ pub mod rejection;
 pub mod rules;
 pub mod serial;
 pub mod signing;
+pub mod sscc;
 pub mod stats;
 pub mod wording;
