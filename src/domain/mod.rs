@@ -3,6 +3,7 @@
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
 pub mod annex_vii;
+pub mod base45;
 pub mod checkpoint;
 pub mod company_prefix;
 pub mod csv;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod gtin;
 pub mod hash;
 pub mod identifiers;
+pub mod inclusion_bundle;
 pub mod jcs;
 pub mod json;
 pub mod key_text;
