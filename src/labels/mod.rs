@@ -11,7 +11,7 @@ mod svg;
 pub use self::png::label_png;
 pub use pdf::sheet_pdf;
 pub use sheet::{sheet_svg, SheetLayout};
-pub use svg::{label_svg, qr_svg};
+pub use svg::{label_svg, qr_svg, qr_svg_at};
 
 use qrcode::{EcLevel, QrCode};
 
@@ -106,11 +106,40 @@ pub struct QrMatrix {
     pub dark: Vec<bool>,
 }
 
+/// How much of a QR code may be damaged and still read (ISO/IEC 18004 error correction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Correction {
+    /// L: 7 %. Only where M cannot hold the text.
+    Low,
+    /// M: 15 %, what every label uses.
+    Medium,
+}
+
+impl Correction {
+    /// The level's letter, as QR documentation names it.
+    pub fn letter(self) -> char {
+        match self {
+            Correction::Low => 'L',
+            Correction::Medium => 'M',
+        }
+    }
+}
+
 impl QrMatrix {
     /// Encodes `uri` with error correction M (15 % of the symbol may be damaged).
     pub fn encode(uri: &str) -> Result<QrMatrix, LabelError> {
-        let code = QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::M)
-            .map_err(|_| LabelError::TooLong(uri.to_string()))?;
+        QrMatrix::encode_at(uri, Correction::Medium)
+    }
+
+    /// Encodes `text` with error correction `correction`. The encoder picks the densest mode
+    /// the text allows: base45 text goes in alphanumeric mode, 5.5 bits a character.
+    pub fn encode_at(text: &str, correction: Correction) -> Result<QrMatrix, LabelError> {
+        let level = match correction {
+            Correction::Low => EcLevel::L,
+            Correction::Medium => EcLevel::M,
+        };
+        let code = QrCode::with_error_correction_level(text.as_bytes(), level)
+            .map_err(|_| LabelError::TooLong(text.to_string()))?;
         Ok(QrMatrix {
             width: code.width(),
             dark: code

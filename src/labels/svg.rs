@@ -1,6 +1,6 @@
 //! One label as SVG: the QR code as a single path of dark runs, the text as SVG text.
 
-use super::{xml_escape, Label, LabelError, QrMatrix, QUIET_ZONE};
+use super::{xml_escape, Correction, Label, LabelError, QrMatrix, QUIET_ZONE};
 use std::fmt::Write;
 
 /// The label, drawn in QR-module units: the code with its quiet zone on the left, the text on
@@ -44,7 +44,12 @@ fn font_size(side: usize, lines: &[String]) -> f64 {
 
 /// A bare QR code of `text` with its quiet zone, for showing on screen (a station's key).
 pub fn qr_svg(text: &str) -> Result<String, LabelError> {
-    let matrix = QrMatrix::encode(text)?;
+    qr_svg_at(text, Correction::Medium)
+}
+
+/// [`qr_svg`] at another error correction (a receipt's proof, when M cannot hold it).
+pub fn qr_svg_at(text: &str, correction: Correction) -> Result<String, LabelError> {
+    let matrix = QrMatrix::encode_at(text, correction)?;
     let side = matrix.width + 2 * QUIET_ZONE;
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \

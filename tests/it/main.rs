@@ -46,6 +46,7 @@ mod prefixes;
 mod process;
 mod races;
 mod readme;
+mod receipts;
 mod rejections;
 mod replays;
 mod roles;
