@@ -21,8 +21,7 @@ use std::sync::LazyLock;
 const LOG_KEY: &str =
     "ledger.example.org/log+b2136810+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
 
-static KEY: LazyLock<VerifierKey> =
-    LazyLock::new(|| VerifierKey::parse(LOG_KEY).expect("log key"));
+static KEY: LazyLock<VerifierKey> = LazyLock::new(|| VerifierKey::parse(LOG_KEY).expect("log key"));
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -35,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(text.trim().starts_with(QR_PREFIX));
-    assert_eq!(bundle.to_compact(), text.trim(), "the compact form has two spellings");
+    assert_eq!(
+        bundle.to_compact(),
+        text.trim(),
+        "the compact form has two spellings"
+    );
     assert_eq!(bundle.leaf_hash, leaf_hash(&bundle.entry));
     if let Ok(size) = bundle.verify(&KEY) {
         assert_eq!(size, bundle.size);

@@ -84,12 +84,14 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Base45Error> {
         match *chunk {
             [c, d, e] => {
                 let n = c + d * 45 + e * 2025;
-                let pair = u16::try_from(n).map_err(|_| Base45Error::Overflow { position, value: n })?;
+                let pair =
+                    u16::try_from(n).map_err(|_| Base45Error::Overflow { position, value: n })?;
                 out.extend_from_slice(&pair.to_be_bytes());
             }
             [c, d] => {
                 let n = c + d * 45;
-                let byte = u8::try_from(n).map_err(|_| Base45Error::Overflow { position, value: n })?;
+                let byte =
+                    u8::try_from(n).map_err(|_| Base45Error::Overflow { position, value: n })?;
                 out.push(byte);
             }
             _ => {}

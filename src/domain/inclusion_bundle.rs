@@ -196,7 +196,9 @@ impl InclusionBundle {
 /// `note` with only the signature lines of `log_key` (the log's own), for the compact form.
 pub fn log_signature_only(note: &str, log_key: &VerifierKey) -> Result<String, NoteError> {
     let mut parsed = SignedNote::parse(note)?;
-    parsed.signatures.retain(|signature| signature.is_by(log_key));
+    parsed
+        .signatures
+        .retain(|signature| signature.is_by(log_key));
     Ok(parsed.render())
 }
 

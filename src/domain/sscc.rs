@@ -129,7 +129,10 @@ mod tests {
             CONTAINER_NAMESPACE.to_string(),
             "a494be6f-b6bf-5f08-a14d-66bb1a37b85f"
         );
-        assert_ne!(CONTAINER_NAMESPACE, super::super::identifiers::PRODUCT_NAMESPACE);
+        assert_ne!(
+            CONTAINER_NAMESPACE,
+            super::super::identifiers::PRODUCT_NAMESPACE
+        );
     }
 
     #[test]

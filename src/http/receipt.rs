@@ -70,7 +70,9 @@ const SUBJECTS: [(&str, &str, &str); 4] = [
 
 fn subject(event: &Value) -> Option<Subject> {
     SUBJECTS.iter().find_map(|(member, noun, prefix)| {
-        let id = event[*member].as_str().and_then(|id| Uuid::parse_str(id).ok())?;
+        let id = event[*member]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())?;
         Some(Subject {
             member,
             noun,
@@ -228,7 +230,10 @@ pub async fn receipt(
                 .await?
                 .into_iter()
                 .find(|c| c.locode == locode)
-                .map_or_else(|| locode.to_string(), |c| format!("{} ({})", c.name, c.locode)),
+                .map_or_else(
+                    || locode.to_string(),
+                    |c| format!("{} ({})", c.name, c.locode),
+                ),
         ),
         None => None,
     };
@@ -278,7 +283,10 @@ mod tests {
                     "Category",
                     "UNU-KEY 0306 · Mobile Phones (incl. smartphones, pagers)".into()
                 ),
-                ("Category", "EU-6 4 · Large equipment (any external dimension more than 50 cm)".into()),
+                (
+                    "Category",
+                    "EU-6 4 · Large equipment (any external dimension more than 50 cm)".into()
+                ),
                 ("Channel", "municipal".into()),
                 ("Aggregator", "agg-7f3a".into()),
             ]
@@ -291,16 +299,25 @@ mod tests {
             ]
         );
         assert!(facts(&json!({})).is_empty());
-        assert_eq!(fact_members(&json!({"mass_g": 5, "to": "x"})), json!({"mass_g": 5}).as_object().unwrap().clone());
+        assert_eq!(
+            fact_members(&json!({"mass_g": 5, "to": "x"})),
+            json!({"mass_g": 5}).as_object().unwrap().clone()
+        );
     }
 
     #[test]
     fn the_subject_is_the_one_top_level_member_that_names_it() {
         let id = "01234567-89ab-4def-8123-456789abcdef";
         let lot = subject(&json!({"lot": id, "data": {}})).unwrap();
-        assert_eq!((lot.member, lot.noun, lot.short_id.as_str()), ("lot", "Lot", "01234567"));
+        assert_eq!(
+            (lot.member, lot.noun, lot.short_id.as_str()),
+            ("lot", "Lot", "01234567")
+        );
         assert_eq!(lot.link, format!("/l/{id}"));
-        assert_eq!(subject(&json!({"product": id})).unwrap().link, format!("/p/{id}"));
+        assert_eq!(
+            subject(&json!({"product": id})).unwrap().link,
+            format!("/p/{id}")
+        );
         assert!(subject(&json!({"data": {"actor": id}})).is_none());
     }
 

@@ -212,8 +212,12 @@ mod tests {
 
     #[test]
     fn lot_and_container_lines_print_with_their_middle_dot() {
-        let pdf = text(&sheet_pdf(&super::super::tests::other_subjects(), &SheetLayout::A4).unwrap());
-        assert!(pdf.contains("(Lot \\267 EU-6 4 \\267 12,345.678 kg) Tj"), "{pdf}");
+        let pdf =
+            text(&sheet_pdf(&super::super::tests::other_subjects(), &SheetLayout::A4).unwrap());
+        assert!(
+            pdf.contains("(Lot \\267 EU-6 4 \\267 12,345.678 kg) Tj"),
+            "{pdf}"
+        );
         assert!(pdf.contains("(Container \\267 SSCC 106141411234567897) Tj"));
         assert!(pdf.contains("(Container) Tj"));
     }

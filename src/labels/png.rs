@@ -160,11 +160,19 @@ pub(crate) mod tests {
 
     #[test]
     fn lot_and_container_pngs_decode_and_widen_for_their_lines() {
-        let product = label_png(&sample("https://ledger.example.org/p/3a517dc7-5b2d-4c9e-8f00-0123456789ab")).unwrap();
+        let product = label_png(&sample(
+            "https://ledger.example.org/p/3a517dc7-5b2d-4c9e-8f00-0123456789ab",
+        ))
+        .unwrap();
         for label in super::super::tests::other_subjects() {
             let png = label_png(&label).unwrap();
             assert_eq!(decode_png(&png), label.uri);
-            let longest = label.lines().iter().map(|l| l.chars().count()).max().unwrap();
+            let longest = label
+                .lines()
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap();
             if longest > TEXT_COLUMNS {
                 assert!(png_width(&png) > png_width(&product), "{:?}", label.lines());
             }

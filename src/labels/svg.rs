@@ -36,7 +36,12 @@ pub fn label_svg(label: &Label) -> Result<String, LabelError> {
 /// code-widths beside it (less a quiet zone): a container's `Container · SSCC …` line is 35
 /// characters. A product's lines are rarely over 30, so its label keeps the ninth.
 fn font_size(side: usize, lines: &[String]) -> f64 {
-    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(1).max(1);
+    let longest = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let room = (2 * side - QUIET_ZONE) as f64;
     // Sans-serif glyphs average about 0.55 em, as the sheets assume.
     (side as f64 / 9.0).min(room / (0.55 * longest as f64))
@@ -128,7 +133,12 @@ mod tests {
             // The longest line at about 0.55 em per glyph ends inside the label.
             let matrix = QrMatrix::encode(&label.uri).unwrap();
             let side = matrix.width + 2 * QUIET_ZONE;
-            let longest = label.lines().iter().map(|l| l.chars().count()).max().unwrap();
+            let longest = label
+                .lines()
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap();
             let font = font_size(side, label.lines());
             assert!(side as f64 + 0.55 * font * longest as f64 <= (3 * side) as f64);
         }

@@ -29,7 +29,10 @@ fn text(out: &Output) -> String {
 
 /// The text between `start` and the next `end` after it.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let from = html.find(start).unwrap_or_else(|| panic!("{start} in {html}")) + start.len();
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {html}"))
+        + start.len();
     let to = html[from..].find(end).expect("the end") + from;
     &html[from..to]
 }
@@ -79,7 +82,14 @@ async fn log_key_file(env: &Env, dir: &std::path::Path) -> String {
 }
 
 fn verify_proof(file: &std::path::Path, key: &str) -> Output {
-    cli(&["audit", "verify-proof", "--bundle", file.to_str().expect("utf-8"), "--log-key", key])
+    cli(&[
+        "audit",
+        "verify-proof",
+        "--bundle",
+        file.to_str().expect("utf-8"),
+        "--log-key",
+        key,
+    ])
 }
 
 db_test! {

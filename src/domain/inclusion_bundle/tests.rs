@@ -30,13 +30,20 @@ fn bundle(seq: u64, size: u64) -> InclusionBundle {
             stored.insert(id, hash);
         });
     }
-    let path = inclusion_plan(seq, size).unwrap().assemble(&stored).unwrap();
+    let path = inclusion_plan(seq, size)
+        .unwrap()
+        .assemble(&stored)
+        .unwrap();
     let root = frontier.root();
     let (key, _) = log_key();
-    let checkpoint = Checkpoint { origin: ORIGIN.into(), size, root }
-        .sign(&key)
-        .unwrap()
-        .render();
+    let checkpoint = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root,
+    }
+    .sign(&key)
+    .unwrap()
+    .render();
     InclusionBundle {
         entry: entries[seq as usize].clone(),
         seq,
@@ -98,7 +105,10 @@ fn a_tampered_bundle_fails_and_says_where() {
 
     let mut seq = original.clone();
     seq.seq = 4;
-    assert!(seq.verify(&key).unwrap_err().contains("inclusion proof of seq 4"));
+    assert!(seq
+        .verify(&key)
+        .unwrap_err()
+        .contains("inclusion proof of seq 4"));
 
     let mut checkpoint = original.clone();
     checkpoint.checkpoint = checkpoint.checkpoint.replacen("\n7\n", "\n8\n", 1);
@@ -120,7 +130,11 @@ fn a_tampered_bundle_fails_and_says_where() {
     let changed = format!(
         "{}{}{}",
         &text[..middle],
-        if &text[middle..=middle] == "0" { "1" } else { "0" },
+        if &text[middle..=middle] == "0" {
+            "1"
+        } else {
+            "0"
+        },
         &text[middle + 1..]
     );
     match InclusionBundle::from_compact(&changed) {
@@ -233,7 +247,9 @@ fn fits_at_m(entry_len: usize, path: usize, size: u64) -> bool {
     .render();
     let bundle = InclusionBundle {
         // Worst case for base45 and JSON alike: no two bytes repeat in a pattern.
-        entry: (0..entry_len).map(|n| b"{\"event\":abcdefgh}"[n % 18]).collect(),
+        entry: (0..entry_len)
+            .map(|n| b"{\"event\":abcdefgh}"[n % 18])
+            .collect(),
         seq: size - 1,
         size,
         leaf_hash: Hash32::sha256(b"leaf"),
