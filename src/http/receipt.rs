@@ -17,9 +17,11 @@ use super::AppState;
 use crate::domain::data::Channel;
 use crate::domain::inclusion_bundle::{log_signature_only, InclusionBundle};
 use crate::domain::kinds::Kind;
+use crate::domain::records::{ActorRecord, CityRecord};
 use crate::domain::reference;
 use crate::domain::wording::{count, exact_kg, short_id, thousands};
 use crate::labels::{qr_svg_at, Correction};
+use crate::ledger::read::LoggedEvent;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,11 +40,9 @@ struct ReceiptPage {
     place: Option<String>,
     signer: String,
     checkpoint: String,
-    /// The QR code as inline SVG (numbers and fixed markup only), or `None` when no QR code
-    /// can hold the proof.
-    qr: Option<String>,
-    /// What the caption says about the code's error correction.
-    correction: char,
+    /// The QR code as inline SVG (numbers and fixed markup only) and its error correction's
+    /// letter, or `None` when no QR code can hold the proof.
+    qr: Option<(String, char)>,
     proof: String,
     /// This receipt's URL, to ask for its JSON.
     json_link: String,
@@ -140,22 +140,23 @@ fn fact_members(data: &Value) -> Map<String, Value> {
 /// entry carrying unusually long free text (events accept strings of up to 4 KiB) can need L,
 /// which holds a quarter more, and beyond L no QR code can hold it: the page then says so, and
 /// the text block still carries the proof.
-fn proof_qr(text: &str) -> (Option<String>, char) {
-    for correction in [Correction::Medium, Correction::Low] {
-        if let Ok(svg) = qr_svg_at(text, correction) {
-            return (Some(svg), correction.letter());
-        }
-    }
-    (None, ' ')
+fn proof_qr(text: &str) -> Option<(String, char)> {
+    [Correction::Medium, Correction::Low]
+        .into_iter()
+        .find_map(|correction| Some((qr_svg_at(text, correction).ok()?, correction.letter())))
 }
 
-/// `GET /r/{seq}`.
-pub async fn receipt(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, Problem> {
-    let seq = parse_seq(&path)?;
+/// What a receipt is made of: the entry, its proof bundle and who signed it.
+struct Loaded {
+    entry: LoggedEvent,
+    bundle: InclusionBundle,
+    signer_id: Uuid,
+    /// `None` for an actor the registry does not know (never, for an accepted entry).
+    signer: Option<ActorRecord>,
+}
+
+/// Reads the entry at `seq`, proves it in the latest signed tree, and finds its signer.
+async fn load(state: &AppState, seq: i64) -> Result<Loaded, Problem> {
     let entry = state
         .ledger
         .entries(seq, 1)
@@ -166,15 +167,15 @@ pub async fn receipt(
             what: "Entry",
             id: seq.to_string(),
         })?;
-    let event = &entry.event;
-    let corrupt = |what: &str| LedgerError::Internal(format!("entry {seq} has no valid {what}"));
-    let event_id = event["id"]
-        .as_str()
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| corrupt("event id"))?;
+    let uuid_member = |name: &str| {
+        entry.event[name]
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| LedgerError::Internal(format!("entry {seq} has no valid {name}")))
+    };
+    let (event_id, signer_id) = (uuid_member("id")?, uuid_member("actor")?);
     let (bytes, proof, note) = state.ledger.prove_event(event_id).await?;
-    let log_key = state.ledger.log_key();
-    let checkpoint = log_signature_only(&note, log_key)
+    let checkpoint = log_signature_only(&note, state.ledger.log_key())
         .map_err(|e| LedgerError::Internal(format!("the latest checkpoint: {e}")))?;
     let bundle = InclusionBundle {
         entry: bytes,
@@ -185,83 +186,89 @@ pub async fn receipt(
         path: proof.path,
         checkpoint,
     };
-    let compact = bundle.to_compact();
-    let signer_id = event["actor"]
-        .as_str()
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| corrupt("actor"))?;
     let signer = match state.ledger.actor(signer_id).await {
         Ok(actor) => Some(actor),
         Err(LedgerError::NotFound { .. }) => None,
         Err(error) => return Err(error.into()),
     };
-    let subject = subject(event);
+    Ok(Loaded {
+        entry,
+        bundle,
+        signer_id,
+        signer,
+    })
+}
+
+/// The receipt as JSON (docs/api.md, `GET /r/{seq}`).
+fn receipt_json(loaded: &Loaded) -> Value {
+    let event = &loaded.entry.event;
+    json!({
+        "seq": loaded.entry.seq,
+        "kind": event["kind"],
+        "subject": subject(event).map(|s| json!({
+            "type": s.member, "id": s.id, "short_id": s.short_id,
+        })),
+        "occurred_at": event["occurred_at"],
+        "recorded_at": loaded.entry.recorded_at,
+        "city": event["city"],
+        "signer": match &loaded.signer {
+            Some(actor) => json!({"id": actor.id, "org": actor.org, "name": actor.name}),
+            None => json!({"id": loaded.signer_id}),
+        },
+        "facts": fact_members(&event["data"]),
+        "checkpoint_size": loaded.bundle.size,
+        "proof": loaded.bundle.to_compact(),
+    })
+}
+
+/// The receipt as a page; `cities` names the entry's city.
+fn receipt_page(state: &AppState, loaded: Loaded, cities: &[CityRecord]) -> ReceiptPage {
+    let event = &loaded.entry.event;
+    let seq = loaded.entry.seq;
     let kind = event["kind"].as_str().unwrap_or_default();
-    let data = &event["data"];
     let occurred_at = event["occurred_at"].as_str().unwrap_or_default();
-    let city = event["city"].as_str();
-
-    if wants_json(&request) {
-        let body = json!({
-            "seq": seq,
-            "kind": kind,
-            "subject": subject.as_ref().map(|s| json!({
-                "type": s.member, "id": s.id, "short_id": s.short_id,
-            })),
-            "occurred_at": occurred_at,
-            "recorded_at": entry.recorded_at,
-            "city": city,
-            "signer": match &signer {
-                Some(actor) => json!({"id": actor.id, "org": actor.org, "name": actor.name}),
-                None => json!({"id": signer_id}),
-            },
-            "facts": fact_members(data),
-            "checkpoint_size": bundle.size,
-            "proof": compact,
-        });
-        return Ok(HttpResponse::Ok().json(body));
-    }
-
-    let place = match city {
-        Some(locode) => Some(
-            state
-                .ledger
-                .cities()
-                .await?
-                .into_iter()
-                .find(|c| c.locode == locode)
-                .map_or_else(
-                    || locode.to_string(),
-                    |c| format!("{} ({})", c.name, c.locode),
-                ),
-        ),
-        None => None,
-    };
-    let (qr, correction) = proof_qr(&compact);
-    let page = ReceiptPage {
+    let proof = loaded.bundle.to_compact();
+    ReceiptPage {
         seq,
         kind: Kind::parse(kind).map_or_else(|| kind.to_string(), |k| kind_label(k).to_string()),
-        subject,
-        facts: facts(data),
+        subject: subject(event),
+        facts: facts(&event["data"]),
         when: occurred_at
             .parse()
             .map_or_else(|_| occurred_at.to_string(), readable_time),
-        place,
-        signer: match signer {
+        place: event["city"].as_str().map(|locode| {
+            cities.iter().find(|c| c.locode == locode).map_or_else(
+                || locode.to_string(),
+                |c| format!("{} ({})", c.name, c.locode),
+            )
+        }),
+        signer: match loaded.signer {
             Some(actor) => format!("{} ({})", actor.org, actor.name),
-            None => signer_id.to_string(),
+            None => loaded.signer_id.to_string(),
         },
         checkpoint: format!(
             "{}, signed by {}",
-            count(bundle.size, "entry", "entries"),
-            log_key.name
+            count(loaded.bundle.size, "entry", "entries"),
+            state.ledger.log_key().name
         ),
-        qr,
-        correction,
-        proof: compact,
+        qr: proof_qr(&proof),
+        proof,
         json_link: format!("{}/r/{seq}", state.public_url),
-    };
-    html(StatusCode::OK, &page)
+    }
+}
+
+/// `GET /r/{seq}`.
+pub async fn receipt(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = load(&state, parse_seq(&path)?).await?;
+    if wants_json(&request) {
+        return Ok(HttpResponse::Ok().json(receipt_json(&loaded)));
+    }
+    let cities = state.ledger.cities().await?;
+    html(StatusCode::OK, &receipt_page(&state, loaded, &cities))
 }
 
 #[cfg(test)]
@@ -323,9 +330,12 @@ mod tests {
 
     #[test]
     fn a_proof_too_long_for_m_falls_back_to_l_then_to_none() {
-        assert_eq!(proof_qr("EWLP1:ABC").1, 'M');
+        let level = |text: &str| proof_qr(text).map(|(_, level)| level);
+        assert_eq!(level("EWLP1:ABC"), Some('M'));
         // Alphanumeric capacity of version 40: 3,391 characters at M, 4,296 at L.
-        assert_eq!(proof_qr(&"A".repeat(4_000)).1, 'L');
-        assert_eq!(proof_qr(&"A".repeat(5_000)), (None, ' '));
+        assert_eq!(level(&"A".repeat(3_391)), Some('M'));
+        assert_eq!(level(&"A".repeat(3_392)), Some('L'));
+        assert_eq!(level(&"A".repeat(4_296)), Some('L'));
+        assert_eq!(level(&"A".repeat(4_297)), None);
     }
 }
