@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn invalid_text_is_refused_with_its_reason() {
-        // RFC 9285 §4.4: "GGW" is 65536, one more than two bytes hold.
+        // RFC 9285 names "GGW" as invalid: it stands for 65536, one more than two bytes hold.
         assert_eq!(
             decode("GGW"),
             Err(Base45Error::Overflow {
