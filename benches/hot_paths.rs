@@ -119,13 +119,13 @@ fn audit_path(c: &mut Criterion) {
 }
 
 fn labels(c: &mut Criterion) {
-    let label = ewaste_ledger::labels::Label {
-        uri: "https://ledger.example.org/01/09506000134352/21/FP5-0001".into(),
-        brand: Some("Fairphone".into()),
-        model: Some("FP5".into()),
-        serial: Some("FP5-0001".into()),
-        short_id: "3a517dc7".into(),
-    };
+    let label = ewaste_ledger::labels::Label::product(
+        "https://ledger.example.org/01/09506000134352/21/FP5-0001".into(),
+        Some("Fairphone"),
+        Some("FP5"),
+        Some("FP5-0001"),
+        &uuid::uuid!("3a517dc7-5b2d-4c9e-8f00-0123456789ab"),
+    );
     c.bench_function("label_svg", |b| {
         b.iter(|| ewaste_ledger::labels::label_svg(&label).expect("label"))
     });

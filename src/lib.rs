@@ -14,7 +14,8 @@
 //!   environment variables.
 //! - [`bootstrap`]: first start: the data directory, the log key, the first admin and genesis.
 //! - [`key_files`], [`permissions`]: key files (PKCS#8 PEM) and the modes of the data directory.
-//! - [`labels`]: product labels (QR code and readable text) as SVG, PNG and A4 sheets; pure.
+//! - [`labels`]: labels of products, lots and containers (QR code and readable lines) as SVG,
+//!   PNG and A4 sheets; pure.
 //! - [`demo`]: the seeded, deterministic demo history behind `demo` and `serve --demo`.
 //! - [`metrics`]: operational metrics in the Prometheus text format (`GET /metrics`).
 

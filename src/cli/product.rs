@@ -89,16 +89,16 @@ impl ProductFields {
         let gtin = Gtin14::parse(gtin).map_err(|e| e.to_string())?;
         let serial_value = Serial::parse(serial).map_err(|e| e.to_string())?;
         let id = identifiers::product_id(&gtin, &serial_value);
-        Ok(crate::labels::Label {
-            uri: format!(
+        Ok(crate::labels::Label::product(
+            format!(
                 "{base}{}",
                 identifiers::digital_link_path(&gtin, &serial_value)
             ),
-            brand: self.brand.clone(),
-            model: self.model.clone(),
-            serial: Some(serial.clone()),
-            short_id: crate::labels::short_id(&id),
-        })
+            self.brand.as_deref(),
+            self.model.as_deref(),
+            Some(serial),
+            &id,
+        ))
     }
 
     /// Every hazard is in the vocabulary (`reference/hazards.csv`); a typo names the nearest.

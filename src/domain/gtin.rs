@@ -56,7 +56,8 @@ impl Gtin14 {
     }
 }
 
-/// Computes the GS1 mod-10 check digit for `body` (all digits except the check digit).
+/// Computes the GS1 mod-10 check digit for `body` (all digits except the check digit): the
+/// one check of every GS1 key here, GTINs and SSCCs (`super::sscc`) alike.
 ///
 /// GS1 General Specifications §7.9.1: weights 3 and 1 alternate starting with 3 at the
 /// digit next to the check digit. Returns `None` if `body` is empty or has a non-digit.

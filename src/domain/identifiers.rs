@@ -42,6 +42,36 @@ pub enum IdentifierError {
         /// The check digit in the input.
         found: u8,
     },
+    /// An SSCC contained a character that is not an ASCII digit.
+    #[error("SSCC \"{input}\" has the non-digit character {character:?} at position {position}.")]
+    SsccNotDigit {
+        /// The rejected input.
+        input: String,
+        /// 1-based character position.
+        position: usize,
+        /// The offending character.
+        character: char,
+    },
+    /// An SSCC had a length other than 18 digits.
+    #[error("SSCC \"{input}\" has {length} digits; an SSCC has exactly 18 digits.")]
+    SsccLength {
+        /// The rejected input.
+        input: String,
+        /// Its length in digits.
+        length: usize,
+    },
+    /// An SSCC's last digit is not its GS1 mod-10 check digit.
+    #[error(
+        "SSCC \"{input}\" has a wrong GS1 mod-10 check digit: expected {expected}, found {found}."
+    )]
+    SsccCheckDigit {
+        /// The rejected input.
+        input: String,
+        /// The check digit computed from the first 17 digits.
+        expected: u8,
+        /// The check digit in the input.
+        found: u8,
+    },
     /// A serial was empty or longer than 20 characters (AI 21 is X..20).
     #[error("A GS1 serial has 1 to 20 characters, but this one has {length}.")]
     SerialLength {
@@ -102,23 +132,24 @@ pub fn product_id(gtin: &Gtin14, serial: &Serial) -> Uuid {
     )
 }
 
-/// The id of a container that carries a GS1 SSCC: UUIDv5 of its label path `/00/{sscc}` under
-/// the container namespace, UUIDv5(URL namespace, `urn:ewaste-ledger:container`), so that
-/// anyone can compute it from the label, as for products (docs/lifecycle.md §8).
+/// The id of a container that carries a GS1 SSCC, from the SSCC as written: UUIDv5 of its
+/// label path `/00/{sscc}` ([`super::sscc::Sscc::container_id`]), so that anyone can compute
+/// it from the label, as for products (docs/lifecycle.md §8).
 pub fn container_id_for_sscc(sscc: &str) -> Result<Uuid, String> {
-    let digits_only = sscc.len() == 18 && sscc.bytes().all(|b| b.is_ascii_digit());
-    if !digits_only {
-        return Err(format!("`{sscc}` is not an SSCC: 18 digits"));
-    }
-    let expected = super::gtin::check_digit(&sscc[..17]).unwrap_or(10);
-    if sscc.as_bytes()[17] - b'0' != expected {
-        return Err(format!(
-            "the SSCC `{sscc}` ends in {}, but its check digit is {expected}",
-            &sscc[17..]
-        ));
-    }
-    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:ewaste-ledger:container");
-    Ok(Uuid::new_v5(&namespace, format!("/00/{sscc}").as_bytes()))
+    super::sscc::Sscc::parse(sscc)
+        .map(|sscc| sscc.container_id())
+        .map_err(|e| e.to_string())
+}
+
+/// The label path of a lot: `/l/{uuid}` (PRODUCT.md §8, "Subjects").
+pub fn lot_path(id: &Uuid) -> String {
+    format!("/l/{}", id.hyphenated())
+}
+
+/// The label path of a container that carries no SSCC: `/c/{uuid}` (PRODUCT.md §8). One
+/// that carries an SSCC has the Digital Link path [`super::sscc::Sscc::path`] instead.
+pub fn container_uuid_path(id: &Uuid) -> String {
+    format!("/c/{}", id.hyphenated())
 }
 
 /// What a scanned label or typed reference names: a UUID or a GTIN plus serial.
@@ -332,6 +363,16 @@ mod tests {
         let expected = Uuid::new_v5(&PRODUCT_NAMESPACE, b"/01/04006381333931/21/AB%2F1");
         assert_eq!(product_id(&g, &s), expected);
         assert_eq!(product_id(&g, &s).get_version_num(), 5);
+    }
+
+    #[test]
+    fn lot_and_container_paths() {
+        let id = uuid::uuid!("01234567-89ab-4def-8123-456789abcdef");
+        assert_eq!(lot_path(&id), "/l/01234567-89ab-4def-8123-456789abcdef");
+        assert_eq!(
+            container_uuid_path(&id),
+            "/c/01234567-89ab-4def-8123-456789abcdef"
+        );
     }
 
     #[test]

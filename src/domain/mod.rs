@@ -3,6 +3,7 @@
 //! this module is deterministic and unit-testable (a test in `tests/` enforces this).
 
 pub mod annex_vii;
+pub mod base45;
 pub mod checkpoint;
 pub mod company_prefix;
 pub mod corrections;
@@ -18,6 +19,7 @@ pub mod export;
 pub mod gtin;
 pub mod hash;
 pub mod identifiers;
+pub mod inclusion_bundle;
 pub mod jcs;
 pub mod json;
 pub mod key_text;
@@ -33,6 +35,7 @@ pub mod rejection;
 pub mod rules;
 pub mod serial;
 pub mod signing;
+pub mod sscc;
 pub mod stats;
 pub mod subject_rules;
 pub mod subject_uri;

@@ -47,6 +47,20 @@ pub fn group_digits(digits: &str) -> String {
     grouped
 }
 
+/// Integer grams as exact kilograms, thousands grouped and no trailing zeros: 12345 →
+/// "12.345", 1250000 → "1,250", 500 → "0.5". Exact because a label or a receipt states a
+/// weighed mass: it must never round one delivery into another.
+pub fn exact_kg(grams: u64) -> String {
+    let whole = group_digits(&(grams / 1000).to_string());
+    let fraction = format!("{:03}", grams % 1000);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{fraction}")
+    }
+}
+
 /// The first 8 hex digits of an id, as labels and pages print it.
 pub fn short_id(id: &Uuid) -> String {
     id.simple().to_string()[..8].to_string()
@@ -184,6 +198,16 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grams_read_as_exact_kilograms() {
+        assert_eq!(exact_kg(12_345), "12.345");
+        assert_eq!(exact_kg(12_500), "12.5");
+        assert_eq!(exact_kg(1_250_000), "1,250");
+        assert_eq!(exact_kg(500), "0.5");
+        assert_eq!(exact_kg(7), "0.007");
+        assert_eq!(exact_kg(0), "0");
+    }
 
     #[test]
     fn one_is_singular_and_every_other_number_plural() {

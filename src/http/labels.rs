@@ -11,13 +11,13 @@ use actix_web::{web, HttpResponse};
 
 /// The label of a product as the ledger knows it.
 pub fn label_for(public_url: &str, product: &ProductRecord) -> Label {
-    Label {
-        uri: product_uri(public_url, product),
-        brand: product.brand.clone(),
-        model: product.model.clone(),
-        serial: product.serial.clone(),
-        short_id: labels::short_id(&product.id),
-    }
+    Label::product(
+        product_uri(public_url, product),
+        product.brand.as_deref(),
+        product.model.as_deref(),
+        product.serial.as_deref(),
+        &product.id,
+    )
 }
 
 fn failed(error: LabelError) -> Problem {

@@ -76,17 +76,22 @@ pub async fn entries(
     })
 }
 
+/// A sequence number from a path: plain decimal only, one seq, one spelling (no sign, no
+/// leading zeros).
+pub(super) fn parse_seq(path: &str) -> Result<i64, Problem> {
+    let canonical = !path.is_empty()
+        && path.bytes().all(|b| b.is_ascii_digit())
+        && (path.len() == 1 || !path.starts_with('0'));
+    path.parse().ok().filter(|_| canonical).ok_or_else(|| {
+        Problem::bad_request("invalid-seq", format!("`{path}` is not a sequence number."))
+    })
+}
+
 pub async fn entry(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    // Plain decimal only: one seq, one spelling (no sign, no leading zeros).
-    let canonical = !path.is_empty()
-        && path.bytes().all(|b| b.is_ascii_digit())
-        && (path.len() == 1 || !path.starts_with('0'));
-    let seq: i64 = path.parse().ok().filter(|_| canonical).ok_or_else(|| {
-        Problem::bad_request("invalid-seq", format!("`{path}` is not a sequence number."))
-    })?;
+    let seq = parse_seq(&path)?;
     let bytes = state.ledger.entry_bytes(seq).await?;
     // An entry, once written, never changes (the log is append-only).
     Ok(immutable(

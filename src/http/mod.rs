@@ -21,6 +21,7 @@ mod pages;
 mod passport;
 pub mod problem;
 mod products;
+mod receipt;
 mod registry;
 mod station;
 mod stats;
@@ -91,6 +92,7 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         web::get().to(passport::digital_link),
                     )
                     .route("/p/{id}", web::get().to(passport::by_id))
+                    .route("/r/{seq}", web::get().to(receipt::receipt))
                     .route("/scan", web::get().to(station::page))
                     .route("/scan/key.svg", web::get().to(station::key_qr))
                     .route("/assets/{name}", web::get().to(assets::asset))

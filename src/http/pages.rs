@@ -89,7 +89,7 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
 
 /// The routes a person opens in a browser (besides unknown paths), whose client errors are
 /// answered as pages. The passport resolver renders its own pages; API routes never do.
-const PAGE_ROUTES: [&str; 4] = ["/", "/search", "/cities", "/cities/{locode}"];
+const PAGE_ROUTES: [&str; 5] = ["/", "/search", "/cities", "/cities/{locode}", "/r/{seq}"];
 
 #[derive(Template)]
 #[template(path = "error.html")]

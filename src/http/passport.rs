@@ -87,7 +87,7 @@ pub async fn by_id(
     resolve(&state, &request, request.uri().path()).await
 }
 
-fn wants_json(request: &HttpRequest) -> bool {
+pub(super) fn wants_json(request: &HttpRequest) -> bool {
     request
         .headers()
         .get("accept")
@@ -433,7 +433,7 @@ fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String>
 
 /// `UNU-KEY 0306 · Mobile Phones (incl. smartphones, pagers)`, the name from the reference
 /// table when the key is in it.
-fn unu_key_label(key: &str) -> String {
+pub(super) fn unu_key_label(key: &str) -> String {
     match reference::unu_key(key) {
         Some(known) => format!("UNU-KEY {key} · {}", known.description),
         None => format!("UNU-KEY {key}"),

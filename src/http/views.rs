@@ -4,6 +4,7 @@ use crate::domain::identifiers;
 use crate::domain::records::{ActorRecord, CityRecord, ProductRecord, SubjectRecord};
 use crate::domain::reference;
 use crate::domain::serial::Serial;
+use crate::domain::sscc::Sscc;
 use crate::ledger::read::LoggedEvent;
 use crate::ledger::Receipt;
 use base64::Engine;
@@ -71,6 +72,20 @@ pub fn product_path(product: &ProductRecord) -> String {
             Some(identifiers::digital_link_path(&gtin, &serial))
         });
     labelled.unwrap_or_else(|| format!("/p/{}", product.id))
+}
+
+/// The label URI of a lot: `{base}/l/{uuid}` (PRODUCT.md §8).
+pub fn lot_uri(public_url: &str, id: &uuid::Uuid) -> String {
+    format!("{public_url}{}", identifiers::lot_path(id))
+}
+
+/// The label URI of a container: its GS1 Digital Link `{base}/00/{sscc}` when it carries an
+/// SSCC, else `{base}/c/{uuid}` (PRODUCT.md §8).
+pub fn container_uri(public_url: &str, id: &uuid::Uuid, sscc: Option<&Sscc>) -> String {
+    match sscc {
+        Some(sscc) => format!("{public_url}{}", sscc.path()),
+        None => format!("{public_url}{}", identifiers::container_uuid_path(id)),
+    }
 }
 
 pub fn product(public_url: &str, product: &ProductRecord) -> Value {
@@ -189,4 +204,28 @@ pub fn logged_event(entry: &LoggedEvent) -> Value {
         "event": entry.event,
         "sig": entry.sig,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lot_and_container_uris() {
+        let id = uuid::uuid!("01234567-89ab-4def-8123-456789abcdef");
+        let base = "https://ledger.example.org";
+        assert_eq!(
+            lot_uri(base, &id),
+            "https://ledger.example.org/l/01234567-89ab-4def-8123-456789abcdef"
+        );
+        assert_eq!(
+            container_uri(base, &id, None),
+            "https://ledger.example.org/c/01234567-89ab-4def-8123-456789abcdef"
+        );
+        let sscc = Sscc::parse("106141411234567897").unwrap();
+        assert_eq!(
+            container_uri(base, &sscc.container_id(), Some(&sscc)),
+            "https://ledger.example.org/00/106141411234567897"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! A4 label sheets as PDF 1.4, written directly: vector QR modules (one rectangle per dark
 //! run), Helvetica text (a standard font every reader has, so nothing is embedded), grey cut
-//! lines. Only printable ASCII is drawn as itself; other characters print as `?`.
+//! lines. Only printable ASCII and the `·` of lot and container lines are drawn as themselves;
+//! other characters print as `?`.
 
 use super::sheet::{place, SheetLayout};
 use super::{Label, LabelError};
@@ -57,7 +58,8 @@ pub fn sheet_pdf(labels: &[Label], layout: &SheetLayout) -> Result<Vec<u8>, Labe
     Ok(document(&streams, layout))
 }
 
-/// Printable ASCII with `(`, `)` and `\` escaped; anything else as `?`.
+/// Printable ASCII with `(`, `)` and `\` escaped, `·` as its WinAnsi code `\267`; anything
+/// else as `?`.
 fn pdf_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -67,6 +69,8 @@ fn pdf_string(text: &str) -> String {
                 out.push(c);
             }
             c if c.is_ascii_graphic() || c == ' ' => out.push(c),
+            // The font's /WinAnsiEncoding has the middle dot at 0xB7.
+            '\u{b7}' => out.push_str("\\267"),
             _ => out.push('?'),
         }
     }
@@ -204,5 +208,17 @@ mod tests {
         assert_eq!(grid.decode().expect("decodes").1, uri);
         assert!(pdf.contains("(Fairphone FP5 <b>&\"x\") Tj"));
         assert_eq!(pdf_string("a(b)c\\é"), "a\\(b\\)c\\\\?");
+    }
+
+    #[test]
+    fn lot_and_container_lines_print_with_their_middle_dot() {
+        let pdf =
+            text(&sheet_pdf(&super::super::tests::other_subjects(), &SheetLayout::A4).unwrap());
+        assert!(
+            pdf.contains("(Lot \\267 EU-6 4 \\267 12,345.678 kg) Tj"),
+            "{pdf}"
+        );
+        assert!(pdf.contains("(Container \\267 SSCC 106141411234567897) Tj"));
+        assert!(pdf.contains("(Container) Tj"));
     }
 }

@@ -103,7 +103,7 @@ pub(super) fn place(
         module,
         matrix,
         font_size,
-        lines,
+        lines: lines.to_vec(),
     })
 }
 
@@ -173,5 +173,11 @@ mod tests {
         assert_eq!(pages.len(), 2);
         assert_eq!(pages[0].matches("<path").count(), 21);
         assert_eq!(pages[1].matches("<path").count(), 1);
+        // Lots and containers share a sheet with products.
+        let mixed = [labels, super::super::tests::other_subjects()].concat();
+        let pages = sheet_svg(&mixed, &layout).unwrap();
+        assert_eq!(pages[1].matches("<path").count(), 4);
+        assert!(pages[1].contains("Container · SSCC 106141411234567897"));
+        assert!(pages[1].contains("Lot · EU-6 4 · 12,345.678 kg"));
     }
 }

@@ -1,6 +1,6 @@
 //! One label as SVG: the QR code as a single path of dark runs, the text as SVG text.
 
-use super::{xml_escape, Label, LabelError, QrMatrix, QUIET_ZONE};
+use super::{xml_escape, Correction, Label, LabelError, QrMatrix, QUIET_ZONE};
 use std::fmt::Write;
 
 /// The label, drawn in QR-module units: the code with its quiet zone on the left, the text on
@@ -17,7 +17,7 @@ pub fn label_svg(label: &Label) -> Result<String, LabelError> {
         height * 2 / 3,
     );
     svg.push_str(&qr_path(&matrix, QUIET_ZONE, QUIET_ZONE));
-    let font = side as f64 / 9.0;
+    let font = font_size(side, label.lines());
     for (i, line) in label.lines().iter().enumerate() {
         let _ = write!(
             svg,
@@ -32,9 +32,29 @@ pub fn label_svg(label: &Label) -> Result<String, LabelError> {
     Ok(svg)
 }
 
+/// A ninth of the code's height, or smaller when the longest line would not fit in the two
+/// code-widths beside it (less a quiet zone): a container's `Container · SSCC …` line is 35
+/// characters. A product's lines are rarely over 30, so its label keeps the ninth.
+fn font_size(side: usize, lines: &[String]) -> f64 {
+    let longest = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let room = (2 * side - QUIET_ZONE) as f64;
+    // Sans-serif glyphs average about 0.55 em, as the sheets assume.
+    (side as f64 / 9.0).min(room / (0.55 * longest as f64))
+}
+
 /// A bare QR code of `text` with its quiet zone, for showing on screen (a station's key).
 pub fn qr_svg(text: &str) -> Result<String, LabelError> {
-    let matrix = QrMatrix::encode(text)?;
+    qr_svg_at(text, Correction::Medium)
+}
+
+/// [`qr_svg`] at another error correction (a receipt's proof, when M cannot hold it).
+pub fn qr_svg_at(text: &str, correction: Correction) -> Result<String, LabelError> {
+    let matrix = QrMatrix::encode_at(text, correction)?;
     let side = matrix.width + 2 * QUIET_ZONE;
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
@@ -100,6 +120,36 @@ mod tests {
             assert!(svg.contains("FP5 &lt;b&gt;&amp;&quot;x&quot;"));
             assert!(!svg.contains("<b>"));
         }
+    }
+
+    #[test]
+    fn lot_and_container_labels_decode_and_their_lines_fit() {
+        for label in super::super::tests::other_subjects() {
+            let svg = label_svg(&label).unwrap();
+            assert_eq!(decode_svg(&svg), label.uri);
+            for line in label.lines() {
+                assert!(svg.contains(&format!(">{line}</text>")), "{line}: {svg}");
+            }
+            // The longest line at about 0.55 em per glyph ends inside the label.
+            let matrix = QrMatrix::encode(&label.uri).unwrap();
+            let side = matrix.width + 2 * QUIET_ZONE;
+            let longest = label
+                .lines()
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap();
+            let font = font_size(side, label.lines());
+            assert!(side as f64 + 0.55 * font * longest as f64 <= (3 * side) as f64);
+        }
+    }
+
+    #[test]
+    fn a_product_label_keeps_its_font_size() {
+        // What every product label used before lots and containers: a ninth of the code.
+        let label = sample("https://id.example/01/09506000134352/21/FP5-0001");
+        let side = QrMatrix::encode(&label.uri).unwrap().width + 2 * QUIET_ZONE;
+        assert_eq!(font_size(side, label.lines()), side as f64 / 9.0);
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod prefixes;
 mod process;
 mod races;
 mod readme;
+mod receipts;
 mod rejections;
 mod replays;
 mod roles;

@@ -126,6 +126,10 @@ db_test! {
         check(&document, "Entry", &json_of(&env, &format!("/v1/log/entries/{seq}")).await);
         let request = TestRequest::get().uri("/01/09506000134352/21/OAS-1").insert_header(("accept", "application/json"));
         check(&document, "Passport", &env.call(request).await.1);
+        for path in [format!("/r/{seq}"), "/r/0".to_string()] {
+            let request = TestRequest::get().uri(&path).insert_header(("accept", "application/json"));
+            check(&document, "EntryReceipt", &env.call(request).await.1);
+        }
         let (status, problem) = env.get("/v1/products/not-a-uuid").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         check(&document, "Problem", &problem);

@@ -41,9 +41,10 @@ pub enum AuditCommand {
         #[arg(long)]
         event: uuid::Uuid,
     },
-    /// Check an inclusion proof bundle offline.
+    /// Check an inclusion proof bundle offline: the JSON `audit prove` printed, or the text of
+    /// an intake receipt's QR code (`EWLP1:…`).
     VerifyProof {
-        /// The bundle `audit prove` printed.
+        /// A file holding the bundle `audit prove` printed, or a receipt's QR code text.
         #[arg(long)]
         bundle: PathBuf,
         /// The log's verifier key (text, or a file holding it).

@@ -7,12 +7,16 @@ use std::time::Instant;
 
 fn sample_labels(count: usize) -> Vec<Label> {
     (0..count)
-        .map(|n| Label {
-            uri: format!("https://ledger.example.org/01/09506000134352/21/BENCH{n:08}"),
-            brand: Some("Fairphone".into()),
-            model: Some("FP5".into()),
-            serial: Some(format!("BENCH{n:08}")),
-            short_id: format!("{n:08x}"),
+        .map(|n| {
+            let serial = format!("BENCH{n:08}");
+            Label::product(
+                format!("https://ledger.example.org/01/09506000134352/21/{serial}"),
+                Some("Fairphone"),
+                Some("FP5"),
+                Some(&serial),
+                // Short id `{n:08x}`: the first 8 hex digits of the id.
+                &uuid::Uuid::from_u128((n as u128) << 96),
+            )
         })
         .collect()
 }
