@@ -138,11 +138,12 @@ pub fn product(public_url: &str, product: &ProductRecord) -> Value {
 pub fn subject_uri(public_url: &str, subject: &SubjectRecord) -> String {
     match subject {
         SubjectRecord::Product(product) => product_uri(public_url, product),
-        SubjectRecord::Lot(lot) => format!("{public_url}/l/{}", lot.id),
-        SubjectRecord::Container(container) => match &container.sscc {
-            Some(sscc) => format!("{public_url}/00/{sscc}"),
-            None => format!("{public_url}/c/{}", container.id),
-        },
+        SubjectRecord::Lot(lot) => lot_uri(public_url, &lot.id),
+        SubjectRecord::Container(container) => {
+            // Recorded SSCCs passed their check digit, so they parse again.
+            let sscc = container.sscc.as_deref().and_then(|s| Sscc::parse(s).ok());
+            container_uri(public_url, &container.id, sscc.as_ref())
+        }
     }
 }
 
