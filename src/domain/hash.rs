@@ -57,6 +57,21 @@ pub fn leaf_hash(entry_bytes: &[u8]) -> Hash32 {
     Hash32(hasher.finalize().into())
 }
 
+/// Lowercase hex, as everywhere in our JSON (stored records use it too).
+impl serde::Serialize for Hash32 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Hash32 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Hash32, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Hash32::from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("a hash is 64 lowercase hex digits"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,20 +93,5 @@ mod tests {
         assert_eq!(Hash32::from_hex(&hash.to_hex().to_uppercase()), None);
         assert_eq!(Hash32::from_hex("00"), None);
         assert_eq!(Hash32::from_hex(&"g".repeat(64)), None);
-    }
-}
-
-/// Lowercase hex, as everywhere in our JSON (stored records use it too).
-impl serde::Serialize for Hash32 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Hash32 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Hash32, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Hash32::from_hex(&text)
-            .ok_or_else(|| serde::de::Error::custom("a hash is 64 lowercase hex digits"))
     }
 }

@@ -86,7 +86,7 @@ pub enum Rejection {
     },
     #[error("{} is `{state}`, a final state: no further events are accepted.", capitalised(&.product.spelled()))]
     TerminalState { product: Named, state: ProductState },
-    #[error("`prev` is {found} but the latest entry of {} has leaf hash {head}: re-read the {} and retry.", .product.spelled(), .product.noun)]
+    #[error("`prev` is {found} but the latest entry of {} has leaf hash {head}: re-read the {} and retry.", .product.spelled(), .product.noun())]
     StalePrev {
         product: Named,
         head: String,
@@ -116,7 +116,7 @@ pub enum Rejection {
     },
     #[error("`{field}` is `{value}`, a leap second (second 60): the ledger accepts seconds 00 to 59 only.")]
     LeapSecond { field: String, value: String },
-    #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when {}'s previous entry (seq {previous_seq}) happened: a {}'s events are in time order.", .product.spelled(), .product.noun)]
+    #[error("`occurred_at` {occurred_at} is earlier than {previous_occurred_at}, when {}'s previous entry (seq {previous_seq}) happened: a {}'s events are in time order.", .product.spelled(), .product.noun())]
     OccurredBeforePrevious {
         product: Named,
         occurred_at: String,

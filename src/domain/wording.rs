@@ -73,55 +73,69 @@ pub fn short_id(id: &Uuid) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {
     pub id: Uuid,
-    /// Boxed to keep [`super::rejection::Rejection`] small (it travels in every `Result`).
-    pub label: Option<Box<str>>,
-    /// What it is (`product`, `lot`, `container`), for a message that names subjects of any
-    /// kind: [`Named::spelled`] puts it in front.
-    pub noun: &'static str,
+    /// What a person recognises, and what kind of thing it is; boxed to keep
+    /// [`super::rejection::Rejection`] small (it travels in every `Result`).
+    label: Option<Box<Label>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Label {
+    text: Option<String>,
+    /// `product`, `lot`, `container`, or empty: [`Named::spelled`] puts it in front.
+    noun: &'static str,
 }
 
 impl Named {
-    pub fn new(id: Uuid, label: impl Into<String>) -> Named {
+    fn with(id: Uuid, text: Option<String>, noun: &'static str) -> Named {
         Named {
             id,
-            label: Some(label.into().into_boxed_str()),
-            noun: "",
+            label: Some(Box::new(Label { text, noun })),
         }
     }
 
-    /// Any subject: a product by its serial, a container by its SSCC, a lot by its short id.
+    pub fn new(id: Uuid, label: impl Into<String>) -> Named {
+        Named::with(id, Some(label.into()), "")
+    }
+
+    /// Any subject: a product by its serial, a container by its SSCC, a lot by its mass and
+    /// category.
     pub fn subject(record: &super::records::SubjectRecord) -> Named {
         use super::records::SubjectRecord;
         match record {
             SubjectRecord::Product(p) => Named::product(p),
-            SubjectRecord::Lot(lot) => Named {
-                id: lot.id,
-                label: Some(format!("{} kg of {}", kilograms(lot.mass_g), lot.category).into()),
-                noun: "lot",
-            },
-            SubjectRecord::Container(c) => Named {
-                id: c.id,
-                label: c.sscc.as_deref().map(|sscc| format!("SSCC {sscc}").into()),
-                noun: "container",
-            },
+            SubjectRecord::Lot(lot) => Named::with(
+                lot.id,
+                Some(format!("{} kg of {}", exact_kg(lot.mass_g), lot.category)),
+                "lot",
+            ),
+            SubjectRecord::Container(c) => Named::with(
+                c.id,
+                c.sscc.as_deref().map(|sscc| format!("SSCC {sscc}")),
+                "container",
+            ),
         }
+    }
+
+    /// A subject of this kind, named by `text` (a serial, an SSCC).
+    pub fn of(kind: super::kinds::SubjectKind, id: Uuid, text: impl Into<String>) -> Named {
+        Named::with(id, Some(text.into()), kind.as_str())
     }
 
     /// A subject of this kind known only by its id.
     pub fn unknown(kind: super::kinds::SubjectKind, id: Uuid) -> Named {
-        Named {
-            id,
-            label: None,
-            noun: kind.as_str(),
-        }
+        Named::with(id, None, kind.as_str())
+    }
+
+    /// What kind of thing it is (`product`, `lot`, `container`), or empty for an actor.
+    pub fn noun(&self) -> &'static str {
+        self.label.as_ref().map_or("", |label| label.noun)
     }
 
     /// `product FP5-0001 (3a517dc7)`, `lot 12.5 kg of 0108 (1a2b3c4d)`: with what it is.
     pub fn spelled(&self) -> String {
-        if self.noun.is_empty() {
-            self.to_string()
-        } else {
-            format!("{} {self}", self.noun)
+        match self.noun() {
+            "" => self.to_string(),
+            noun => format!("{noun} {self}"),
         }
     }
 
@@ -132,28 +146,20 @@ impl Named {
 
     /// A product: its serial, when it has one.
     pub fn product(record: &super::records::ProductRecord) -> Named {
-        Named {
-            id: record.id,
-            label: record.serial.as_deref().map(Box::from),
-            noun: "product",
-        }
+        Named::with(record.id, record.serial.clone(), "product")
     }
 }
 
 impl From<Uuid> for Named {
     fn from(id: Uuid) -> Named {
-        Named {
-            id,
-            label: None,
-            noun: "",
-        }
+        Named { id, label: None }
     }
 }
 
 impl Display for Named {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.label {
-            Some(label) => write!(f, "{label} ({})", short_id(&self.id)),
+        match self.label.as_ref().and_then(|label| label.text.as_ref()) {
+            Some(text) => write!(f, "{text} ({})", short_id(&self.id)),
             None => write!(f, "{}", self.id),
         }
     }
@@ -261,18 +267,5 @@ mod tests {
             nearest("battery:lion", ["battery:li-ion", "battery:nimh"]),
             Some("battery:li-ion")
         );
-    }
-}
-
-/// Grams as kilograms with up to three decimals, trailing zeros dropped: `12.5`, `0.041`, `3`.
-pub fn kilograms(grams: u64) -> String {
-    let whole = grams / 1000;
-    let rest = grams % 1000;
-    if rest == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{rest:03}")
-            .trim_end_matches('0')
-            .to_string()
     }
 }

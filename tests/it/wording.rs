@@ -169,14 +169,8 @@ fn samples() -> Vec<Rejection> {
     let product = || Named::new(id, "FP5-0001");
     let actor = || Named::new(id, "BSR / Recycling yard scanner");
     // Subjects of other kinds say what they are.
-    let subject = || Named {
-        noun: "product",
-        ..product()
-    };
-    let container = || Named {
-        noun: "container",
-        ..Named::new(id, "SSCC 095060001234567895")
-    };
+    let subject = || Named::of(SubjectKind::Product, id, "FP5-0001");
+    let container = || Named::of(SubjectKind::Container, id, "SSCC 095060001234567895");
     let text = |s: &str| s.to_string();
     use Rejection::*;
     vec![
