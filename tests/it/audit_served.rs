@@ -192,7 +192,7 @@ db_test! {
         // The same when the replayed products are spilled to the audit's scratch store.
         let spilled = ["--memory-budget", "1", "--chunk-entries", "2"];
         let out = audited.verify_with(&spilled);
-        assert!(out.status.success() && text(&out).contains("2 products on the server"), "{}", text(&out));
+        assert!(out.status.success() && text(&out).contains("2 products and 0 lots and containers on the server"), "{}", text(&out));
 
         audited.sql(&format!("UPDATE products SET state = 'recycled', brand = 'Forged', model = 'X9' WHERE id = '{id}'"));
         audited.fails_naming(&[&format!("product {id} differs from what its entries give"), "state: recomputed \"collected\", server \"recycled\""]);
