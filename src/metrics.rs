@@ -100,6 +100,9 @@ pub struct Gauges {
     pub pool_connections: u32,
     pub pool_idle: u32,
     pub log_size: i64,
+    /// Hand-overs waiting for their receiver, and how long the oldest has waited.
+    pub in_transit: usize,
+    pub oldest_transit_seconds: f64,
 }
 
 impl Metrics {
@@ -213,6 +216,18 @@ impl Metrics {
                 "Entries in the log.",
                 gauges.log_size as f64,
             ),
+            (
+                "ewaste_in_transit",
+                "gauge",
+                "Hand-overs waiting for their receiver (products, lots and containers).",
+                gauges.in_transit as f64,
+            ),
+            (
+                "ewaste_oldest_transit_seconds",
+                "gauge",
+                "How long the oldest hand-over in transit has waited (0 when none).",
+                gauges.oldest_transit_seconds,
+            ),
         ] {
             section(name, kind, help, &mut out);
             let _ = writeln!(out, "{name} {value}");
@@ -240,6 +255,8 @@ mod tests {
             pool_connections: 4,
             pool_idle: 3,
             log_size: 9,
+            in_transit: 0,
+            oldest_transit_seconds: 0.0,
         });
         for line in [
             "ewaste_append_batch_events_bucket{le=\"5\"} 1",

@@ -12,7 +12,7 @@ use super::records::{ActorRecord, SubjectRecord, Undo};
 use super::rejection::Rejection;
 use super::rules::{Change, LedgerView};
 use super::stats::facts::Amount;
-use super::subject_rules::{check_can_act, subject_named};
+use super::subject_rules::{check_can_act, existing, subject_named};
 use super::wording::Named;
 
 pub fn correction(
@@ -27,12 +27,7 @@ pub fn correction(
         });
     };
     let seq = i64::try_from(data.seq).unwrap_or(i64::MAX);
-    let current = view
-        .subject(&subject.id)
-        .filter(|s| s.kind() == subject.kind)
-        .ok_or(Rejection::UnknownSubject {
-            subject: Named::unknown(subject.kind, subject.id),
-        })?;
+    let current = existing(view, subject)?;
     check_can_act(view, actor, event, current)?;
     let undo = head_undo(current, seq, actor)?;
     if undo.primary != current.reference() {

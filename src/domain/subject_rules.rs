@@ -128,7 +128,10 @@ pub fn also_touched(event: &Event, primary: &SubjectRecord) -> Vec<SubjectRef> {
 }
 
 /// The subject an event names, which must be recorded.
-fn existing(view: &impl LedgerView, subject: SubjectRef) -> Result<&SubjectRecord, Rejection> {
+pub(super) fn existing(
+    view: &impl LedgerView,
+    subject: SubjectRef,
+) -> Result<&SubjectRecord, Rejection> {
     match view.subject(&subject.id) {
         Some(found) if found.kind() == subject.kind => Ok(found),
         _ if subject.kind == SubjectKind::Product => Err(Rejection::UnknownProduct {

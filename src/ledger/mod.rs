@@ -179,10 +179,20 @@ impl Ledger {
         &self.metrics
     }
 
-    /// What `/metrics` reads when scraped: the writer's queue, the reader pool, the log size.
+    /// What `/metrics` reads when scraped: the writer's queue, the reader pool, the log size,
+    /// what is in transit (an indexed read of only those rows).
     pub async fn gauges(&self) -> Result<Gauges, LedgerError> {
         let state = self.pool.state();
+        let in_transit = self.in_transit(None, None).await?;
+        let oldest_transit_seconds = in_transit
+            .first()
+            .and_then(|s| s.transit())
+            .map_or(0.0, |t| {
+                (chrono::Utc::now() - t.since).as_seconds_f64().max(0.0)
+            });
         Ok(Gauges {
+            in_transit: in_transit.len(),
+            oldest_transit_seconds,
             queue_depth: self.writer.max_capacity() - self.writer.capacity(),
             queue_capacity: self.writer.max_capacity(),
             pool_connections: state.connections,

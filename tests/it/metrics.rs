@@ -49,5 +49,18 @@ db_test! {
         assert_eq!(sample(&text, "ewaste_writer_queue_depth"), 0.0);
         assert!(sample(&text, "ewaste_db_pool_connections") >= 1.0);
         assert!(text.contains("# TYPE ewaste_append_batch_seconds histogram"));
+        assert_eq!(sample(&text, "ewaste_in_transit"), 0.0);
+        assert_eq!(sample(&text, "ewaste_oldest_transit_seconds"), 0.0);
+
+        // A hand-over waits for its receiver: it shows until the receiver answers.
+        let recycler = env.actor(Role::Recycler);
+        env.ok(&collector, Kind::HandedOver, Some(id), json!({"to": recycler.id})).await;
+        let (_, body, _) = env.call_raw(TestRequest::get().uri("/metrics")).await;
+        let text = String::from_utf8(body).expect("utf-8");
+        assert_eq!(sample(&text, "ewaste_in_transit"), 1.0);
+        assert!(sample(&text, "ewaste_oldest_transit_seconds") >= 60.0, "handed over a minute ago");
+        env.ok(&recycler, Kind::Received, Some(id), json!({})).await;
+        let (_, body, _) = env.call_raw(TestRequest::get().uri("/metrics")).await;
+        assert_eq!(sample(&String::from_utf8(body).expect("utf-8"), "ewaste_in_transit"), 0.0);
     }
 }
