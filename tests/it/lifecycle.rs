@@ -104,6 +104,7 @@ db_test!(
                 "repaired",
                 "collected",
                 "handed_over",
+                "received",
                 "depolluted",
                 "recycled"
             ]

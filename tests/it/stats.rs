@@ -410,10 +410,11 @@ db_test! {
             "country": "FR", "population": 2_100_000, "population_year": 2024})).await;
         let mut runner = TestRunner::deterministic();
         let step = (0..6usize, 0..KINDS.len(), 2019..2027i32, 1..13u32, proptest::bool::ANY, 1..60_000u64);
-        let mut steps = proptest::collection::vec(step, 120..121)
+        let mut steps = proptest::collection::vec(step, 200..201)
             .new_tree(&mut runner)
             .expect("a sample")
             .current();
+        // 200 steps: a hand-over now waits for its answer, so fewer random steps are legal.
         // In time order, as a product's events must be (docs/ledger-format.md §1); the stable sort
         // keeps the drawn order within a month.
         steps.sort_by_key(|step| (step.2, step.3));
@@ -423,12 +424,16 @@ db_test! {
             products.push(product(&env, &format!("R{n}"), keys[n % keys.len()], 150 + 997 * n as u64).await);
         }
         let mut accepted = 0;
+        // The actor each product is in transit to, who alone answers its hand-over.
+        let mut transit: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = std::collections::HashMap::new();
         for (p, k, year, month, paris, grams) in steps {
             let kind = KINDS[k];
             let id = products[p];
             let custodian = env.product(id).await.and_then(|v| v["custodian"].as_str().map(String::from));
-            let signer = match custodian {
-                Some(holder) if kind.needs_custody() => env.actors.iter().find(|a| a.id.to_string() == holder).cloned(),
+            let answers = matches!(kind, Kind::Received | Kind::ReceiptRefused);
+            let signer = match (custodian, transit.get(&id)) {
+                (_, Some(to)) if answers => env.actors.iter().find(|a| a.id == *to).cloned(),
+                (Some(holder), _) if kind.needs_custody() => env.actors.iter().find(|a| a.id.to_string() == holder).cloned(),
                 _ => env.actors.iter().find(|a| kind.allowed_roles().contains(&a.role)).cloned(),
             }
             .expect("a signer");
@@ -436,9 +441,21 @@ db_test! {
             draft.city = Some(if paris { "FRPAR" } else { "DEBER" }.into());
             draft.occurred_at = format!("{year}-{month:02}-15T12:00:00Z");
             let (status, _) = env.post(&draft.sign(&signer.key).expect("sign")).await;
-            accepted += usize::from(status == StatusCode::CREATED);
+            if status == StatusCode::CREATED {
+                accepted += 1;
+                match kind {
+                    Kind::HandedOver => {
+                        let to = draft.data["to"].as_str().and_then(|to| uuid::Uuid::parse_str(to).ok()).expect("to");
+                        transit.insert(id, to);
+                    }
+                    Kind::Received | Kind::ReceiptRefused => {
+                        transit.remove(&id);
+                    }
+                    _ => {}
+                }
+            }
         }
-        assert!(accepted > 20, "only {accepted} of 120 random events were accepted");
+        assert!(accepted > 20, "only {accepted} of 200 random events were accepted");
         let before = env.ledger.statistics_facts().await.expect("facts");
         let report = env.ledger.rebuild_statistics().await.expect("rebuild");
         assert!(!report.changed, "incremental facts differ from the rebuild after {accepted} events");
@@ -459,6 +476,8 @@ fn data(kind: Kind, grams: u64, env: &Env) -> Value {
         Kind::HandedOver => {
             json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id})
         }
+        Kind::Received if grams % 2 == 0 => json!({"weight_g": grams}),
+        Kind::ReceiptRefused => json!({"reason": "not announced"}),
         Kind::PreparedForReuse => json!({"grade": "B"}),
         Kind::Depolluted => {
             json!({"components": [{"component": "battery:li-ion", "mass_g": grams % 50}]})
