@@ -109,7 +109,7 @@ db_test!(
                 "recycled"
             ]
         );
-        assert_eq!(events[6]["leaf_hash"], last["leaf_hash"]);
+        assert_eq!(events[7]["leaf_hash"], last["leaf_hash"]);
     }
 );
 

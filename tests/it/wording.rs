@@ -663,29 +663,11 @@ fn codes_in(body: &Value, seen: &mut BTreeSet<String>) {
     }
 }
 
-/// The draft's event about a subject of another kind: `member` (`lot`, `container`) names it
-/// instead of `product`, with `prev` its head (none when the event creates it).
-fn about(
-    draft: &ewaste_ledger::domain::draft::Draft,
-    member: &str,
-    prev: Option<ewaste_ledger::domain::hash::Hash32>,
-) -> Value {
-    let mut event = draft.to_json();
-    let object = event.as_object_mut().expect("an object");
-    let id = object.remove("product").expect("a subject");
-    object.insert(member.into(), id);
-    object.remove("prev");
-    if let Some(prev) = prev {
-        object.insert("prev".into(), json!(prev.to_hex()));
-    }
-    event
-}
-
 db_test!(
     /// Every variant of [`Rejection`] is reached through the HTTP API (the support hook checks
     /// each detail's words), so a variant cannot be worded only where no test reads it.
     async fn every_rejection_is_reached_through_http(db: TestDb) {
-        use crate::support::{empty, sign_value, Actor, CITY, REGISTRY_AT};
+        use crate::support::{about, empty, sign_value, Actor, CITY, REGISTRY_AT};
         use ewaste_ledger::domain::hash::Hash32;
         let mut seen = BTreeSet::new();
         let env = empty(db).await;
