@@ -1,6 +1,6 @@
 // The passport's recording panel: on a device enrolled at /scan and registered, offers the
 // next events this product's state allows and the device's roles may sign (custody kinds only
-// to the custodian), signs the chosen one here and records it. Reading the page needs none
+// to the custodian, the answers to a hand-over only to the actor it is in transit to), signs the chosen one here and records it. Reading the page needs none
 // of this.
 
 import { deliver, findActor, loadDevice, newEvent, Offline, sign } from "./ledger.js";
@@ -26,7 +26,8 @@ async function start() {
   const allowed = [...panel.querySelectorAll("#record-kinds button")].filter((button) => {
     const byRole = button.dataset.roles.split(" ").some((role) => roles.has(role));
     const byCustody = button.dataset.custody !== "true" || panel.dataset.custodian === actor.id;
-    button.hidden = !(byRole && byCustody);
+    const byReceipt = button.dataset.receiver !== "true" || panel.dataset.receiver === actor.id;
+    button.hidden = !(byRole && byCustody && byReceipt);
     button.addEventListener("click", () => choose(button));
     return !button.hidden;
   });

@@ -1,16 +1,19 @@
 //! `ewaste-ledger demo`: records the planned demo history (`crate::demo`) through the public
 //! API. Registry events are signed by the admin key; every product event by its actor's own
-//! key. Products advance in rounds (the k-th event of every product in one set of batches),
-//! because each event's `prev` is the leaf hash its product's previous event received. Event
-//! ids derive from the seed, so running the same demo again records nothing twice.
+//! key. Products and lots advance in rounds (the k-th event of every one in one set of
+//! batches), because each event's `prev` is the leaf hash its subject's previous event
+//! received; then the containers, which pack products as they are by then. What only the
+//! receipts tell is filled in as the events are signed: the `prev` of every child a container
+//! packs or unpacks, and the seq of the entry an `error_declared` corrects. Event ids derive
+//! from the seed, so running the same demo again records nothing twice.
 
 use super::client::Client;
 use super::{CliError, ClientArgs};
-use crate::demo::plan::{plan, Plan, Settings};
+use crate::demo::plan::{plan, Plan, ProductPlan, Settings};
 use crate::domain::draft::Draft;
 use crate::domain::event::format_timestamp;
 use crate::domain::hash::Hash32;
-use crate::domain::kinds::Kind;
+use crate::domain::kinds::{Kind, SubjectKind};
 use anyhow::Context;
 use clap::Args;
 use rayon::prelude::*;
@@ -179,51 +182,105 @@ fn registry(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
     Ok(post_all(client, &envelopes)?.len())
 }
 
-/// Every product's life, one round of events at a time.
+/// Every product's and lot's life, one round of events at a time, then every container's.
 fn products(client: &Client, plan: &Plan, seed: u64) -> anyhow::Result<usize> {
-    let mut heads: HashMap<Uuid, Hash32> = HashMap::new();
-    let rounds = plan
-        .products
-        .iter()
-        .map(|p| p.steps.len())
-        .max()
-        .unwrap_or(0);
+    let mut chains = Chains::default();
+    let recorded = in_rounds(client, plan, &plan.products, seed, &mut chains)?;
+    Ok(recorded + in_rounds(client, plan, &plan.containers, seed, &mut chains)?)
+}
+
+/// What the receipts told: every subject's head, and the seq of its latest entry.
+#[derive(Default)]
+struct Chains {
+    heads: HashMap<Uuid, Hash32>,
+    seqs: HashMap<Uuid, i64>,
+}
+
+fn in_rounds(
+    client: &Client,
+    plan: &Plan,
+    subjects: &[ProductPlan],
+    seed: u64,
+    chains: &mut Chains,
+) -> anyhow::Result<usize> {
+    let rounds = subjects.iter().map(|p| p.steps.len()).max().unwrap_or(0);
     let mut recorded = 0;
     for round in 0..rounds {
-        let due: Vec<_> = plan
-            .products
-            .iter()
-            .filter(|p| p.steps.len() > round)
-            .collect();
+        let due: Vec<_> = subjects.iter().filter(|p| p.steps.len() > round).collect();
         let envelopes = due
             .par_iter()
-            .map(|product| {
-                let step = &product.steps[round];
-                let actor = &plan.actors[step.actor];
-                let mut draft = Draft::registry(
-                    event_id(seed, &format!("{} {round}", product.id)),
-                    step.kind,
-                    actor.id,
-                    &format_timestamp(step.at),
-                    step.data.clone(),
-                );
-                draft.city = Some(step.city.to_string());
-                draft.product = Some(product.id);
-                draft.prev = heads.get(&product.id).copied();
-                draft
-                    .sign(&actor.key)
-                    .context("a demo event cannot be canonicalised")
-            })
+            .map(|subject| signed_step(plan, subject, round, seed, chains))
             .collect::<anyhow::Result<Vec<Value>>>()?;
         let receipts = post_all(client, &envelopes)?;
-        for (product, receipt) in due.iter().zip(&receipts) {
+        for (subject, receipt) in due.iter().zip(&receipts) {
             let leaf = receipt["leaf_hash"]
                 .as_str()
                 .and_then(Hash32::from_hex)
                 .ok_or_else(|| CliError::Unavailable("a receipt has no leaf hash".into()))?;
-            heads.insert(product.id, leaf);
+            let seq = receipt["seq"]
+                .as_i64()
+                .ok_or_else(|| CliError::Unavailable("a receipt has no seq".into()))?;
+            chains.heads.insert(subject.id, leaf);
+            chains.seqs.insert(subject.id, seq);
+            // Packing and unpacking are entries of every child's chain too.
+            if matches!(subject.steps[round].kind, Kind::Packed | Kind::Unpacked) {
+                for child in &subject.children {
+                    chains.heads.insert(*child, leaf);
+                }
+            }
         }
         recorded += receipts.len();
     }
     Ok(recorded)
+}
+
+/// The `round`-th event of `subject`, completed from the receipts so far and signed.
+fn signed_step(
+    plan: &Plan,
+    subject: &ProductPlan,
+    round: usize,
+    seed: u64,
+    chains: &Chains,
+) -> anyhow::Result<Value> {
+    let step = &subject.steps[round];
+    let actor = &plan.actors[step.actor];
+    let mut data = step.data.clone();
+    match step.kind {
+        Kind::ErrorDeclared => {
+            data["seq"] = json!(chains.seqs.get(&subject.id).copied().unwrap_or(0));
+        }
+        Kind::Packed | Kind::Unpacked => {
+            let children: Vec<Value> = subject
+                .children
+                .iter()
+                .map(|child| {
+                    let prev = chains.heads.get(child).map(Hash32::to_hex);
+                    json!({"product": child, "prev": prev.unwrap_or_default()})
+                })
+                .collect();
+            data["children"] = json!(children);
+        }
+        _ => {}
+    }
+    let mut draft = Draft::registry(
+        event_id(seed, &format!("{} {round}", subject.id)),
+        step.kind,
+        actor.id,
+        &format_timestamp(step.at),
+        data,
+    );
+    draft.city = Some(step.city.to_string());
+    draft.product = Some(subject.id);
+    draft.prev = chains.heads.get(&subject.id).copied();
+    let mut event = draft.to_json();
+    // A lot or a container is named by its own member (docs/lifecycle.md §8).
+    if subject.subject != SubjectKind::Product {
+        if let Some(object) = event.as_object_mut() {
+            if let Some(id) = object.remove("product") {
+                object.insert(subject.subject.as_str().to_string(), id);
+            }
+        }
+    }
+    crate::domain::signing::sign_envelope(event, &actor.key)
+        .context("a demo event cannot be canonicalised")
 }

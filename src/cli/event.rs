@@ -12,7 +12,7 @@ use uuid::Uuid;
 #[derive(Args, Debug)]
 pub struct EventArgs {
     /// placed_on_market, resold, repaired, collected, handed_over, prepared_for_reuse,
-    /// depolluted, recycled, disposed or exported.
+    /// depolluted, recycled, disposed, exported, received, receipt_refused or error_declared.
     pub kind: String,
     #[command(flatten)]
     pub client: ClientArgs,
@@ -28,7 +28,7 @@ pub struct EventArgs {
     /// Extra `data` members as a JSON object (merged with the flags below).
     #[arg(long)]
     pub data: Option<String>,
-    /// Measured or prepared weight in grams.
+    /// Measured or prepared weight in grams (on `received`: measured on arrival).
     #[arg(long)]
     pub weight_g: Option<u64>,
     /// Collection channel: municipal, retail_take_back, producer_take_back, informal, other.
@@ -40,6 +40,15 @@ pub struct EventArgs {
     /// Transport document of a hand-over.
     #[arg(long)]
     pub document: Option<String>,
+    /// What differs from the hand-over, on `received`.
+    #[arg(long)]
+    pub discrepancy: Option<String>,
+    /// Why: a refused receipt (`receipt_refused`) or a declared error (`error_declared`).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The erroneous entry's seq, on `error_declared`.
+    #[arg(long)]
+    pub seq: Option<u64>,
     /// Grade after preparation for re-use.
     #[arg(long)]
     pub grade: Option<String>,
@@ -113,6 +122,9 @@ impl EventArgs {
         set("channel", self.channel.as_ref().map(|v| json!(v)));
         set("to", self.to.map(|v| json!(v)));
         set("document", self.document.as_ref().map(|v| json!(v)));
+        set("discrepancy", self.discrepancy.as_ref().map(|v| json!(v)));
+        set("reason", self.reason.as_ref().map(|v| json!(v)));
+        set("seq", self.seq.map(|v| json!(v)));
         set("grade", self.grade.as_ref().map(|v| json!(v)));
         set("component", self.component.as_ref().map(|v| json!(v)));
         set("operation", self.operation.as_ref().map(|v| json!(v)));
@@ -227,7 +239,44 @@ fn print_receipt(draft: &Draft, mut receipt: Value, json: bool) -> anyhow::Resul
 
 #[cfg(test)]
 mod tests {
-    use super::event_kind;
+    use super::{event_kind, EventArgs};
+    use clap::Parser;
+    use serde_json::json;
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: EventArgs,
+    }
+
+    fn data_of(flags: &[&str]) -> serde_json::Value {
+        let mut argv = vec!["event", "--product", "x", "--city", "DEBER"];
+        argv.extend_from_slice(flags);
+        Command::parse_from(argv).args.data().expect("data")
+    }
+
+    /// The answers to a hand-over and a correction are recorded with the generic command.
+    #[test]
+    fn the_answers_to_a_hand_over_and_a_correction_have_their_data() {
+        assert_eq!(
+            data_of(&[
+                "received",
+                "--weight-g",
+                "180",
+                "--discrepancy",
+                "scratched"
+            ]),
+            json!({"weight_g": 180, "discrepancy": "scratched"})
+        );
+        assert_eq!(
+            data_of(&["receipt_refused", "--reason", "not announced"]),
+            json!({"reason": "not announced"})
+        );
+        assert_eq!(
+            data_of(&["error_declared", "--seq", "12", "--reason", "wrong item"]),
+            json!({"seq": 12, "reason": "wrong item"})
+        );
+    }
 
     #[test]
     fn a_kind_typo_names_the_nearest_kind() {
@@ -238,7 +287,10 @@ mod tests {
             ),
             "{message}"
         );
-        assert!(message.ends_with(" or `exported`"), "{message}");
+        for kind in ["`exported`", "`received`", "`receipt_refused`"] {
+            assert!(message.contains(kind), "{message}");
+        }
+        assert!(message.ends_with(" or `error_declared`"), "{message}");
         let message = event_kind("banana").unwrap_err().to_string();
         assert!(!message.contains("did you mean"), "{message}");
         assert!(event_kind("registered")
@@ -247,5 +299,7 @@ mod tests {
             .contains("product register"));
         assert!(event_kind("city_registered").is_err());
         assert!(event_kind("collected").is_ok());
+        assert!(event_kind("received").is_ok());
+        assert!(event_kind("lot_collected").is_err());
     }
 }

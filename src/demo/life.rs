@@ -1,4 +1,6 @@
-//! One product's planned life, and its end: collection and what follows it.
+//! One product's planned life, and its end: collection and what follows it, with the
+//! receiver confirming every hand-over (docs/lifecycle.md §8.3), an occasional refused receipt
+//! and an occasional mis-scan declared an error (§8.4).
 
 use super::categories::Category;
 use super::plan::{DemoActor, Step};
@@ -46,8 +48,46 @@ impl Life {
     }
 }
 
-/// Collection at `end` and what follows: preparation for re-use, export, disposal, or
-/// depollution and recycling with the category's fractions.
+/// `from` hands the subject to `to` at `at`, and `to` confirms the receipt a day later,
+/// sometimes weighing it on arrival (when it has a mass of its own). False when the life is
+/// cut.
+pub fn hand_over(
+    life: &mut Life,
+    rng: &mut Rng,
+    (from, to): (usize, usize),
+    actors: &[DemoActor],
+    at: DateTime<Utc>,
+    mass_g: Option<u64>,
+) -> bool {
+    if !life.push(
+        Kind::HandedOver,
+        from,
+        at,
+        json!({"to": actors[to].id, "document": format!("CMR-{}", rng.below(1000, 99_999))}),
+    ) {
+        return false;
+    }
+    let data = match mass_g {
+        Some(grams) if rng.chance(0.3) => json!({"weight_g": grams}),
+        _ => json!({}),
+    };
+    life.push(Kind::Received, to, day(at, 1.0), data)
+}
+
+/// The entry an `error_declared` corrects is its subject's previous one, whose seq is known
+/// only once recorded: the demo's writer puts it in place of this.
+pub const SEQ_OF_PREVIOUS: u64 = 0;
+
+/// What became of a collected product.
+pub enum Fate {
+    /// Its life is planned to the end (or cut short).
+    Planned,
+    /// It waits in the collector's cage from this time on, to be packed and shipped.
+    AwaitsPacking(DateTime<Utc>),
+}
+
+/// Collection at `end` and what follows: preparation for re-use, export, disposal, a cage to
+/// be shipped, or depollution and recycling with the category's fractions.
 pub fn end_of_life(
     rng: &mut Rng,
     life: &mut Life,
@@ -56,7 +96,7 @@ pub fn end_of_life(
     category: &Category,
     weight_g: u64,
     end: DateTime<Utc>,
-) {
+) -> Fate {
     let channel = *rng.pick(&[
         "municipal",
         "municipal",
@@ -73,16 +113,18 @@ pub fn end_of_life(
         data["weight_g"] = json!(measured);
     }
     if !life.push(Kind::Collected, local.collector, end, data) {
-        return;
+        return Fate::Planned;
     }
     let next = |days: f64| day(end, days);
     let fate = rng.unit();
     if fate < 0.07 {
-        life.push(
-            Kind::HandedOver,
-            local.collector,
+        hand_over(
+            life,
+            rng,
+            (local.collector, local.repairer),
+            actors,
             next(5.0),
-            json!({"to": actors[local.repairer].id}),
+            Some(mass),
         );
         life.push(
             Kind::PreparedForReuse,
@@ -115,13 +157,47 @@ pub fn end_of_life(
             next(15.0),
             json!({"operation": *rng.pick(&["D1", "D10"])}),
         );
+    } else if fate < 0.18 {
+        return Fate::AwaitsPacking(end);
     } else {
-        life.push(
-            Kind::HandedOver,
-            local.collector,
+        if rng.chance(0.05) {
+            // Sent without notice: the recycler refuses it, and it comes again with papers.
+            life.push(
+                Kind::HandedOver,
+                local.collector,
+                next(2.0),
+                json!({"to": actors[local.recycler].id}),
+            );
+            life.push(
+                Kind::ReceiptRefused,
+                local.recycler,
+                next(2.5),
+                json!({"reason": "not announced, no transport document"}),
+            );
+        }
+        hand_over(
+            life,
+            rng,
+            (local.collector, local.recycler),
+            actors,
             next(3.0),
-            json!({"to": actors[local.recycler].id}),
+            Some(mass),
         );
+        if rng.chance(0.04) {
+            // The wrong label scanned at the disposal line, and the mistake declared.
+            life.push(
+                Kind::Disposed,
+                local.recycler,
+                next(5.0),
+                json!({"operation": "D10"}),
+            );
+            life.push(
+                Kind::ErrorDeclared,
+                local.recycler,
+                next(5.1),
+                json!({"seq": SEQ_OF_PREVIOUS, "reason": "scanned the wrong item at the disposal line"}),
+            );
+        }
         let mut removed = 0;
         if !category.hazards.is_empty() {
             let components: Vec<Value> = category
@@ -152,4 +228,5 @@ pub fn end_of_life(
             json!({"operation": operation, "fractions": fractions}),
         );
     }
+    Fate::Planned
 }

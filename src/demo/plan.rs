@@ -1,14 +1,16 @@
 //! The demo's history, planned from a seed: cities, actors with their own keys, a historical
 //! sales baseline, and products whose lives follow the reference data (unit weights, Weibull
 //! lifespans) and plausible shares of repair, resale, collection, preparation for re-use,
-//! recycling with material fractions, disposal and export. Pure: submitting it is the CLI's job.
+//! recycling with material fractions, disposal and export; weighed lots of informal collection,
+//! and cages of collected products packed, shipped and unpacked (docs/lifecycle.md §8). Pure:
+//! submitting it is the CLI's job.
 
 use super::categories::CATEGORIES;
-use super::life::{day, end_of_life, CityActors, Life};
+use super::life::{day, end_of_life, hand_over, CityActors, Fate, Life};
 use super::rng::Rng;
 use crate::domain::gtin::{check_digit, Gtin14};
-use crate::domain::identifiers::product_id;
-use crate::domain::kinds::{Kind, Role};
+use crate::domain::identifiers::{container_id_for_sscc, product_id};
+use crate::domain::kinds::{Kind, Role, SubjectKind};
 use crate::domain::reference;
 use crate::domain::serial::Serial;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -81,9 +83,15 @@ pub struct Step {
     pub data: Value,
 }
 
+/// One subject's planned events: a product's or a lot's life, or a container's trip.
 pub struct ProductPlan {
     pub id: Uuid,
+    /// What the events are about: the top-level member that names `id`.
+    pub subject: SubjectKind,
     pub steps: Vec<Step>,
+    /// The products a container's `packed` and `unpacked` list (their `prev` is known only
+    /// when recorded).
+    pub children: Vec<Uuid>,
 }
 
 pub struct Plan {
@@ -96,12 +104,20 @@ pub struct Plan {
     pub retired_new_key: SigningKey,
     /// `pom_baseline` data for the years before the documented ones.
     pub baselines: Vec<Value>,
+    /// Products and lots, recorded in rounds.
     pub products: Vec<ProductPlan>,
+    /// Containers, recorded once every product's life is: they pack products as they are
+    /// then.
+    pub containers: Vec<ProductPlan>,
 }
 
 impl Plan {
     pub fn events(&self) -> usize {
-        self.products.iter().map(|p| p.steps.len()).sum()
+        self.products
+            .iter()
+            .chain(&self.containers)
+            .map(|p| p.steps.len())
+            .sum()
     }
 }
 
@@ -219,8 +235,11 @@ pub fn plan(settings: &Settings) -> Plan {
 
     let shares: Vec<f64> = CATEGORIES.iter().map(|c| c.share).collect();
     let mut products = Vec::new();
+    let mut containers = Vec::new();
     for (city_index, (locode, ..)) in CITIES.iter().enumerate() {
         let local = &by_city[city_index];
+        // Collected products waiting in the collector's cage: (since when, product).
+        let mut caged = Vec::new();
         for year in first_year..=last_year {
             let start = NaiveDate::from_ymd_opt(year, 1, 1)
                 .and_then(|d| d.and_hms_opt(9, 0, 0))
@@ -277,7 +296,7 @@ pub fn plan(settings: &Settings) -> Plan {
                 // About 40 % of waste equipment is never formally collected (kept, or lost to
                 // informal channels).
                 if rng.chance(0.62) {
-                    end_of_life(
+                    let fate = end_of_life(
                         &mut rng,
                         &mut life,
                         local,
@@ -286,11 +305,11 @@ pub fn plan(settings: &Settings) -> Plan {
                         weight_g,
                         day(sold, years_of_use * 365.25),
                     );
+                    if let Fate::AwaitsPacking(since) = fate {
+                        caged.push((since, id));
+                    }
                 }
-                products.push(ProductPlan {
-                    id,
-                    steps: life.steps,
-                });
+                products.push(ProductPlan::of(id, SubjectKind::Product, life.steps));
             }
             // Equipment sold before the ledger reaches its end of life too: collectors register
             // it at intake, unlabelled, as the stock from before the ledger runs out.
@@ -330,15 +349,28 @@ pub fn plan(settings: &Settings) -> Plan {
                     day(collected, -0.01),
                     registration,
                 );
-                end_of_life(
+                let fate = end_of_life(
                     &mut rng, &mut life, local, &actors, category, weight_g, collected,
                 );
-                products.push(ProductPlan {
-                    id,
-                    steps: life.steps,
-                });
+                if let Fate::AwaitsPacking(since) = fate {
+                    caged.push((since, id));
+                }
+                products.push(ProductPlan::of(id, SubjectKind::Product, life.steps));
+            }
+            for n in 0..(settings.units_per_city_year / 10).max(1) {
+                let collected = day(start, rng.unit() * 365.0);
+                if let Some(lot) = informal_lot(
+                    &mut rng,
+                    (seed, locode, year, n),
+                    local,
+                    &actors,
+                    (collected, until),
+                ) {
+                    products.push(lot);
+                }
             }
         }
+        containers.extend(cages(seed, locode, local, &actors, &mut caged, until));
     }
     let registry_at = NaiveDate::from_ymd_opt(first_year - 1, 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -361,7 +393,113 @@ pub fn plan(settings: &Settings) -> Plan {
         retired_new_key: lost("Lost scanner, second key").key,
         baselines,
         products,
+        containers,
     }
+}
+
+impl ProductPlan {
+    fn of(id: Uuid, subject: SubjectKind, steps: Vec<Step>) -> ProductPlan {
+        ProductPlan {
+            id,
+            subject,
+            steps,
+            children: Vec::new(),
+        }
+    }
+}
+
+/// Informal collection weighed in as a lot (docs/lifecycle.md §8.2): an aggregator, known by a
+/// pseudonym, brings uncounted small equipment to the collector, who hands it to the recycler.
+fn informal_lot(
+    rng: &mut Rng,
+    (seed, locode, year, n): (u64, &'static str, i32, usize),
+    local: &CityActors,
+    actors: &[DemoActor],
+    (collected, until): (DateTime<Utc>, DateTime<Utc>),
+) -> Option<ProductPlan> {
+    let id = Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("demo {seed} lot {locode} {year} {n}").as_bytes(),
+    );
+    let mut life = Life {
+        city: locode,
+        until,
+        steps: Vec::new(),
+    };
+    let mass_g = rng.below(20_000, 400_000);
+    let mut data = json!({"eu6": *rng.pick(&["5", "6"]), "mass_g": mass_g, "channel": "informal",
+        "aggregator": format!("AGG-{:04}", rng.below(1, 60))});
+    if rng.chance(0.5) {
+        data["units"] = json!(mass_g / 900 + 1);
+    }
+    if !life.push(Kind::LotCollected, local.collector, collected, data) {
+        return None;
+    }
+    hand_over(
+        &mut life,
+        rng,
+        (local.collector, local.recycler),
+        actors,
+        day(collected, 2.0),
+        Some(mass_g),
+    );
+    Some(ProductPlan::of(id, SubjectKind::Lot, life.steps))
+}
+
+/// The waiting products packed into cages of up to eight, in the order they were collected,
+/// each cage shipped to the recycler and unpacked there. A cage is packed the day after its
+/// last product came in; one that would be packed after `until` is not (its products wait).
+fn cages(
+    seed: u64,
+    locode: &'static str,
+    local: &CityActors,
+    actors: &[DemoActor],
+    caged: &mut [(DateTime<Utc>, Uuid)],
+    until: DateTime<Utc>,
+) -> Vec<ProductPlan> {
+    caged.sort();
+    let mut plans = Vec::new();
+    let mut rng = Rng::new(seed ^ 0xca9e);
+    for (n, cage) in caged.chunks(8).enumerate() {
+        let Some(&(last, _)) = cage.last() else {
+            continue;
+        };
+        let children: Vec<Uuid> = cage.iter().map(|(_, id)| *id).collect();
+        // An SSCC under GS1's documentation prefix: extension 0, 0950600, a serial reference.
+        let city_number = CITIES.iter().position(|c| c.0 == locode).unwrap_or(0);
+        let body = format!("00950600{city_number}{:08}", n);
+        let sscc = format!("{body}{}", check_digit(&body).unwrap_or(0));
+        let Ok(id) = container_id_for_sscc(&sscc) else {
+            continue;
+        };
+        let packed = day(last, 1.0);
+        let mut life = Life {
+            city: locode,
+            until,
+            steps: Vec::new(),
+        };
+        // `children` (with each child's `prev`) is filled in when recorded.
+        if !life.push(Kind::Packed, local.collector, packed, json!({"sscc": sscc})) {
+            continue;
+        }
+        if hand_over(
+            &mut life,
+            &mut rng,
+            (local.collector, local.recycler),
+            actors,
+            day(packed, 1.0),
+            None,
+        ) {
+            life.push(Kind::Unpacked, local.recycler, day(packed, 3.0), json!({}));
+        }
+        plans.push(ProductPlan {
+            id,
+            subject: SubjectKind::Container,
+            steps: life.steps,
+            children,
+        });
+    }
+    plans
 }
 
 #[cfg(test)]
@@ -408,8 +546,13 @@ mod tests {
             "another seed, another history"
         );
         let until = settings(1).until;
-        for product in &a.products {
-            assert_eq!(product.steps[0].kind, Kind::Registered);
+        for product in a.products.iter().chain(&a.containers) {
+            let creates = match product.subject {
+                SubjectKind::Product => Kind::Registered,
+                SubjectKind::Lot => Kind::LotCollected,
+                SubjectKind::Container => Kind::Packed,
+            };
+            assert_eq!(product.steps[0].kind, creates);
             assert!(product.steps.iter().all(|s| s.at < until));
             assert!(
                 product.steps.windows(2).all(|w| w[0].at <= w[1].at),
@@ -426,13 +569,32 @@ mod tests {
             Kind::Recycled,
             Kind::Disposed,
             Kind::Exported,
+            Kind::Received,
+            Kind::ReceiptRefused,
+            Kind::ErrorDeclared,
+            Kind::LotCollected,
+            Kind::Packed,
+            Kind::Unpacked,
         ] {
             assert!(
                 a.products
                     .iter()
+                    .chain(&a.containers)
                     .any(|p| p.steps.iter().any(|s| s.kind == kind)),
                 "{kind}"
             );
+        }
+        // Every hand-over is answered by the actor it names.
+        for plan in a.products.iter().chain(&a.containers) {
+            for pair in plan.steps.windows(2) {
+                if pair[0].kind == Kind::HandedOver {
+                    assert!(matches!(
+                        pair[1].kind,
+                        Kind::Received | Kind::ReceiptRefused
+                    ));
+                    assert_eq!(pair[0].data["to"], json!(a.actors[pair[1].actor].id));
+                }
+            }
         }
     }
 }

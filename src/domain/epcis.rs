@@ -48,6 +48,19 @@ fn vocabulary(term: &str) -> String {
     format!("{NAMESPACE}{term}")
 }
 
+/// The URI of the subject an object names in its member `product`, `lot` or `container`: a
+/// product's label URI, a lot's or a container's page (docs/lifecycle.md §8).
+fn subject_uri(object: &Value, links: &Links) -> Option<String> {
+    let member = |name: &str| object.get(name).and_then(Value::as_str);
+    if let Some(id) = member("product") {
+        return Some((links.product_uri)(id));
+    }
+    if let Some(id) = member("lot") {
+        return Some(format!("{}/l/{id}", links.base));
+    }
+    member("container").map(|id| format!("{}/c/{id}", links.base))
+}
+
 /// The business step of a kind, as a CBV term or one of ours in full.
 fn biz_step(step: BizStep) -> String {
     match step {
@@ -81,13 +94,22 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     out.insert("eventTime".into(), json!(text("occurred_at")));
     out.insert("eventTimeZoneOffset".into(), json!("+00:00"));
     out.insert("recordTime".into(), json!(entry.recorded_at));
-    let epcs: Vec<String> = event
-        .get("product")
-        .and_then(Value::as_str)
-        .map(|id| vec![(links.product_uri)(id)])
-        .unwrap_or_default();
+    let epcs: Vec<String> = subject_uri(event, links).into_iter().collect();
     // A transformation consumes its inputs and yields the output fractions (recycling).
-    if event_type == EpcisType::TransformationEvent {
+    if event_type == EpcisType::AggregationEvent {
+        // Packing and unpacking: the container is the parent, what it holds the children.
+        if let Some(parent) = epcs.first() {
+            out.insert("parentID".into(), json!(parent));
+        }
+        let children: Vec<String> = data
+            .get("children")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|child| subject_uri(child, links))
+            .collect();
+        out.insert("childEPCs".into(), json!(children));
+    } else if event_type == EpcisType::TransformationEvent {
         out.insert("inputEPCList".into(), json!(epcs));
         let outputs: Vec<Value> = data
             .get("fractions")

@@ -4,7 +4,7 @@
 //! them, with their choices from the reference tables and the registry.
 
 use crate::domain::data::Channel;
-use crate::domain::kinds::{Choices, Field, Form, Input, Kind, ProductState};
+use crate::domain::kinds::{Choices, Custody, Field, Form, Input, Kind, ProductState};
 use crate::domain::records::ActorRecord;
 use crate::domain::reference::{self, OperationKind};
 
@@ -16,6 +16,8 @@ pub struct KindChoice {
     pub roles: String,
     /// Only the product's custodian may sign it.
     pub custody: bool,
+    /// Only the actor the product is in transit to may sign it (it answers a hand-over).
+    pub receiver: bool,
 }
 
 impl KindChoice {
@@ -30,6 +32,7 @@ impl KindChoice {
                 .collect::<Vec<_>>()
                 .join(" "),
             custody: kind.needs_custody(),
+            receiver: answers_hand_over(kind),
         }
     }
 }
@@ -49,12 +52,19 @@ pub fn product_kinds() -> Vec<KindChoice> {
         .collect()
 }
 
-/// The kinds the state machine allows next for a product in `state`.
-pub fn next_kinds(state: ProductState) -> Vec<KindChoice> {
+/// `received` and `receipt_refused`: signed by the actor a subject is in transit to.
+fn answers_hand_over(kind: Kind) -> bool {
+    matches!(kind.spec().custody, Custody::Accepts | Custody::Declines)
+}
+
+/// The kinds the state machine allows next for a product in `state`: while it is in transit
+/// (docs/lifecycle.md §8.3), only the answers to the hand-over; otherwise anything else.
+pub fn next_kinds(state: ProductState, in_transit: bool) -> Vec<KindChoice> {
     station_kinds()
         .filter(|(kind, _)| {
             kind.transition()
                 .is_some_and(|(from, _)| from.contains(&state))
+                && answers_hand_over(*kind) == in_transit
         })
         .map(|(kind, _)| KindChoice::of(kind))
         .collect()

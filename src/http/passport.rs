@@ -50,6 +50,10 @@ struct PassportPage {
     /// and the kinds its state allows next.
     head: String,
     custodian_id: String,
+    /// The actor the product is in transit to, who alone may answer the hand-over.
+    receiver_id: String,
+    /// `Org (Name)` of that actor, and since when, for the page.
+    in_transit: Option<String>,
     next_kinds: Vec<KindChoice>,
     forms: EventForms,
 }
@@ -254,8 +258,21 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
         json_link: format!("/v1/products/{}/events", product.id),
         head: product.head.to_hex(),
         custodian_id: product.custodian.map(|c| c.to_string()).unwrap_or_default(),
+        receiver_id: product
+            .transit
+            .as_ref()
+            .map(|t| t.to.to_string())
+            .unwrap_or_default(),
+        in_transit: product.transit.as_ref().map(|t| {
+            format!(
+                "{} (handed over {}, entry {})",
+                actor_name(&t.to.to_string()),
+                readable_time(t.since),
+                t.seq
+            )
+        }),
         // Empty for a terminal product: nothing can follow.
-        next_kinds: next_kinds(product.state),
+        next_kinds: next_kinds(product.state, product.transit.is_some()),
         forms,
     }
 }

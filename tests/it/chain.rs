@@ -92,7 +92,7 @@ db_test!(
         let (status, events) = env.get(&format!("/v1/products/{a}/events")).await;
         assert_eq!(status, StatusCode::OK);
         let events = events.as_array().expect("array");
-        assert_eq!(events.len(), 6);
+        assert_eq!(events.len(), 7);
         let mut product_prev: Option<String> = None;
         for item in events {
             let seq = item["seq"].as_i64().expect("seq");

@@ -416,3 +416,116 @@ db_test!(
         .await;
     }
 );
+
+db_test!(
+    /// A hand-over takes two entries (docs/lifecycle.md): while the product is in transit the
+    /// sender stays custodian and nothing but the receiver's answer is accepted; a refused
+    /// receipt leaves it with the sender, a receipt makes the receiver custodian.
+    async fn a_product_in_transit_accepts_only_its_receivers_answer(db: TestDb) {
+        let env = setup(db).await;
+        let (collector, recycler, shop) = (
+            env.actor(Role::Collector),
+            env.actor(Role::Recycler),
+            env.actor(Role::Retailer),
+        );
+        let id = env.collected_by("TRANSIT-1", &collector).await;
+        let sent = env
+            .ok(
+                &collector,
+                Kind::HandedOver,
+                Some(id),
+                json!({"to": recycler.id}),
+            )
+            .await;
+        let product = env.product(id).await.expect("product");
+        assert_eq!(
+            product["custodian"],
+            json!(collector.id),
+            "the sender still holds it"
+        );
+
+        for (kind, data) in [
+            (Kind::Disposed, json!({"operation": "D1"})),
+            (Kind::HandedOver, json!({"to": shop.id})),
+        ] {
+            let body = env
+                .reject(
+                    &collector,
+                    kind,
+                    Some(id),
+                    data,
+                    StatusCode::CONFLICT,
+                    "in-transit",
+                )
+                .await;
+            assert_eq!(body["to"], json!(recycler.id), "{body}");
+            assert_eq!(body["since_seq"], sent["seq"], "{body}");
+        }
+        let body = env
+            .reject(
+                &shop,
+                Kind::Received,
+                Some(id),
+                json!({}),
+                StatusCode::FORBIDDEN,
+                "not-receiver",
+            )
+            .await;
+        assert_eq!(
+            (&body["actor"], &body["to"]),
+            (&json!(shop.id), &json!(recycler.id)),
+            "{body}"
+        );
+
+        // Refused: back with the sender, who may hand it over again.
+        env.ok(
+            &recycler,
+            Kind::ReceiptRefused,
+            Some(id),
+            json!({"reason": "not announced"}),
+        )
+        .await;
+        let product = env.product(id).await.expect("product");
+        assert_eq!(
+            (product["state"].as_str(), &product["custodian"]),
+            (Some("collected"), &json!(collector.id))
+        );
+        env.reject(
+            &recycler,
+            Kind::Received,
+            Some(id),
+            json!({}),
+            StatusCode::CONFLICT,
+            "not-in-transit",
+        )
+        .await;
+
+        env.ok(
+            &collector,
+            Kind::HandedOver,
+            Some(id),
+            json!({"to": recycler.id}),
+        )
+        .await;
+        env.ok(
+            &recycler,
+            Kind::Received,
+            Some(id),
+            json!({"weight_g": 178, "discrepancy": "no charger"}),
+        )
+        .await;
+        let product = env.product(id).await.expect("product");
+        assert_eq!(
+            product["custodian"],
+            json!(recycler.id),
+            "the receiver holds it now"
+        );
+        env.ok(
+            &recycler,
+            Kind::Depolluted,
+            Some(id),
+            json!({"components": [{"component": "battery:li-ion", "mass_g": 40}]}),
+        )
+        .await;
+    }
+);

@@ -93,6 +93,8 @@ db_test!(
             json!({"to": recycler.id}),
         )
         .await;
+        env.ok_at(&recycler, Kind::Received, product, here, json!({}))
+            .await;
         let fractions: Vec<_> = FORMULAS
             .iter()
             .enumerate()

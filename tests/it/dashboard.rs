@@ -44,6 +44,7 @@ async fn one_phone(env: &Env) {
             "03-02",
             json!({"to": recycler.id}),
         ),
+        (&recycler, Kind::Received, "03-03", json!({})),
         (
             &recycler,
             Kind::Depolluted,

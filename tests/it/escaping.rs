@@ -228,6 +228,14 @@ async fn fixture(env: &Env) -> Fixture {
     .await;
     env.ok_at(
         &recycler,
+        Kind::Received,
+        recycled,
+        here,
+        json!({"discrepancy": hostile("discrepancy")}),
+    )
+    .await;
+    env.ok_at(
+        &recycler,
         Kind::Recycled,
         recycled,
         here,
@@ -274,6 +282,7 @@ db_test!(
         for value in [
             hostile("material"),
             hostile("document"),
+            hostile("discrepancy"),
             org.clone(),
             name.clone(),
         ] {

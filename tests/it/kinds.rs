@@ -36,7 +36,12 @@ fn planned_data() -> BTreeMap<Kind, Value> {
         until: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
     });
     let mut samples = BTreeMap::new();
-    for step in demo.products.iter().flat_map(|product| &product.steps) {
+    for step in demo
+        .products
+        .iter()
+        .chain(&demo.containers)
+        .flat_map(|plan| &plan.steps)
+    {
         samples
             .entry(step.kind)
             .or_insert_with(|| step.data.clone());
@@ -47,6 +52,13 @@ fn planned_data() -> BTreeMap<Kind, Value> {
 /// The demo's own events for product kinds; registry kinds as the admin commands write them.
 fn sample_data() -> BTreeMap<Kind, Value> {
     let mut samples = planned_data();
+    // The demo's writer lists a container's children with the heads it then knows.
+    for kind in [Kind::Packed, Kind::Unpacked] {
+        if let Some(data) = samples.get_mut(&kind) {
+            data["children"] = json!([{"product": "0b6c114f-6c2d-4e8a-8b4c-559d312d8f7b",
+                "prev": "cd".repeat(32)}]);
+        }
+    }
     let actor = "4f6c2d4e-8a0b-4c55-9d31-2d8f7a0b6c11";
     let key = "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik=";
     samples.insert(Kind::ActorRegistered, json!({"actor": actor, "org": "Org", "name": "Device", "roles": ["collector"], "public_key": key}));
@@ -66,15 +78,12 @@ fn sample_data() -> BTreeMap<Kind, Value> {
     samples
 }
 
-/// The demo plans every kind an event about a product can be (the registry kinds are written
-/// by `demo` itself, and tests/it/demo.rs checks the whole demo log holds every kind).
+/// The demo plans every kind about a product, lot or container (the registry kinds are
+/// written by `demo` itself, and tests/it/demo.rs checks the whole demo log holds every kind).
 #[test]
 fn the_demo_plans_every_product_kind() {
     let planned: BTreeSet<Kind> = planned_data().into_keys().collect();
-    for kind in Kind::ALL
-        .iter()
-        .filter(|kind| kind.subject_kinds().contains(&SubjectKind::Product))
-    {
+    for kind in Kind::ALL.iter().filter(|kind| kind.is_subject_kind()) {
         assert!(planned.contains(kind), "the demo never records {kind}");
     }
 }

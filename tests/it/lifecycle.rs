@@ -104,11 +104,12 @@ db_test!(
                 "repaired",
                 "collected",
                 "handed_over",
+                "received",
                 "depolluted",
                 "recycled"
             ]
         );
-        assert_eq!(events[6]["leaf_hash"], last["leaf_hash"]);
+        assert_eq!(events[7]["leaf_hash"], last["leaf_hash"]);
     }
 );
 

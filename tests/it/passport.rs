@@ -53,7 +53,7 @@ db_test! {
             "<title>Fairphone FP5 · product passport</title>",
             "Recycled",
             "reached the end of its recorded life",
-            "Chain verified: 6 signed events",
+            "Chain verified: 7 signed events",
             "remove the battery before shredding",
             "Registered", "Sold (placed on the market)", "Collected", "Handed over", "Depolluted",
             "Berlin (DEBER)",
@@ -84,7 +84,7 @@ db_test! {
         let (status, body, _) = env.call(request).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["product"]["id"], json!(id));
-        assert_eq!(body["events"].as_array().map(Vec::len), Some(6));
+        assert_eq!(body["events"].as_array().map(Vec::len), Some(7));
     }
 
     /// A product that can go on offers its next kinds, with who may sign them, to the page's
@@ -104,7 +104,22 @@ db_test! {
             .map(|rest| rest.split('"').next().expect("kind"))
             .collect();
         assert_eq!(offered, ["handed_over", "prepared_for_reuse", "depolluted", "recycled", "disposed", "exported"]);
-        assert!(html.contains("data-kind=\"depolluted\" data-roles=\"recycler\" data-custody=\"true\" hidden>Depolluted</button>"));
+        assert!(html.contains("data-kind=\"depolluted\" data-roles=\"recycler\" data-custody=\"true\" data-receiver=\"false\" hidden>Depolluted</button>"));
+
+        // Handed over, it is in transit: only the receiver's answers are offered, to the receiver.
+        let recycler = env.actor(Role::Recycler);
+        env.send(id, &collector, &recycler).await;
+        let (_, html) = html_page(&env, "/01/09506000134352/21/NEXT-1").await;
+        let head = env.head(id).await.to_hex();
+        assert!(html.contains(&format!("data-product=\"{id}\" data-head=\"{head}\" data-custodian=\"{}\" data-receiver=\"{}\"", collector.id, recycler.id)), "{html}");
+        let offered: Vec<&str> = html
+            .split("<button type=\"button\" data-kind=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().expect("kind"))
+            .collect();
+        assert_eq!(offered, ["received", "receipt_refused"]);
+        assert!(html.contains("data-custody=\"false\" data-receiver=\"true\" hidden>Received</button>"), "{html}");
+        assert!(html.contains("<dt>In transit to</dt><dd>recycler GmbH (recycler device)"), "{html}");
         assert!(html.contains("<script type=\"module\" src=\"/assets/passport.js\"></script>"));
 
         let recycled = recycled(&env, "NEXT-2").await;

@@ -46,8 +46,8 @@ async fn product(env: &Env, serial: &str, unu_key: &str, weight_g: u64) -> uuid:
 ///
 /// | product | life |
 /// |---|---|
-/// | P1 phone 200 g | sold DEBER 2022-03-01; collected DEBER 2025-03-01, measured 210 g; handed to the recycler; 40 g battery removed; recycled R4 in FRPAR 2025-06-01: copper 20 g, plastics 100 g |
-/// | P2 phone 200 g | sold DEBER 2023-01-10; collected DEBER 2025-01-10; handed to the repairer; prepared for re-use 2025-02-01; resold from re-use-ready 2025-03-01 |
+/// | P1 phone 200 g | sold DEBER 2022-03-01; collected DEBER 2025-03-01, measured 210 g; handed to the recycler, who receives it in FRPAR; 40 g battery removed; recycled R4 in FRPAR 2025-06-01: copper 20 g, plastics 100 g |
+/// | P2 phone 200 g | sold DEBER 2023-01-10; collected DEBER 2025-01-10; handed to and received by the repairer; prepared for re-use 2025-02-01; resold from re-use-ready 2025-03-01 |
 /// | P3 phone 200 g | sold DEBER 2024-05-05; resold second-hand in DEBER 2025-02-01 |
 /// | P4 fridge 40 kg | sold DEBER 2024-07-01; collected DEBER 2025-07-01, measured 42 kg; disposed D1 2025-08-01 |
 /// | P5 fridge 40 kg | sold DEBER 2025-02-01; still in use |
@@ -108,6 +108,14 @@ pub(crate) async fn scenario(env: &Env) {
     .await;
     env.ok_at(
         &recycler,
+        Kind::Received,
+        p1,
+        at("FRPAR", "2025-03-05T10:00:00Z"),
+        json!({}),
+    )
+    .await;
+    env.ok_at(
+        &recycler,
         Kind::Depolluted,
         p1,
         at("FRPAR", "2025-05-01T10:00:00Z"),
@@ -140,6 +148,14 @@ pub(crate) async fn scenario(env: &Env) {
         p2,
         at("DEBER", "2025-01-11T10:00:00Z"),
         json!({"to": repairer.id}),
+    )
+    .await;
+    env.ok_at(
+        &repairer,
+        Kind::Received,
+        p2,
+        at("DEBER", "2025-01-12T10:00:00Z"),
+        json!({}),
     )
     .await;
     env.ok_at(
@@ -399,10 +415,11 @@ db_test! {
             "country": "FR", "population": 2_100_000, "population_year": 2024})).await;
         let mut runner = TestRunner::deterministic();
         let step = (0..6usize, 0..KINDS.len(), 2019..2027i32, 1..13u32, proptest::bool::ANY, 1..60_000u64);
-        let mut steps = proptest::collection::vec(step, 120..121)
+        let mut steps = proptest::collection::vec(step, 200..201)
             .new_tree(&mut runner)
             .expect("a sample")
             .current();
+        // 200 steps: a hand-over now waits for its answer, so fewer random steps are legal.
         // In time order, as a product's events must be (docs/ledger-format.md §1); the stable sort
         // keeps the drawn order within a month.
         steps.sort_by_key(|step| (step.2, step.3));
@@ -412,12 +429,16 @@ db_test! {
             products.push(product(&env, &format!("R{n}"), keys[n % keys.len()], 150 + 997 * n as u64).await);
         }
         let mut accepted = 0;
+        // The actor each product is in transit to, who alone answers its hand-over.
+        let mut transit: std::collections::HashMap<uuid::Uuid, uuid::Uuid> = std::collections::HashMap::new();
         for (p, k, year, month, paris, grams) in steps {
             let kind = KINDS[k];
             let id = products[p];
             let custodian = env.product(id).await.and_then(|v| v["custodian"].as_str().map(String::from));
-            let signer = match custodian {
-                Some(holder) if kind.needs_custody() => env.actors.iter().find(|a| a.id.to_string() == holder).cloned(),
+            let answers = matches!(kind, Kind::Received | Kind::ReceiptRefused);
+            let signer = match (custodian, transit.get(&id)) {
+                (_, Some(to)) if answers => env.actors.iter().find(|a| a.id == *to).cloned(),
+                (Some(holder), _) if kind.needs_custody() => env.actors.iter().find(|a| a.id.to_string() == holder).cloned(),
                 _ => env.actors.iter().find(|a| kind.allowed_roles().contains(&a.role)).cloned(),
             }
             .expect("a signer");
@@ -425,9 +446,21 @@ db_test! {
             draft.city = Some(if paris { "FRPAR" } else { "DEBER" }.into());
             draft.occurred_at = format!("{year}-{month:02}-15T12:00:00Z");
             let (status, _) = env.post(&draft.sign(&signer.key).expect("sign")).await;
-            accepted += usize::from(status == StatusCode::CREATED);
+            if status == StatusCode::CREATED {
+                accepted += 1;
+                match kind {
+                    Kind::HandedOver => {
+                        let to = draft.data["to"].as_str().and_then(|to| uuid::Uuid::parse_str(to).ok()).expect("to");
+                        transit.insert(id, to);
+                    }
+                    Kind::Received | Kind::ReceiptRefused => {
+                        transit.remove(&id);
+                    }
+                    _ => {}
+                }
+            }
         }
-        assert!(accepted > 20, "only {accepted} of 120 random events were accepted");
+        assert!(accepted > 20, "only {accepted} of 200 random events were accepted");
         let before = env.ledger.statistics_facts().await.expect("facts");
         let report = env.ledger.rebuild_statistics().await.expect("rebuild");
         assert!(!report.changed, "incremental facts differ from the rebuild after {accepted} events");
@@ -448,6 +481,8 @@ fn data(kind: Kind, grams: u64, env: &Env) -> Value {
         Kind::HandedOver => {
             json!({"to": env.actor(if grams % 2 == 0 { Role::Recycler } else { Role::Repairer }).id})
         }
+        Kind::Received if grams % 2 == 0 => json!({"weight_g": grams}),
+        Kind::ReceiptRefused => json!({"reason": "not announced"}),
         Kind::PreparedForReuse => json!({"grade": "B"}),
         Kind::Depolluted => {
             json!({"components": [{"component": "battery:li-ion", "mass_g": grams % 50}]})

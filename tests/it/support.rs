@@ -527,6 +527,20 @@ impl Env {
     }
 }
 
+/// The draft's event about a subject of another kind: `member` (`lot`, `container`) names it
+/// instead of `product`, with `prev` its head (none when the event creates it).
+pub fn about(draft: &Draft, member: &str, prev: Option<Hash32>) -> Value {
+    let mut event = draft.to_json();
+    let object = event.as_object_mut().expect("an object");
+    let id = object.remove("product").expect("a subject");
+    object.insert(member.into(), id);
+    object.remove("prev");
+    if let Some(prev) = prev {
+        object.insert("prev".into(), json!(prev.to_hex()));
+    }
+    event
+}
+
 /// Checks a problem body: status, `type`, and the `status` member.
 pub fn assert_problem(body: &Value, got: StatusCode, status: StatusCode, code: &str) {
     assert_eq!(

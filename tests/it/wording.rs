@@ -166,10 +166,10 @@ const VARIANTS: usize = 45;
 /// One value of every variant, with the labels the rules give them.
 fn samples() -> Vec<Rejection> {
     let id = Uuid::parse_str("3a517dc7-1111-4222-8333-444455556666").unwrap();
-    let product = || Named::new(id, "FP5-0001");
+    // Subjects are named as the rules name them: with what they are (`Named::subject`).
+    let product = || Named::of(SubjectKind::Product, id, "FP5-0001");
     let actor = || Named::new(id, "BSR / Recycling yard scanner");
-    // Subjects of other kinds say what they are.
-    let subject = || Named::of(SubjectKind::Product, id, "FP5-0001");
+    let subject = product;
     let container = || Named::of(SubjectKind::Container, id, "SSCC 095060001234567895");
     let text = |s: &str| s.to_string();
     use Rejection::*;
@@ -661,7 +661,7 @@ db_test!(
     /// Every variant of [`Rejection`] is reached through the HTTP API (the support hook checks
     /// each detail's words), so a variant cannot be worded only where no test reads it.
     async fn every_rejection_is_reached_through_http(db: TestDb) {
-        use crate::support::{empty, sign_value, Actor, CITY, REGISTRY_AT};
+        use crate::support::{about, empty, sign_value, Actor, CITY, REGISTRY_AT};
         use ewaste_ledger::domain::hash::Hash32;
         let mut seen = BTreeSet::new();
         let env = empty(db).await;
@@ -900,6 +900,137 @@ db_test!(
             .1,
             &mut seen,
         );
+        // Bulk intake, the two-party hand-over, containers and corrections (docs/lifecycle.md §8).
+        let informal = env.in_use("H-23").await;
+        codes_in(
+            &env.submit(
+                &collector,
+                Kind::Collected,
+                Some(informal),
+                json!({"channel": "informal", "aggregator": "jane.doe@example.com"}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        let no_lot = env
+            .draft(
+                &collector,
+                Kind::HandedOver,
+                Some(Uuid::new_v4()),
+                json!({"to": recycler.id}),
+            )
+            .await;
+        let no_lot = about(&no_lot, "lot", Some(Hash32::sha256(b"no such lot")));
+        codes_in(
+            &env.post(&sign_value(no_lot, &collector.key)).await.1,
+            &mut seen,
+        );
+        let sent = env.collected_by("H-24", &collector).await;
+        codes_in(
+            &env.submit(&recycler, Kind::Received, Some(sent), json!({}))
+                .await
+                .1,
+            &mut seen,
+        );
+        let handed = env
+            .ok(
+                &collector,
+                Kind::HandedOver,
+                Some(sent),
+                json!({"to": recycler.id}),
+            )
+            .await;
+        codes_in(
+            &env.submit(
+                &collector,
+                Kind::Disposed,
+                Some(sent),
+                json!({"operation": "D1"}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        codes_in(
+            &env.submit(
+                &env.actor(Role::Retailer),
+                Kind::Received,
+                Some(sent),
+                json!({}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        let received = env
+            .ok(&recycler, Kind::Received, Some(sent), json!({}))
+            .await;
+        codes_in(
+            &env.submit(
+                &collector,
+                Kind::ErrorDeclared,
+                Some(sent),
+                json!({"seq": received["seq"], "reason": "not mine to take back"}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        codes_in(
+            &env.submit(
+                &collector,
+                Kind::ErrorDeclared,
+                Some(sent),
+                json!({"seq": handed["seq"], "reason": "too late"}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        let cage = Uuid::new_v4();
+        let packing = env
+            .draft(
+                &recycler,
+                Kind::Packed,
+                Some(cage),
+                json!({"children": [{"product": sent, "prev": env.head(sent).await.to_hex()}]}),
+            )
+            .await;
+        let (status, packed) = env
+            .post(&sign_value(
+                about(&packing, "container", None),
+                &recycler.key,
+            ))
+            .await;
+        assert_eq!(status, actix_web::http::StatusCode::CREATED, "{packed}");
+        codes_in(
+            &env.submit(
+                &recycler,
+                Kind::Depolluted,
+                Some(sent),
+                json!({"components": [{"component": "battery:li-ion", "mass_g": 10}]}),
+            )
+            .await
+            .1,
+            &mut seen,
+        );
+        let loose = env.collected_by("H-25", &recycler).await;
+        let unpacking = env
+            .draft(
+                &recycler,
+                Kind::Unpacked,
+                Some(cage),
+                json!({"children": [{"product": loose, "prev": env.head(loose).await.to_hex()}]}),
+            )
+            .await;
+        let cage_head = Hash32::from_hex(packed["leaf_hash"].as_str().expect("leaf hash"));
+        let unpacking = about(&unpacking, "container", cage_head);
+        codes_in(
+            &env.post(&sign_value(unpacking, &recycler.key)).await.1,
+            &mut seen,
+        );
+
         // The same event id for a different event.
         let first = env.registration("H-19").await;
         env.post(&first.sign(&maker.key).expect("sign")).await;
