@@ -1,6 +1,7 @@
 //! The EPCIS 2.0 query interface (a subset of the REST binding; docs/epcis.md):
 //! `GET /epcis/events` with the SimpleEventQuery parameters of `domain::epcis_query` and
-//! `nextPageToken` paging, `GET /epcis/events/{eventID}`, `GET /epcis/epcs/{epc}/events`,
+//! `nextPageToken` paging, `GET /epcis/events/{eventID}` (with its error declaration when it
+//! was declared in error), `GET /epcis/epcs/{epc}/events` (a product, lot or container),
 //! and our JSON-LD context at `GET /epcis/context.jsonld`. Answers are `EPCISQueryDocument`s;
 //! errors are problems typed as the binding's exceptions.
 
@@ -11,7 +12,10 @@ use crate::domain::epcis::{context, query_document};
 use crate::domain::epcis_query::{EventQuery, QueryParameterError};
 use crate::domain::event::format_timestamp;
 use crate::domain::identifiers::ProductRef;
+use crate::domain::kinds::SubjectKind;
 use crate::domain::percent;
+use crate::domain::records::SubjectRef;
+use crate::domain::subject_uri::parse_subject;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -200,5 +204,19 @@ pub async fn epc_events(
         .unwrap_or_default();
     let epc = percent::decode(raw)
         .map_err(|_| no_such(format!("`{raw}` is not a percent-encoded EPC.")))?;
-    product_document(&state, &epc).await
+    // A lot's or container's URI names its events as a product's label does.
+    match parse_subject(&epc, SubjectKind::Product) {
+        Ok(SubjectRef { kind, id }) if kind != SubjectKind::Product => {
+            let entries = match state.ledger.subject_events(kind, id).await {
+                Ok(entries) => entries,
+                Err(LedgerError::NotFound { .. }) => {
+                    return Err(no_such(format!("No {kind} {epc} is in the ledger.")))
+                }
+                Err(other) => return Err(other.into()),
+            };
+            let events = mapped(&state, &entries).await?;
+            Ok(document(&state, events))
+        }
+        _ => product_document(&state, &epc).await,
+    }
 }
