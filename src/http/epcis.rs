@@ -165,8 +165,11 @@ pub async fn event(
         }
         Err(other) => return Err(other.into()),
     };
+    // The events of this eventID: a correction's own (not the declaration it maps to as
+    // well, which bears the erroneous event's id) ...
     let mut events = mapped(&state, std::slice::from_ref(&entry)).await?;
-    // An event declared in error has a second event of the same eventID: its declaration.
+    events.truncate(1);
+    // ... and for an event declared in error, its declaration after it.
     if let Some(correction) = correction_of(&state, &entry).await? {
         let declared = mapped(&state, std::slice::from_ref(&correction)).await?;
         events.extend(declared.into_iter().skip(1));

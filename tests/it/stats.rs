@@ -46,8 +46,8 @@ async fn product(env: &Env, serial: &str, unu_key: &str, weight_g: u64) -> uuid:
 ///
 /// | product | life |
 /// |---|---|
-/// | P1 phone 200 g | sold DEBER 2022-03-01; collected DEBER 2025-03-01, measured 210 g; handed to the recycler; 40 g battery removed; recycled R4 in FRPAR 2025-06-01: copper 20 g, plastics 100 g |
-/// | P2 phone 200 g | sold DEBER 2023-01-10; collected DEBER 2025-01-10; handed to the repairer; prepared for re-use 2025-02-01; resold from re-use-ready 2025-03-01 |
+/// | P1 phone 200 g | sold DEBER 2022-03-01; collected DEBER 2025-03-01, measured 210 g; handed to the recycler, who receives it; 40 g battery removed; recycled R4 in FRPAR 2025-06-01: copper 20 g, plastics 100 g |
+/// | P2 phone 200 g | sold DEBER 2023-01-10; collected DEBER 2025-01-10; handed to the repairer, who receives it; prepared for re-use 2025-02-01; resold from re-use-ready 2025-03-01 |
 /// | P3 phone 200 g | sold DEBER 2024-05-05; resold second-hand in DEBER 2025-02-01 |
 /// | P4 fridge 40 kg | sold DEBER 2024-07-01; collected DEBER 2025-07-01, measured 42 kg; disposed D1 2025-08-01 |
 /// | P5 fridge 40 kg | sold DEBER 2025-02-01; still in use |
@@ -108,6 +108,14 @@ pub(crate) async fn scenario(env: &Env) {
     .await;
     env.ok_at(
         &recycler,
+        Kind::Received,
+        p1,
+        at("DEBER", "2025-03-03T10:00:00Z"),
+        json!({}),
+    )
+    .await;
+    env.ok_at(
+        &recycler,
         Kind::Depolluted,
         p1,
         at("FRPAR", "2025-05-01T10:00:00Z"),
@@ -140,6 +148,14 @@ pub(crate) async fn scenario(env: &Env) {
         p2,
         at("DEBER", "2025-01-11T10:00:00Z"),
         json!({"to": repairer.id}),
+    )
+    .await;
+    env.ok_at(
+        &repairer,
+        Kind::Received,
+        p2,
+        at("DEBER", "2025-01-12T10:00:00Z"),
+        json!({}),
     )
     .await;
     env.ok_at(
