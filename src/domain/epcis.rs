@@ -61,6 +61,17 @@ pub struct Links<'a> {
     /// A lot's weighed mass in grams, when the lot is known: events other than its
     /// `lot_collected` name the lot without its mass, and EPCIS states a lot as a quantity.
     pub lot_mass_g: &'a dyn Fn(&str) -> Option<u64>,
+    /// The hand-over a `received` or `receipt_refused` entry (by seq) answers: a receipt does
+    /// not repeat who sent it or the transport document, and the receiving event names both.
+    pub shipment: &'a dyn Fn(i64) -> Option<Shipment>,
+}
+
+/// What the `handed_over` entry that a receipt answers said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shipment {
+    /// The sender's actor id.
+    pub sender: String,
+    pub document: Option<String>,
 }
 
 impl Links<'_> {
@@ -251,7 +262,7 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
             json!({"id": format!("{}/cities/{city}", links.base)}),
         );
     }
-    kind_members(kind, &data, links, &mut out);
+    kind_members(kind, entry.seq, &data, links, &mut out);
     out.insert("ewl:kind".into(), json!(kind.as_str()));
     out.insert("ewl:seq".into(), json!(entry.seq));
     out.insert("ewl:leafHash".into(), json!(entry.leaf_hash));
@@ -265,19 +276,34 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
 /// What a kind's data says beyond its subject, as EPCIS members: business transactions,
 /// destinations, a lot's master data, our extension members. Every kind is named, so a new
 /// kind decides what it adds.
-fn kind_members(kind: Kind, data: &Value, links: &Links, out: &mut Map<String, Value>) {
+fn kind_members(kind: Kind, seq: i64, data: &Value, links: &Links, out: &mut Map<String, Value>) {
     let data_text = |name: &str| data.get(name).and_then(Value::as_str);
     let mut transactions = Vec::new();
+    let mut sources = Vec::new();
     let mut destinations = Vec::new();
     let mut ours = Map::new();
+    let bill_of_lading = |document: &str| {
+        json!({"type": "bol",
+            "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(document))})
+    };
+    let actor = |id: &str| format!("{}/v1/actors/{id}", links.base);
+    // A receipt repeats its shipment's transport document and names its sender, so that
+    // shipping and receiving correlate as CBV has them.
+    let mut shipped = |transactions: &mut Vec<Value>| {
+        if let Some(shipment) = (links.shipment)(seq) {
+            if let Some(document) = shipment.document.as_deref().filter(|d| !d.is_empty()) {
+                transactions.push(bill_of_lading(document));
+            }
+            sources.push(json!({"type": "possessing_party", "source": actor(&shipment.sender)}));
+        }
+    };
     match kind {
         Kind::HandedOver => {
             if let Some(document) = data_text("document").filter(|d| !d.is_empty()) {
-                transactions.push(json!({"type": "bol",
-                    "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(document))}));
+                transactions.push(bill_of_lading(document));
             }
             destinations.push(json!({"type": "possessing_party",
-                "destination": format!("{}/v1/actors/{}", links.base, data_text("to").unwrap_or_default())}));
+                "destination": actor(data_text("to").unwrap_or_default())}));
         }
         Kind::Exported => {
             transactions.push(json!({"type": vocabulary("btt:basel-notification"),
@@ -307,6 +333,7 @@ fn kind_members(kind: Kind, data: &Value, links: &Links, out: &mut Map<String, V
             out.insert("ilmd".into(), Value::Object(ilmd));
         }
         Kind::Received => {
+            shipped(&mut transactions);
             if let Some(grams) = data.get("weight_g").and_then(Value::as_u64) {
                 ours.insert("ewl:weightGrams".into(), json!(grams));
             }
@@ -315,6 +342,7 @@ fn kind_members(kind: Kind, data: &Value, links: &Links, out: &mut Map<String, V
             }
         }
         Kind::ReceiptRefused => {
+            shipped(&mut transactions);
             ours.insert(
                 "ewl:reason".into(),
                 json!(data_text("reason").unwrap_or_default()),
@@ -348,6 +376,9 @@ fn kind_members(kind: Kind, data: &Value, links: &Links, out: &mut Map<String, V
     }
     if !transactions.is_empty() {
         out.insert("bizTransactionList".into(), json!(transactions));
+    }
+    if !sources.is_empty() {
+        out.insert("sourceList".into(), json!(sources));
     }
     if !destinations.is_empty() {
         out.insert("destinationList".into(), json!(destinations));
@@ -391,6 +422,7 @@ mod tests {
             base: "https://l.example",
             subject_uri: &|kind, id| Links::fallback_uri("https://l.example", kind, id),
             lot_mass_g: &|_| None,
+            shipment: &|_| None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! unpacking as aggregations, bulk intake as a quantity with its master data, the two-party
 //! hand-over, and corrections as error declarations.
 
-use super::epcis::{epcis_event, EntryView, Links};
+use super::epcis::{epcis_event, EntryView, Links, Shipment};
 use super::epcis_errors::epcis_events;
 use super::kinds::SubjectKind;
 use serde_json::{json, Value};
@@ -26,11 +26,20 @@ fn mass(id: &str) -> Option<u64> {
     (id == LOT).then_some(12_500)
 }
 
+/// Entry 9, when a receipt, answers a hand-over by the actor with the document `CMR 80`.
+fn shipment(seq: i64) -> Option<Shipment> {
+    (seq == 9).then(|| Shipment {
+        sender: ACTOR.into(),
+        document: Some("CMR 80".into()),
+    })
+}
+
 fn links() -> Links<'static> {
     Links {
         base: BASE,
         subject_uri: &uri,
         lot_mass_g: &mass,
+        shipment: &shipment,
     }
 }
 
@@ -204,6 +213,15 @@ fn a_hand_over_ships_and_the_receiver_receives_or_refuses() {
         )
     );
     assert_eq!(received["epcList"], shipped["epcList"]);
+    // The receipt names its shipment's document and sender.
+    assert_eq!(
+        received["bizTransactionList"],
+        shipped["bizTransactionList"]
+    );
+    assert_eq!(
+        received["sourceList"],
+        json!([{"type": "possessing_party", "source": format!("{BASE}/v1/actors/{ACTOR}")}])
+    );
     assert_eq!(received["ewl:weightGrams"], 15_900);
     assert_eq!(received["ewl:discrepancy"], "one cover missing");
     let plain = mapped(&event("received", "product", PHONE, json!({})));
@@ -224,6 +242,15 @@ fn a_hand_over_ships_and_the_receiver_receives_or_refuses() {
         "urn:ewaste-ledger:epcis:disp:receipt_refused"
     );
     assert_eq!(refused["ewl:reason"], "no consent");
+    assert_eq!(refused["bizTransactionList"], shipped["bizTransactionList"]);
+    let unknown = epcis_event(
+        &entry(&event("received", "product", PHONE, json!({})), 10),
+        &links(),
+    );
+    assert!(
+        unknown.get("sourceList").is_none() && unknown.get("bizTransactionList").is_none(),
+        "no shipment found, none named: {unknown}"
+    );
     assert_eq!(
         refused["epcList"],
         json!([format!("{BASE}/01/09506000134352/21/A1")])

@@ -1,11 +1,12 @@
 //! Logged entries mapped to EPCIS with what the mapping looks up (docs/epcis.md): the URIs of
-//! the subjects they name (label URIs, SSCCs), the masses of the lots they name, and for a
-//! correction the entry it corrects, so that its error declaration follows it.
+//! the subjects they name (label URIs, SSCCs), the masses of the lots they name, the hand-over
+//! a receipt answers, and for a correction the entry it corrects, so that its error
+//! declaration follows it.
 
 use super::problem::Problem;
 use super::views::{product_uri, subject_uri};
 use super::AppState;
-use crate::domain::epcis::{primary_subject, EntryView, Links};
+use crate::domain::epcis::{primary_subject, EntryView, Links, Shipment};
 use crate::domain::epcis_errors::{corrected_seq, epcis_events};
 use crate::domain::kinds::SubjectKind;
 use crate::domain::records::SubjectRecord;
@@ -42,10 +43,12 @@ fn named_subjects(event: &Value, into: &mut BTreeSet<(SubjectKind, String)>) {
     }
 }
 
-/// The URIs and lot masses of the subjects `entries` name, looked up once each.
+/// The URIs, lot masses and chains of the subjects `entries` name, looked up once each.
 struct Lookups {
     uris: HashMap<(SubjectKind, String), String>,
     masses: HashMap<String, u64>,
+    /// Each subject's entry seqs, oldest first.
+    chains: HashMap<(SubjectKind, String), Vec<i64>>,
 }
 
 async fn lookups(state: &AppState, entries: &[&LoggedEvent]) -> Result<Lookups, Problem> {
@@ -56,6 +59,7 @@ async fn lookups(state: &AppState, entries: &[&LoggedEvent]) -> Result<Lookups, 
     let mut found = Lookups {
         uris: HashMap::new(),
         masses: HashMap::new(),
+        chains: HashMap::new(),
     };
     let products: Vec<String> = named
         .iter()
@@ -63,10 +67,11 @@ async fn lookups(state: &AppState, entries: &[&LoggedEvent]) -> Result<Lookups, 
         .map(|(_, id)| id.clone())
         .collect();
     for product in state.ledger.products(products).await? {
-        found.uris.insert(
-            (SubjectKind::Product, product.id.to_string()),
-            product_uri(&state.public_url, &product),
-        );
+        let key = (SubjectKind::Product, product.id.to_string());
+        found
+            .uris
+            .insert(key.clone(), product_uri(&state.public_url, &product));
+        found.chains.insert(key, product.entry_seqs);
     }
     // Lots and containers are few beside products: one read each.
     for (kind, id) in named.iter().filter(|(k, _)| *k != SubjectKind::Product) {
@@ -84,6 +89,9 @@ async fn lookups(state: &AppState, entries: &[&LoggedEvent]) -> Result<Lookups, 
         found
             .uris
             .insert((*kind, id.clone()), subject_uri(&state.public_url, &record));
+        found
+            .chains
+            .insert((*kind, id.clone()), record.entry_seqs().to_vec());
     }
     Ok(found)
 }
@@ -94,6 +102,44 @@ async fn entry_at(state: &AppState, seq: i64) -> Result<Option<LoggedEvent>, Pro
         return Ok(None);
     }
     Ok(state.ledger.entries(seq, 1).await?.into_iter().next())
+}
+
+/// The hand-over each receipt among `entries` answers, by the receipt's seq: the entry before
+/// it in its subject's chain (a subject in transit accepts nothing else).
+async fn shipments(
+    state: &AppState,
+    entries: &[&LoggedEvent],
+    chains: &HashMap<(SubjectKind, String), Vec<i64>>,
+) -> Result<HashMap<i64, Shipment>, Problem> {
+    let mut found = HashMap::new();
+    for entry in entries {
+        let kind = entry.event.get("kind").and_then(Value::as_str);
+        if !matches!(kind, Some("received" | "receipt_refused")) {
+            continue;
+        }
+        let Some((subject, id)) = primary_subject(&entry.event) else {
+            continue;
+        };
+        let before = chains
+            .get(&(subject, id.to_string()))
+            .and_then(|chain| chain.iter().rev().find(|seq| **seq < entry.seq).copied());
+        let Some(sent) = before else { continue };
+        let Some(sent) = entry_at(state, sent).await? else {
+            continue;
+        };
+        if sent.event.get("kind").and_then(Value::as_str) != Some("handed_over") {
+            continue;
+        }
+        let text = |value: Option<&Value>| value.and_then(Value::as_str).map(String::from);
+        found.insert(
+            entry.seq,
+            Shipment {
+                sender: text(sent.event.get("actor")).unwrap_or_default(),
+                document: text(sent.event.get("data").and_then(|d| d.get("document"))),
+            },
+        );
+    }
+    Ok(found)
 }
 
 /// The EPCIS events of each entry, in order: one per entry, two for a correction (its own and
@@ -109,7 +155,12 @@ pub async fn mapped_entries(
         }
     }
     let all: Vec<&LoggedEvent> = entries.iter().chain(corrected.values()).collect();
-    let Lookups { uris, masses } = lookups(state, &all).await?;
+    let Lookups {
+        uris,
+        masses,
+        chains,
+    } = lookups(state, &all).await?;
+    let sent = shipments(state, &all, &chains).await?;
     let base = state.public_url.as_str();
     let subject_uri = |kind: SubjectKind, id: &str| {
         uris.get(&(kind, id.to_string()))
@@ -117,10 +168,12 @@ pub async fn mapped_entries(
             .unwrap_or_else(|| Links::fallback_uri(base, kind, id))
     };
     let lot_mass_g = |id: &str| masses.get(id).copied();
+    let shipment = |seq: i64| sent.get(&seq).cloned();
     let links = Links {
         base,
         subject_uri: &subject_uri,
         lot_mass_g: &lot_mass_g,
+        shipment: &shipment,
     };
     Ok(entries
         .iter()

@@ -22,6 +22,7 @@ const BASE: &str = "http://ledger.test";
 /// What [`custody`] recorded.
 pub(crate) struct Custody {
     pub lot: Uuid,
+    pub collector: Actor,
     pub recycler: Actor,
     /// The intake declared in error, its entry and the correction's.
     pub wrong_intake: Value,
@@ -187,6 +188,7 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     .await;
     Custody {
         lot,
+        collector,
         recycler,
         wrong_intake,
         wrong_seq,
@@ -271,6 +273,9 @@ db_test! {
         let received = one("received", "container");
         assert_eq!((received["bizStep"].as_str(), received["disposition"].as_str()), (Some("receiving"), Some("in_progress")));
         assert_eq!(received["epcList"], json!([cage_uri]));
+        assert_eq!(received["bizTransactionList"], shipped["bizTransactionList"], "the receipt names the shipment's document");
+        assert_eq!(received["sourceList"], json!([{"type": "possessing_party",
+            "source": format!("{BASE}/v1/actors/{}", done.collector.id)}]));
         assert_eq!((received["ewl:weightGrams"].as_u64(), received["ewl:discrepancy"].as_str()), (Some(12_700), Some("lid missing")));
 
         let lot_sent = one("handed_over", "lot");
@@ -281,6 +286,9 @@ db_test! {
             (Some("ObjectEvent"), Some("receiving"), Some("urn:ewaste-ledger:epcis:disp:receipt_refused")));
         assert_eq!(refused["quantityList"], lot_kg);
         assert_eq!(refused["ewl:reason"], "not ours");
+        assert!(refused.get("bizTransactionList").is_none(), "its shipment had no document: {refused}");
+        assert_eq!(refused["sourceList"], json!([{"type": "possessing_party",
+            "source": format!("{BASE}/v1/actors/{}", done.recycler.id)}]));
 
         // The correction maps whole, and the erroneous intake has its declaration after it.
         let correction = one("error_declared", "lot");
