@@ -158,7 +158,7 @@ impl What {
     }
 }
 
-/// The subjects `data.children` names (`packed`, `unpacked`, `error_declared`).
+/// The subjects `data.children` names: what `packed` puts in and `unpacked` takes out.
 fn children(data: &Value, links: &Links) -> What {
     let mut what = What::default();
     for child in data
