@@ -4,7 +4,7 @@
 //! consumer can verify the signature and ask the log for an inclusion proof. docs/epcis.md
 //! shows the mapping of every kind.
 
-use super::kinds::{BizStep, Epcis, EpcisType, Kind};
+use super::kinds::{BizStep, Epcis, EpcisType, Kind, SubjectKind};
 use super::percent;
 use serde_json::{json, Map, Value};
 
@@ -23,6 +23,19 @@ pub fn context() -> Value {
             "ewl:seq": {"@id": format!("{NAMESPACE}seq"), "@type": "http://www.w3.org/2001/XMLSchema#integer"},
             "ewl:leafHash": {"@id": format!("{NAMESPACE}leafHash")},
             "ewl:kind": {"@id": format!("{NAMESPACE}kind")},
+            // Lots' master data (ILMD of `lot_collected`).
+            "ewl:unuKey": {"@id": format!("{NAMESPACE}unuKey")},
+            "ewl:eu6": {"@id": format!("{NAMESPACE}eu6")},
+            "ewl:channel": {"@id": format!("{NAMESPACE}channel")},
+            "ewl:aggregator": {"@id": format!("{NAMESPACE}aggregator")},
+            "ewl:units": {"@id": format!("{NAMESPACE}units"), "@type": "http://www.w3.org/2001/XMLSchema#integer"},
+            // Receipts and corrections.
+            "ewl:weightGrams": {"@id": format!("{NAMESPACE}weightGrams"), "@type": "http://www.w3.org/2001/XMLSchema#integer"},
+            "ewl:discrepancy": {"@id": format!("{NAMESPACE}discrepancy")},
+            "ewl:reason": {"@id": format!("{NAMESPACE}reason")},
+            "ewl:correctedSeq": {"@id": format!("{NAMESPACE}correctedSeq"), "@type": "http://www.w3.org/2001/XMLSchema#integer"},
+            "ewl:declarationSeq": {"@id": format!("{NAMESPACE}declarationSeq"), "@type": "http://www.w3.org/2001/XMLSchema#integer"},
+            "ewl:declarationEventID": {"@id": format!("{NAMESPACE}declarationEventID"), "@type": "@id"},
         }
     })
 }
@@ -37,28 +50,45 @@ pub struct EntryView<'a> {
     pub recorded_at: &'a str,
 }
 
-/// Where the mapping points: the resolver's base URL (label URIs, cities, actors).
+/// Where the mapping points, and what it looks up that an event does not say.
 pub struct Links<'a> {
+    /// The resolver's base URL (cities, actors, fallback subject URIs).
     pub base: &'a str,
-    /// The product's label URI (a Digital Link, or `{base}/p/{id}` when unlabelled).
-    pub product_uri: &'a dyn Fn(&str) -> String,
+    /// The URI of a subject by kind and id: a product's label URI (a Digital Link, or
+    /// `{base}/p/{id}` when unlabelled), a lot's `{base}/l/{id}`, a container's `{base}/00/{sscc}`
+    /// or `{base}/c/{id}` (docs/lifecycle.md §8).
+    pub subject_uri: &'a dyn Fn(SubjectKind, &str) -> String,
+    /// A lot's weighed mass in grams, when the lot is known: events other than its
+    /// `lot_collected` name the lot without its mass, and EPCIS states a lot as a quantity.
+    pub lot_mass_g: &'a dyn Fn(&str) -> Option<u64>,
+    /// The hand-over a `received` or `receipt_refused` entry (by seq) answers: a receipt does
+    /// not repeat who sent it or the transport document, and the receiving event names both.
+    pub shipment: &'a dyn Fn(i64) -> Option<Shipment>,
+}
+
+/// What the `handed_over` entry that a receipt answers said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shipment {
+    /// The sender's actor id.
+    pub sender: String,
+    pub document: Option<String>,
+}
+
+impl Links<'_> {
+    /// The URIs a subject has when nothing is known about it but its kind and id (a label or
+    /// an SSCC needs the subject's record).
+    pub fn fallback_uri(base: &str, kind: SubjectKind, id: &str) -> String {
+        let path = match kind {
+            SubjectKind::Product => "p",
+            SubjectKind::Lot => "l",
+            SubjectKind::Container => "c",
+        };
+        format!("{base}/{path}/{id}")
+    }
 }
 
 fn vocabulary(term: &str) -> String {
     format!("{NAMESPACE}{term}")
-}
-
-/// The URI of the subject an object names in its member `product`, `lot` or `container`: a
-/// product's label URI, a lot's or a container's page (docs/lifecycle.md §8).
-fn subject_uri(object: &Value, links: &Links) -> Option<String> {
-    let member = |name: &str| object.get(name).and_then(Value::as_str);
-    if let Some(id) = member("product") {
-        return Some((links.product_uri)(id));
-    }
-    if let Some(id) = member("lot") {
-        return Some(format!("{}/l/{id}", links.base));
-    }
-    member("container").map(|id| format!("{}/c/{id}", links.base))
 }
 
 /// The business step of a kind, as a CBV term or one of ours in full.
@@ -69,24 +99,93 @@ fn biz_step(step: BizStep) -> String {
     }
 }
 
+/// A disposition: a CBV term, or one of ours, which kinds.rs spells `ewaste:{term}` and
+/// documents carry in full in our namespace (`urn:ewaste-ledger:epcis:{term}`).
+fn disposition(term: &str) -> String {
+    match term.strip_prefix("ewaste:") {
+        Some(ours) => vocabulary(ours),
+        None => term.to_string(),
+    }
+}
+
 /// The EPCIS type and business step a kind maps to: what a captured EPCIS event must say.
 pub fn type_and_step(kind: Kind) -> (&'static str, String) {
     let epcis = kind.spec().epcis;
     (epcis.event_type.as_str(), biz_step(epcis.biz_step))
 }
 
-/// The EPCIS 2.0 event of one entry.
+/// The event's primary subject (docs/lifecycle.md §8): its kind and id as written.
+pub fn primary_subject(event: &Value) -> Option<(SubjectKind, &str)> {
+    SubjectKind::ALL.iter().find_map(|kind| {
+        event
+            .get(kind.as_str())
+            .and_then(Value::as_str)
+            .map(|id| (*kind, id))
+    })
+}
+
+/// A mass in grams as EPCIS states it: kilograms, a decimal (`uom` `KGM`).
+pub fn kilograms(grams: u64) -> f64 {
+    grams as f64 / 1000.0
+}
+
+/// A lot as EPCIS states it: a quantity of the class its URI names, in kilograms when its mass
+/// is known (the schema allows a quantity element of its class alone).
+fn lot_quantity(uri: String, mass_g: Option<u64>) -> Value {
+    match mass_g {
+        Some(grams) => json!({"epcClass": uri, "quantity": kilograms(grams), "uom": "KGM"}),
+        None => json!({"epcClass": uri}),
+    }
+}
+
+/// What an event is about, as EPCIS lists it: instances (products, containers) by URI, lots as
+/// quantities.
+#[derive(Default)]
+struct What {
+    epcs: Vec<String>,
+    quantities: Vec<Value>,
+}
+
+impl What {
+    fn add(&mut self, kind: SubjectKind, id: &str, links: &Links, mass_g: Option<u64>) {
+        let uri = (links.subject_uri)(kind, id);
+        match kind {
+            SubjectKind::Product | SubjectKind::Container => self.epcs.push(uri),
+            SubjectKind::Lot => self
+                .quantities
+                .push(lot_quantity(uri, mass_g.or_else(|| (links.lot_mass_g)(id)))),
+        }
+    }
+}
+
+/// The subjects `data.children` names: what `packed` puts in and `unpacked` takes out.
+fn children(data: &Value, links: &Links) -> What {
+    let mut what = What::default();
+    for child in data
+        .get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some((kind, id)) = primary_subject(child) {
+            what.add(kind, id, links, None);
+        }
+    }
+    what
+}
+
+/// The EPCIS 2.0 event of one entry. An `error_declared` entry maps to its own event here;
+/// [`super::epcis_errors::epcis_events`] adds the error declaration of the entry it corrects.
 pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     let event = entry.event;
     let text = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or_default();
     let data = event.get("data").cloned().unwrap_or(Value::Null);
-    let data_text = |name: &str| data.get(name).and_then(Value::as_str).unwrap_or_default();
     let kind = Kind::parse(text("kind")).unwrap_or(Kind::ActorRegistered);
     let Epcis {
         event_type,
         action,
         biz_step: step,
-        disposition,
+        disposition: kind_disposition,
     } = kind.spec().epcis;
     let mut out = Map::new();
     out.insert("type".into(), json!(event_type.as_str()));
@@ -94,50 +193,67 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
     out.insert("eventTime".into(), json!(text("occurred_at")));
     out.insert("eventTimeZoneOffset".into(), json!("+00:00"));
     out.insert("recordTime".into(), json!(entry.recorded_at));
-    let epcs: Vec<String> = subject_uri(event, links).into_iter().collect();
-    // A transformation consumes its inputs and yields the output fractions (recycling).
-    if event_type == EpcisType::AggregationEvent {
-        // Packing and unpacking: the container is the parent, what it holds the children.
-        if let Some(parent) = epcs.first() {
-            out.insert("parentID".into(), json!(parent));
+    let mut what = What::default();
+    if let Some((subject, id)) = primary_subject(event) {
+        // A lot's intake states its mass; later events look it up.
+        let mass_g = (kind == Kind::LotCollected)
+            .then(|| data.get("mass_g").and_then(Value::as_u64))
+            .flatten();
+        what.add(subject, id, links, mass_g);
+    }
+    match event_type {
+        // A transformation consumes its inputs and yields the output fractions (recycling).
+        EpcisType::TransformationEvent => {
+            out.insert("inputEPCList".into(), json!(what.epcs));
+            let outputs: Vec<Value> = data
+                .get("fractions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|fraction| {
+                    let material = fraction
+                        .get("material")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let grams = fraction.get("mass_g").and_then(Value::as_u64).unwrap_or(0);
+                    json!({"epcClass": format!("urn:ewaste-ledger:material:{}", percent::encode(material)),
+                           "quantity": kilograms(grams), "uom": "KGM"})
+                })
+                .collect();
+            if !outputs.is_empty() {
+                out.insert("outputQuantityList".into(), json!(outputs));
+            }
         }
-        let children: Vec<String> = data
-            .get("children")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|child| subject_uri(child, links))
-            .collect();
-        out.insert("childEPCs".into(), json!(children));
-    } else if event_type == EpcisType::TransformationEvent {
-        out.insert("inputEPCList".into(), json!(epcs));
-        let outputs: Vec<Value> = data
-            .get("fractions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|fraction| {
-                let material = fraction
-                    .get("material")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let grams = fraction.get("mass_g").and_then(Value::as_u64).unwrap_or(0);
-                json!({"epcClass": format!("urn:ewaste-ledger:material:{}", percent::encode(material)),
-                       "quantity": grams as f64 / 1000.0, "uom": "KGM"})
-            })
-            .collect();
-        if !outputs.is_empty() {
-            out.insert("outputQuantityList".into(), json!(outputs));
+        // Packing and unpacking: the container is the parent, its children products by URI
+        // and lots as quantities.
+        EpcisType::AggregationEvent => {
+            if let Some(parent) = what.epcs.first() {
+                out.insert("parentID".into(), json!(parent));
+            }
+            let inside = children(&data, links);
+            if !inside.epcs.is_empty() {
+                out.insert("childEPCs".into(), json!(inside.epcs));
+            }
+            if !inside.quantities.is_empty() {
+                out.insert("childQuantityList".into(), json!(inside.quantities));
+            }
         }
-    } else {
-        out.insert("epcList".into(), json!(epcs));
+        EpcisType::ObjectEvent => {
+            // Registry events name no object: an empty epcList keeps them valid EPCIS.
+            if !what.epcs.is_empty() || what.quantities.is_empty() {
+                out.insert("epcList".into(), json!(what.epcs));
+            }
+            if !what.quantities.is_empty() {
+                out.insert("quantityList".into(), json!(what.quantities));
+            }
+        }
     }
     if let Some(action) = action {
         out.insert("action".into(), json!(action));
     }
     out.insert("bizStep".into(), json!(biz_step(step)));
-    if let Some(disposition) = disposition {
-        out.insert("disposition".into(), json!(disposition));
+    if let Some(term) = kind_disposition {
+        out.insert("disposition".into(), json!(disposition(term)));
     }
     let city = text("city");
     if !city.is_empty() {
@@ -146,30 +262,7 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
             json!({"id": format!("{}/cities/{city}", links.base)}),
         );
     }
-    let mut transactions = Vec::new();
-    let mut destinations = Vec::new();
-    // Kinds whose data names a document or a destination say so; the others carry none.
-    if kind == Kind::HandedOver {
-        if !data_text("document").is_empty() {
-            transactions.push(json!({"type": "bol",
-                    "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(data_text("document")))}));
-        }
-        destinations.push(json!({"type": "possessing_party",
-                "destination": format!("{}/v1/actors/{}", links.base, data_text("to"))}));
-    }
-    if kind == Kind::Exported {
-        transactions.push(json!({"type": vocabulary("btt:basel-notification"),
-                "bizTransaction": format!("urn:ewaste-ledger:basel:{}:{}",
-                    percent::encode(data_text("basel_entry")), percent::encode(data_text("notification")))}));
-        destinations.push(json!({"type": "location",
-                "destination": format!("urn:ewaste-ledger:country:{}", percent::encode(data_text("country")))}));
-    }
-    if !transactions.is_empty() {
-        out.insert("bizTransactionList".into(), json!(transactions));
-    }
-    if !destinations.is_empty() {
-        out.insert("destinationList".into(), json!(destinations));
-    }
+    kind_members(kind, entry.seq, &data, links, &mut out);
     out.insert("ewl:kind".into(), json!(kind.as_str()));
     out.insert("ewl:seq".into(), json!(entry.seq));
     out.insert("ewl:leafHash".into(), json!(entry.leaf_hash));
@@ -178,6 +271,119 @@ pub fn epcis_event(entry: &EntryView, links: &Links) -> Value {
         json!({"event": event, "sig": entry.sig}),
     );
     Value::Object(out)
+}
+
+/// What a kind's data says beyond its subject, as EPCIS members: business transactions,
+/// destinations, a lot's master data, our extension members. Every kind is named, so a new
+/// kind decides what it adds.
+fn kind_members(kind: Kind, seq: i64, data: &Value, links: &Links, out: &mut Map<String, Value>) {
+    let data_text = |name: &str| data.get(name).and_then(Value::as_str);
+    let mut transactions = Vec::new();
+    let mut sources = Vec::new();
+    let mut destinations = Vec::new();
+    let mut ours = Map::new();
+    let bill_of_lading = |document: &str| {
+        json!({"type": "bol",
+            "bizTransaction": format!("urn:ewaste-ledger:document:{}", percent::encode(document))})
+    };
+    let actor = |id: &str| format!("{}/v1/actors/{id}", links.base);
+    // A receipt repeats its shipment's transport document and names its sender, so that
+    // shipping and receiving correlate as CBV has them.
+    let mut shipped = |transactions: &mut Vec<Value>| {
+        if let Some(shipment) = (links.shipment)(seq) {
+            if let Some(document) = shipment.document.as_deref().filter(|d| !d.is_empty()) {
+                transactions.push(bill_of_lading(document));
+            }
+            sources.push(json!({"type": "possessing_party", "source": actor(&shipment.sender)}));
+        }
+    };
+    match kind {
+        Kind::HandedOver => {
+            if let Some(document) = data_text("document").filter(|d| !d.is_empty()) {
+                transactions.push(bill_of_lading(document));
+            }
+            destinations.push(json!({"type": "possessing_party",
+                "destination": actor(data_text("to").unwrap_or_default())}));
+        }
+        Kind::Exported => {
+            transactions.push(json!({"type": vocabulary("btt:basel-notification"),
+                "bizTransaction": format!("urn:ewaste-ledger:basel:{}:{}",
+                    percent::encode(data_text("basel_entry").unwrap_or_default()),
+                    percent::encode(data_text("notification").unwrap_or_default()))}));
+            destinations.push(json!({"type": "location",
+                "destination": format!("urn:ewaste-ledger:country:{}",
+                    percent::encode(data_text("country").unwrap_or_default()))}));
+        }
+        // A new lot's master data (ILMD, allowed with action ADD).
+        Kind::LotCollected => {
+            let mut ilmd = Map::new();
+            for (member, term) in [
+                ("unu_key", "ewl:unuKey"),
+                ("eu6", "ewl:eu6"),
+                ("channel", "ewl:channel"),
+                ("aggregator", "ewl:aggregator"),
+            ] {
+                if let Some(value) = data_text(member) {
+                    ilmd.insert(term.into(), json!(value));
+                }
+            }
+            if let Some(units) = data.get("units").and_then(Value::as_u64) {
+                ilmd.insert("ewl:units".into(), json!(units));
+            }
+            out.insert("ilmd".into(), Value::Object(ilmd));
+        }
+        Kind::Received => {
+            shipped(&mut transactions);
+            if let Some(grams) = data.get("weight_g").and_then(Value::as_u64) {
+                ours.insert("ewl:weightGrams".into(), json!(grams));
+            }
+            if let Some(discrepancy) = data_text("discrepancy") {
+                ours.insert("ewl:discrepancy".into(), json!(discrepancy));
+            }
+        }
+        Kind::ReceiptRefused => {
+            shipped(&mut transactions);
+            ours.insert(
+                "ewl:reason".into(),
+                json!(data_text("reason").unwrap_or_default()),
+            );
+        }
+        Kind::ErrorDeclared => {
+            if let Some(seq) = data.get("seq").and_then(Value::as_u64) {
+                ours.insert("ewl:correctedSeq".into(), json!(seq));
+            }
+            ours.insert(
+                "ewl:reason".into(),
+                json!(data_text("reason").unwrap_or_default()),
+            );
+        }
+        Kind::Registered
+        | Kind::PlacedOnMarket
+        | Kind::Resold
+        | Kind::Repaired
+        | Kind::Collected
+        | Kind::PreparedForReuse
+        | Kind::Depolluted
+        | Kind::Recycled
+        | Kind::Disposed
+        | Kind::Packed
+        | Kind::Unpacked
+        | Kind::ActorRegistered
+        | Kind::ActorKeyRotated
+        | Kind::ActorRevoked
+        | Kind::CityRegistered
+        | Kind::PomBaseline => {}
+    }
+    if !transactions.is_empty() {
+        out.insert("bizTransactionList".into(), json!(transactions));
+    }
+    if !sources.is_empty() {
+        out.insert("sourceList".into(), json!(sources));
+    }
+    if !destinations.is_empty() {
+        out.insert("destinationList".into(), json!(destinations));
+    }
+    out.extend(ours);
 }
 
 /// The `@context` of our documents: GS1's, then ours (served at `{base}/epcis/context.jsonld`).
@@ -214,7 +420,9 @@ mod tests {
     fn links() -> Links<'static> {
         Links {
             base: "https://l.example",
-            product_uri: &|id| format!("https://l.example/p/{id}"),
+            subject_uri: &|kind, id| Links::fallback_uri("https://l.example", kind, id),
+            lot_mass_g: &|_| None,
+            shipment: &|_| None,
         }
     }
 

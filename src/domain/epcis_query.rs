@@ -25,10 +25,17 @@ pub struct EventQuery {
     pub lt_event_time: Option<DateTime<Utc>>,
     pub biz_steps: Vec<String>,
     pub dispositions: Vec<String>,
-    /// `MATCH_epc`: the event's `epcList`.
+    /// `MATCH_epc`: the event's `epcList` or an aggregation's `childEPCs`.
     pub epcs: Vec<String>,
-    /// `MATCH_anyEPC`: any EPC the event names (also a transformation's inputs and outputs).
+    /// `MATCH_parentID`: an aggregation's parent (a container).
+    pub parents: Vec<String>,
+    /// `MATCH_anyEPC`: any EPC the event names (also a parent, a transformation's inputs and
+    /// outputs).
     pub any_epcs: Vec<String>,
+    /// `MATCH_epcClass`: a class in `quantityList` or `childQuantityList` (lots, §8.2).
+    pub epc_classes: Vec<String>,
+    /// `MATCH_anyEPCClass`: also a transformation's input and output quantities.
+    pub any_epc_classes: Vec<String>,
     pub biz_locations: Vec<String>,
     pub per_page: usize,
     /// Where the previous page stopped: the next entry to read.
@@ -94,6 +101,9 @@ impl EventQuery {
                 "EQ_disposition" => query.dispositions = list(value),
                 "MATCH_epc" => query.epcs = list(value),
                 "MATCH_anyEPC" => query.any_epcs = list(value),
+                "MATCH_parentID" => query.parents = list(value),
+                "MATCH_epcClass" => query.epc_classes = list(value),
+                "MATCH_anyEPCClass" => query.any_epc_classes = list(value),
                 "EQ_bizLocation" => query.biz_locations = list(value),
                 "perPage" => {
                     query.per_page = value
@@ -141,9 +151,33 @@ impl EventQuery {
                 .map(String::from)
                 .collect()
         };
-        // MATCH_epc looks at the event's own EPCs; MATCH_anyEPC also at a transformation's.
-        let own = epcs_in(&["epcList"]);
-        let any = epcs_in(&["epcList", "inputEPCList", "outputEPCList"]);
+        let classes_in = |lists: &[&str]| -> Vec<String> {
+            lists
+                .iter()
+                .filter_map(|list| event.get(*list).and_then(Value::as_array))
+                .flatten()
+                .filter_map(|q| q.get("epcClass").and_then(Value::as_str))
+                .map(String::from)
+                .collect()
+        };
+        // MATCH_epc looks at the event's own EPCs (an aggregation's children); MATCH_anyEPC
+        // also at its parent and a transformation's inputs and outputs.
+        let own = epcs_in(&["epcList", "childEPCs"]);
+        let mut any = epcs_in(&["epcList", "childEPCs", "inputEPCList", "outputEPCList"]);
+        let parent: Vec<String> = event
+            .get("parentID")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .into_iter()
+            .collect();
+        any.extend(parent.iter().cloned());
+        let own_classes = classes_in(&["quantityList", "childQuantityList"]);
+        let any_classes = classes_in(&[
+            "quantityList",
+            "childQuantityList",
+            "inputQuantityList",
+            "outputQuantityList",
+        ]);
         let named = |wanted: &[String], epcs: &[String]| {
             wanted.is_empty() || wanted.iter().any(|w| epcs.contains(w))
         };
@@ -161,6 +195,9 @@ impl EventQuery {
             && one_of(&self.dispositions, text("disposition"))
             && named(&self.epcs, &own)
             && named(&self.any_epcs, &any)
+            && named(&self.parents, &parent)
+            && named(&self.epc_classes, &own_classes)
+            && named(&self.any_epc_classes, &any_classes)
             && one_of(
                 &self.biz_locations,
                 event
@@ -243,5 +280,31 @@ mod tests {
             "EQ_bizLocation",
             "https://l.example/cities/DEBER"
         )]));
+    }
+
+    #[test]
+    fn aggregations_match_by_parent_children_and_lot_classes() {
+        let packing = json!({"type": "AggregationEvent", "eventTime": "2025-06-01T10:00:00Z",
+            "parentID": "https://l.example/00/106141411234567897",
+            "childEPCs": ["https://l.example/p/A"],
+            "childQuantityList": [{"epcClass": "https://l.example/l/L", "quantity": 1.5, "uom": "KGM"}]});
+        let matches = |pairs: &[(&str, &str)]| parse(pairs).unwrap().matches(&packing);
+        assert!(matches(&[("MATCH_epc", "https://l.example/p/A")]));
+        assert!(!matches(&[(
+            "MATCH_epc",
+            "https://l.example/00/106141411234567897"
+        )]));
+        assert!(matches(&[(
+            "MATCH_parentID",
+            "https://l.example/00/106141411234567897"
+        )]));
+        assert!(matches(&[(
+            "MATCH_anyEPC",
+            "https://l.example/00/106141411234567897"
+        )]));
+        assert!(!matches(&[("MATCH_parentID", "https://l.example/p/A")]));
+        assert!(matches(&[("MATCH_epcClass", "https://l.example/l/L")]));
+        assert!(matches(&[("MATCH_anyEPCClass", "https://l.example/l/L")]));
+        assert!(!matches(&[("MATCH_epcClass", "https://l.example/l/M")]));
     }
 }

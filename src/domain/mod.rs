@@ -13,7 +13,10 @@ pub mod data_fields;
 pub mod draft;
 pub mod entry;
 pub mod epcis;
+pub mod epcis_errors;
 pub mod epcis_query;
+#[cfg(test)]
+mod epcis_tests;
 pub mod event;
 pub mod export;
 pub mod gtin;

@@ -1,7 +1,9 @@
 //! `POST /epcis/capture`: an EPCIS system records ledger events. Each event of the
 //! `EPCISDocument` carries the signed ledger event it stands for in `ewl:signedEvent` (as every
 //! event the ledger exports does), and its EPCIS fields must say the same (event id, time, type
-//! and business step). The document is recorded all or nothing: one bad event and nothing is
+//! and business step): any kind, an AggregationEvent for packing and unpacking too. An error
+//! declaration is refused: its `error_declared` event records the correction. The document is
+//! recorded all or nothing: one bad event and nothing is
 //! recorded, and the answer lists every event's error by its index. docs/epcis.md.
 
 use super::body::read_limited;
@@ -24,6 +26,17 @@ fn invalid(detail: impl Into<String>) -> Problem {
 
 /// The signed ledger event an EPCIS event carries, checked against the EPCIS fields.
 fn signed_event_of(event: &Value) -> Result<SignedEvent, String> {
+    // An error declaration stands for no new entry: the ledger records a correction only as
+    // the signed `error_declared` event that comes with it in an export (docs/epcis.md).
+    if event.get("errorDeclaration").is_some() {
+        return Err(
+            "it is an error declaration (`errorDeclaration`): the ledger records a \
+            correction only as its signed `error_declared` event (bizStep \
+            `urn:ewaste-ledger:epcis:bizstep:error_declaration`); capture that one and leave \
+            the declaration out"
+                .into(),
+        );
+    }
     let envelope = event
         .get("ewl:signedEvent")
         .ok_or("it has no `ewl:signedEvent`: the signed ledger event it records")?;

@@ -1,23 +1,25 @@
 //! The EPCIS 2.0 query interface (a subset of the REST binding; docs/epcis.md):
 //! `GET /epcis/events` with the SimpleEventQuery parameters of `domain::epcis_query` and
-//! `nextPageToken` paging, `GET /epcis/events/{eventID}`, `GET /epcis/epcs/{epc}/events`,
+//! `nextPageToken` paging, `GET /epcis/events/{eventID}` (with its error declaration when it
+//! was declared in error), `GET /epcis/epcs/{epc}/events` (a product, lot or container),
 //! and our JSON-LD context at `GET /epcis/context.jsonld`. Answers are `EPCISQueryDocument`s;
 //! errors are problems typed as the binding's exceptions.
 
+use super::epcis_map::{correction_of, mapped, mapped_entries};
 use super::problem::Problem;
-use super::views::product_uri;
 use super::AppState;
-use crate::domain::epcis::{context, epcis_event, query_document, EntryView, Links};
+use crate::domain::epcis::{context, query_document};
 use crate::domain::epcis_query::{EventQuery, QueryParameterError};
 use crate::domain::event::format_timestamp;
 use crate::domain::identifiers::ProductRef;
+use crate::domain::kinds::SubjectKind;
 use crate::domain::percent;
-use crate::ledger::read::LoggedEvent;
+use crate::domain::records::SubjectRef;
+use crate::domain::subject_uri::parse_subject;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// Entries read per page of the log while filtering.
 const SCAN_PAGE: i64 = 2_000;
@@ -54,54 +56,6 @@ fn parameter_error(error: QueryParameterError) -> Problem {
 
 fn no_such(detail: String) -> Problem {
     exception(StatusCode::NOT_FOUND, "NoSuchResourceException", detail)
-}
-
-/// Maps logged events to EPCIS, with each product's label URI looked up once.
-pub async fn mapped(state: &AppState, entries: &[LoggedEvent]) -> Result<Vec<Value>, Problem> {
-    let mut ids: Vec<String> = entries
-        .iter()
-        .filter_map(|e| {
-            e.event
-                .get("product")
-                .and_then(Value::as_str)
-                .map(String::from)
-        })
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let uris: HashMap<String, String> = state
-        .ledger
-        .products(ids)
-        .await?
-        .iter()
-        .map(|p| (p.id.to_string(), product_uri(&state.public_url, p)))
-        .collect();
-    let base = state.public_url.as_str();
-    let product_uri = |id: &str| {
-        uris.get(id)
-            .cloned()
-            .unwrap_or_else(|| format!("{base}/p/{id}"))
-    };
-    let links = Links {
-        base,
-        product_uri: &product_uri,
-    };
-    Ok(entries
-        .iter()
-        .map(|entry| {
-            let leaf = entry.leaf_hash.to_hex();
-            epcis_event(
-                &EntryView {
-                    event: &entry.event,
-                    sig: &entry.sig,
-                    seq: entry.seq,
-                    leaf_hash: &leaf,
-                    recorded_at: &entry.recorded_at,
-                },
-                &links,
-            )
-        })
-        .collect())
 }
 
 fn document(state: &AppState, events: Vec<Value>) -> HttpResponse {
@@ -156,13 +110,17 @@ pub async fn events(
         if page.is_empty() {
             break;
         }
-        for (entry, event) in page.iter().zip(mapped(&state, &page).await?) {
+        for (entry, events) in page.iter().zip(mapped_entries(&state, &page).await?) {
+            let matching: Vec<Value> = events.into_iter().filter(|e| query.matches(e)).collect();
+            // A correction's two events share one entry, so one token: they stay on one page,
+            // the next one when this page has no room for both.
+            if !found.is_empty() && found.len() + matching.len() > query.per_page {
+                break 'scan;
+            }
             next = entry.seq + 1;
-            if query.matches(&event) {
-                found.push(event);
-                if found.len() == query.per_page {
-                    break 'scan;
-                }
+            found.extend(matching);
+            if found.len() >= query.per_page {
+                break 'scan;
             }
         }
     }
@@ -207,7 +165,15 @@ pub async fn event(
         }
         Err(other) => return Err(other.into()),
     };
-    let events = mapped(&state, std::slice::from_ref(&entry)).await?;
+    // The events of this eventID: a correction's own (not the declaration it maps to as
+    // well, which bears the erroneous event's id) ...
+    let mut events = mapped(&state, std::slice::from_ref(&entry)).await?;
+    events.truncate(1);
+    // ... and for an event declared in error, its declaration after it.
+    if let Some(correction) = correction_of(&state, &entry).await? {
+        let declared = mapped(&state, std::slice::from_ref(&correction)).await?;
+        events.extend(declared.into_iter().skip(1));
+    }
     Ok(document(&state, events))
 }
 
@@ -241,5 +207,19 @@ pub async fn epc_events(
         .unwrap_or_default();
     let epc = percent::decode(raw)
         .map_err(|_| no_such(format!("`{raw}` is not a percent-encoded EPC.")))?;
-    product_document(&state, &epc).await
+    // A lot's or container's URI names its events as a product's label does.
+    match parse_subject(&epc, SubjectKind::Product) {
+        Ok(SubjectRef { kind, id }) if kind != SubjectKind::Product => {
+            let entries = match state.ledger.subject_events(kind, id).await {
+                Ok(entries) => entries,
+                Err(LedgerError::NotFound { .. }) => {
+                    return Err(no_such(format!("No {kind} {epc} is in the ledger.")))
+                }
+                Err(other) => return Err(other.into()),
+            };
+            let events = mapped(&state, &entries).await?;
+            Ok(document(&state, events))
+        }
+        _ => product_document(&state, &epc).await,
+    }
 }

@@ -8,6 +8,7 @@ mod charts;
 mod city_charts;
 mod dashboard;
 mod epcis;
+mod epcis_map;
 mod events;
 mod forms;
 mod headers;

@@ -63,9 +63,11 @@ fn the_official_schema_accepts_gs1_examples_and_refuses_a_broken_one() {
     }
 }
 
-/// The scenario of tests/it/stats.rs plus the kinds it lacks: every kind is in the log.
+/// The scenario of tests/it/stats.rs plus the kinds it lacks (the custody kinds of
+/// tests/it/epcis_custody.rs among them): every kind is in the log.
 async fn every_kind(env: &Env) {
     scenario(env).await;
+    crate::epcis_custody::custody(env).await;
     let admin = env.actor(Role::Admin);
     env.ok(
         &env.actor(Role::Repairer),
@@ -207,7 +209,9 @@ db_test! {
         assert_eq!(document["@context"][1], "http://ledger.test/epcis/context.jsonld");
 
         let list = events(&document);
-        assert_eq!(list.len() as i64, env.log_size().await);
+        // One event per entry, and the error declaration of the one corrected entry.
+        assert_eq!(list.len() as i64, env.log_size().await + 1);
+        assert_eq!(list.iter().filter(|e| e.get("errorDeclaration").is_some()).count(), 1);
         let kinds: BTreeSet<&str> = list.iter().filter_map(|e| e["ewl:kind"].as_str()).collect();
         assert_eq!(kinds, Kind::ALL.iter().map(|k| k.as_str()).collect(), "every kind is exported");
         for event in &list {
@@ -215,7 +219,12 @@ db_test! {
             let (_, entry, _) = env.call(TestRequest::get().uri(&format!("/v1/log/entries/{seq}"))).await;
             assert_eq!(event["ewl:signedEvent"]["event"], entry["event"], "entry {seq} is carried whole");
             assert_eq!(event["ewl:signedEvent"]["sig"], entry["sig"]);
-            assert_eq!(event["recordTime"], entry["recorded_at"]);
+            // An error declaration is recorded when its correction was.
+            let recorded = match event["errorDeclaration"]["ewl:declarationSeq"].as_i64() {
+                Some(declared) => env.call(TestRequest::get().uri(&format!("/v1/log/entries/{declared}"))).await.1["recorded_at"].clone(),
+                None => entry["recorded_at"].clone(),
+            };
+            assert_eq!(event["recordTime"], recorded);
             assert_eq!(event["eventTime"], entry["event"]["occurred_at"]);
         }
         let by_kind = |kind: &str| list.iter().find(|e| e["ewl:kind"] == kind).expect(kind).clone();

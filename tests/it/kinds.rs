@@ -70,6 +70,33 @@ fn sample_data() -> BTreeMap<Kind, Value> {
         Kind::ActorRevoked,
         json!({"actor": actor, "reason": "left"}),
     );
+    // The custody kinds the demo does not plan (docs/lifecycle.md §8).
+    let child = "0b6c114f-6c2d-4e8a-8b4c-559d312d8f7b";
+    let lot = "0b6c114f-6c2d-4e8a-8b4c-559d312d8f7c";
+    let children =
+        json!([{"product": child, "prev": "ab".repeat(32)}, {"lot": lot, "prev": "cd".repeat(32)}]);
+    for (kind, data) in [
+        (
+            Kind::LotCollected,
+            json!({"eu6": "6", "mass_g": 12_500, "channel": "informal", "aggregator": "AGG-1", "units": 3}),
+        ),
+        (
+            Kind::Packed,
+            json!({"children": children, "sscc": "106141411234567897"}),
+        ),
+        (Kind::Unpacked, json!({"children": children})),
+        (
+            Kind::Received,
+            json!({"weight_g": 900, "discrepancy": "lid missing"}),
+        ),
+        (Kind::ReceiptRefused, json!({"reason": "no consent"})),
+        (
+            Kind::ErrorDeclared,
+            json!({"seq": 3, "reason": "wrong cage"}),
+        ),
+    ] {
+        samples.entry(kind).or_insert(data);
+    }
     samples.insert(Kind::CityRegistered, json!({"locode": "DEBER", "name": "Berlin", "country": "DE", "population": 3_900_000, "population_year": 2024}));
     samples.insert(
         Kind::PomBaseline,
@@ -91,10 +118,13 @@ fn the_demo_plans_every_product_kind() {
 #[test]
 fn every_kind_maps_to_epcis_the_official_schema_accepts() {
     let samples = sample_data();
-    let product_uri = |id: &str| format!("http://ledger.test/p/{id}");
+    let subject_uri = |kind, id: &str| Links::fallback_uri("http://ledger.test", kind, id);
+    let lot_mass_g = |_: &str| Some(12_500);
     let links = Links {
         base: "http://ledger.test",
-        product_uri: &product_uri,
+        subject_uri: &subject_uri,
+        lot_mass_g: &lot_mass_g,
+        shipment: &|_| None,
     };
     let validator = validator();
     for (seq, kind) in Kind::ALL.iter().enumerate() {

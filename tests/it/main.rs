@@ -8,6 +8,7 @@ mod db;
 mod demo;
 mod duplicate_members;
 mod epcis;
+mod epcis_custody;
 mod ingest;
 mod key_material;
 mod support;
