@@ -108,7 +108,7 @@ fn sample_data() -> BTreeMap<Kind, Value> {
 /// The demo plans every kind about a product, lot or container (the registry kinds are
 /// written by `demo` itself, and tests/it/demo.rs checks the whole demo log holds every kind).
 #[test]
-fn the_demo_plans_every_product_kind() {
+fn the_demo_plans_every_kind_about_a_subject() {
     let planned: BTreeSet<Kind> = planned_data().into_keys().collect();
     for kind in Kind::ALL.iter().filter(|kind| kind.is_subject_kind()) {
         assert!(planned.contains(kind), "the demo never records {kind}");

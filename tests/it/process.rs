@@ -250,6 +250,31 @@ db_test! {
         assert_eq!(out.status.code(), Some(3));
         assert!(String::from_utf8_lossy(&out.stderr).contains("illegal-transition"));
 
+        // Taken back at the shop and handed to a yard, which records the receipt with `event`.
+        let yard_key = dir.path().join("yard.pem");
+        let yard = yard_key.to_str().expect("utf-8");
+        assert!(cli(&["keygen", "--out", yard]).status.success());
+        let out = cli(&[&["actor", "add"][..], &s, &["--key", admin, "--org", "BSR", "--name", "Yard", "--roles", "collector,recycler", "--key-file", yard, "--city", "DEBER"]].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let yard_id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let product = printed.split_whitespace().next().expect("id");
+        let event = |key: &str, args: &[&str]| {
+            cli(&[&["event"][..], &args[..1], &s, &["--key", key, "--product", product, "--city", "DEBER"], &args[1..]].concat())
+        };
+        for (key, args) in [
+            (maker, &["collected", "--channel", "retail_take_back"][..]),
+            (maker, &["handed_over", "--to", &yard_id, "--document", "CMR-9"]),
+            (yard, &["receipt_refused", "--reason", "not announced"]),
+            (maker, &["handed_over", "--to", &yard_id]),
+            (yard, &["received", "--weight-g", "210", "--discrepancy", "no charger"]),
+        ] {
+            let out = event(key, args);
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let out = event(maker, &["handed_over", "--to", &yard_id]);
+        assert_eq!(out.status.code(), Some(3), "the shop no longer holds it");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not-custodian"), "{}", String::from_utf8_lossy(&out.stderr));
+
         // A CSV with a bad row: reported by line number, nothing sent.
         let size_before = verify_chain(&db.target).len();
         let csv = dir.path().join("units.csv");
