@@ -3,7 +3,7 @@
 //! problem type and nothing changed, and the offline audit replaying all of it.
 
 use crate::support::{
-    db_test, log_signing_key, now_minus_minute, registered_data, setup, sign_value, Actor, Env,
+    db_test, log_signing_key, now_minus_minute, registered_data, setup, subject_event, Actor, Env,
     TestDb, CITY, ORIGIN,
 };
 use actix_web::http::StatusCode;
@@ -14,35 +14,6 @@ use ewaste_ledger::domain::note::{KeyType, VerifierKey};
 use ewaste_ledger::ledger::audit::{audit, AuditOptions};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-/// A signed event about a subject of kind `member` (`product`, `lot`, `container`).
-fn event(
-    actor: &Actor,
-    kind: Kind,
-    member: &str,
-    id: Uuid,
-    prev: Option<&str>,
-    data: Value,
-) -> Value {
-    let mut event = json!({
-        "id": Uuid::new_v4(), "kind": kind, "actor": actor.id,
-        "occurred_at": now_minus_minute(), "city": CITY, member: id, "data": data,
-    });
-    if let Some(prev) = prev {
-        event["prev"] = json!(prev);
-    }
-    sign_value(event, &actor.key)
-}
-
-/// The head leaf hash of the subject at `path` (`/v1/lots/{id}`, ...).
-async fn head(env: &Env, path: &str) -> String {
-    let (status, body) = env.get(path).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {body}");
-    body["head"]["leaf_hash"]
-        .as_str()
-        .expect("head")
-        .to_string()
-}
 
 async fn accepted(env: &Env, envelope: &Value) -> Value {
     let (status, body) = env.post(envelope).await;
@@ -65,7 +36,7 @@ async fn collected_products(
         .iter()
         .zip(&ids)
         .map(|(serial, id)| {
-            event(
+            subject_event(
                 &maker,
                 Kind::Registered,
                 "product",
@@ -82,7 +53,7 @@ async fn collected_products(
         .zip(receipts.as_array().expect("receipts"))
         .map(|(id, receipt)| {
             let prev = receipt["leaf_hash"].as_str().expect("leaf hash");
-            event(
+            subject_event(
                 collector,
                 Kind::Collected,
                 "product",
@@ -147,7 +118,7 @@ db_test! {
         let collector = env.actor(Role::Collector);
         let lot = Uuid::new_v4();
         let intake = json!({"eu6": "6", "mass_g": 12_500, "channel": "informal", "aggregator": "AGG-0042", "units": 30});
-        let receipt = accepted(&env, &event(&collector, Kind::LotCollected, "lot", lot, None, intake)).await;
+        let receipt = accepted(&env, &subject_event(&collector, Kind::LotCollected, "lot", lot, None, intake)).await;
         let (status, view) = env.get(&format!("/v1/lots/{lot}")).await;
         assert_eq!(status, StatusCode::OK, "{view}");
         assert_eq!(view["state"], "collected");
@@ -166,16 +137,16 @@ db_test! {
 
         for personal in ["jane@example.org", "+254 712 345678"] {
             let data = json!({"unu_key": "0302", "mass_g": 900, "channel": "informal", "aggregator": personal});
-            let body = assert_refused(&env, &event(&collector, Kind::LotCollected, "lot", Uuid::new_v4(), None, data),
+            let body = assert_refused(&env, &subject_event(&collector, Kind::LotCollected, "lot", Uuid::new_v4(), None, data),
                 StatusCode::BAD_REQUEST, "aggregator-not-pseudonymous").await;
             assert_eq!(body["field"], "data.aggregator", "{body}");
         }
         let formal = json!({"unu_key": "0302", "mass_g": 900, "channel": "municipal", "aggregator": "AGG-1"});
-        assert_refused(&env, &event(&collector, Kind::LotCollected, "lot", Uuid::new_v4(), None, formal),
+        assert_refused(&env, &subject_event(&collector, Kind::LotCollected, "lot", Uuid::new_v4(), None, formal),
             StatusCode::BAD_REQUEST, "invalid-field").await;
         let manufacturer = env.actor(Role::Manufacturer);
         let data = json!({"unu_key": "0302", "mass_g": 900, "channel": "municipal"});
-        assert_refused(&env, &event(&manufacturer, Kind::LotCollected, "lot", Uuid::new_v4(), None, data),
+        assert_refused(&env, &subject_event(&manufacturer, Kind::LotCollected, "lot", Uuid::new_v4(), None, data),
             StatusCode::FORBIDDEN, "role-not-allowed").await;
         audits_clean(&env).await;
     }
@@ -193,12 +164,12 @@ db_test! {
         // A stale prev of one child among eighty: the 409 names that child.
         let mut stale = phones.clone();
         stale[41].1 = Hash32::sha256(b"not the head").to_hex();
-        let body = assert_refused(&env, &event(&collector, Kind::Packed, "container", cage, None,
+        let body = assert_refused(&env, &subject_event(&collector, Kind::Packed, "container", cage, None,
             json!({"children": children(&stale)})), StatusCode::CONFLICT, "stale-prev").await;
         assert_eq!(body["product"], json!(phones[41].0), "{body}");
         assert_eq!(body["head"], json!(phones[41].1), "{body}");
 
-        let packed = accepted(&env, &event(&collector, Kind::Packed, "container", cage, None,
+        let packed = accepted(&env, &subject_event(&collector, Kind::Packed, "container", cage, None,
             json!({"children": children(&phones)}))).await;
         let (_, container) = env.get(&format!("/v1/containers/{cage}")).await;
         assert_eq!(container["children"].as_array().expect("children").len(), 80, "{container}");
@@ -209,15 +180,15 @@ db_test! {
 
         // An event on a packed child, and a second container for it, are refused.
         let phone_head = phone["head"]["leaf_hash"].as_str().expect("head").to_string();
-        let body = assert_refused(&env, &event(&collector, Kind::HandedOver, "product", phones[7].0, Some(&phone_head),
+        let body = assert_refused(&env, &subject_event(&collector, Kind::HandedOver, "product", phones[7].0, Some(&phone_head),
             json!({"to": recycler.id})), StatusCode::CONFLICT, "packed-in-container").await;
         assert_eq!(body["container"], json!(cage), "{body}");
-        assert_refused(&env, &event(&collector, Kind::Packed, "container", Uuid::new_v4(), None,
+        assert_refused(&env, &subject_event(&collector, Kind::Packed, "container", Uuid::new_v4(), None,
             json!({"children": [{"product": phones[7].0, "prev": phone_head}]})), StatusCode::CONFLICT, "packed-in-container").await;
 
         // One hand-over, one receipt: the cage and everything in it change hands.
-        let sent = accepted(&env, &event(&collector, Kind::HandedOver, "container", cage,
-            Some(&head(&env, &format!("/v1/containers/{cage}")).await), json!({"to": recycler.id, "document": "CMR-80"}))).await;
+        let sent = accepted(&env, &subject_event(&collector, Kind::HandedOver, "container", cage,
+            Some(&env.subject_head(&format!("/v1/containers/{cage}")).await), json!({"to": recycler.id, "document": "CMR-80"}))).await;
         let (_, in_transit) = env.get(&format!("/v1/transit?to={}", recycler.id)).await;
         let listed = in_transit["in_transit"].as_array().expect("list");
         assert_eq!(listed.len(), 1, "{in_transit}");
@@ -227,23 +198,23 @@ db_test! {
         assert_eq!(none_old["in_transit"], json!([]), "nothing was handed over two days ago");
 
         // While in transit, the sender cannot act on it.
-        let cage_head = head(&env, &format!("/v1/containers/{cage}")).await;
-        let body = assert_refused(&env, &event(&collector, Kind::Unpacked, "container", cage, Some(&cage_head),
+        let cage_head = env.subject_head(&format!("/v1/containers/{cage}")).await;
+        let body = assert_refused(&env, &subject_event(&collector, Kind::Unpacked, "container", cage, Some(&cage_head),
             json!({"children": children(&phones[..1])})), StatusCode::CONFLICT, "in-transit").await;
         assert_eq!(body["to"], json!(recycler.id), "{body}");
         // Only the named receiver may receive it.
         let repairer = env.actor(Role::Repairer);
-        let body = assert_refused(&env, &event(&repairer, Kind::Received, "container", cage, Some(&cage_head), json!({})),
+        let body = assert_refused(&env, &subject_event(&repairer, Kind::Received, "container", cage, Some(&cage_head), json!({})),
             StatusCode::FORBIDDEN, "not-receiver").await;
         assert_eq!(body["to"], json!(recycler.id), "{body}");
-        accepted(&env, &event(&recycler, Kind::Received, "container", cage, Some(&cage_head),
+        accepted(&env, &subject_event(&recycler, Kind::Received, "container", cage, Some(&cage_head),
             json!({"weight_g": 15_900, "discrepancy": "one phone missing a back cover"}))).await;
         let (_, container) = env.get(&format!("/v1/containers/{cage}")).await;
         assert_eq!(container["custodian"], json!(recycler.id), "{container}");
         assert!(container.get("transit").is_none(), "{container}");
         // A second receipt finds nothing in transit.
-        let cage_head = head(&env, &format!("/v1/containers/{cage}")).await;
-        assert_refused(&env, &event(&recycler, Kind::Received, "container", cage, Some(&cage_head), json!({})),
+        let cage_head = env.subject_head(&format!("/v1/containers/{cage}")).await;
+        assert_refused(&env, &subject_event(&recycler, Kind::Received, "container", cage, Some(&cage_head), json!({})),
             StatusCode::CONFLICT, "not-in-transit").await;
 
         // Unpacking: the children are loose again, held by the container's custodian.
@@ -255,7 +226,7 @@ db_test! {
             }
             heads
         };
-        accepted(&env, &event(&recycler, Kind::Unpacked, "container", cage, Some(&cage_head),
+        accepted(&env, &subject_event(&recycler, Kind::Unpacked, "container", cage, Some(&cage_head),
             json!({"children": children(&phone_heads)}))).await;
         let phone = env.product(phones[0].0).await.expect("phone");
         assert_eq!(phone["custodian"], json!(recycler.id), "{phone}");
@@ -273,17 +244,17 @@ db_test! {
         let recycler = env.actor(Role::Recycler);
         let id = env.collected_by("HO-1", &collector).await;
         let path = format!("/v1/products/{id}");
-        accepted(&env, &event(&collector, Kind::HandedOver, "product", id, Some(&head(&env, &path).await), json!({"to": recycler.id}))).await;
+        accepted(&env, &subject_event(&collector, Kind::HandedOver, "product", id, Some(&env.subject_head(&path).await), json!({"to": recycler.id}))).await;
         let view = env.product(id).await.expect("product");
         assert_eq!(view["custodian"], json!(collector.id), "the sender holds it until the receiver acts");
         assert_eq!(view["transit"]["to"], json!(recycler.id), "{view}");
-        accepted(&env, &event(&recycler, Kind::ReceiptRefused, "product", id, Some(&head(&env, &path).await),
+        accepted(&env, &subject_event(&recycler, Kind::ReceiptRefused, "product", id, Some(&env.subject_head(&path).await),
             json!({"reason": "no consent notification"}))).await;
         let view = env.product(id).await.expect("product");
         assert_eq!(view["custodian"], json!(collector.id));
         assert!(view.get("transit").is_none(), "{view}");
-        accepted(&env, &event(&collector, Kind::HandedOver, "product", id, Some(&head(&env, &path).await), json!({"to": recycler.id}))).await;
-        accepted(&env, &event(&recycler, Kind::Received, "product", id, Some(&head(&env, &path).await), json!({}))).await;
+        accepted(&env, &subject_event(&collector, Kind::HandedOver, "product", id, Some(&env.subject_head(&path).await), json!({"to": recycler.id}))).await;
+        accepted(&env, &subject_event(&recycler, Kind::Received, "product", id, Some(&env.subject_head(&path).await), json!({}))).await;
         assert_eq!(env.product(id).await.expect("product")["custodian"], json!(recycler.id));
         audits_clean(&env).await;
     }
@@ -297,20 +268,20 @@ db_test! {
         let recycler = env.actor(Role::Recycler);
         let id = env.collected_by("FIX-1", &collector).await;
         let path = format!("/v1/products/{id}");
-        accepted(&env, &event(&collector, Kind::HandedOver, "product", id, Some(&head(&env, &path).await), json!({"to": recycler.id}))).await;
-        accepted(&env, &event(&recycler, Kind::Received, "product", id, Some(&head(&env, &path).await), json!({}))).await;
+        accepted(&env, &subject_event(&collector, Kind::HandedOver, "product", id, Some(&env.subject_head(&path).await), json!({"to": recycler.id}))).await;
+        accepted(&env, &subject_event(&recycler, Kind::Received, "product", id, Some(&env.subject_head(&path).await), json!({}))).await;
         let year = &now_minus_minute()[..4];
         let stats_path = format!("/v1/stats/{CITY}?year={year}");
         let (_, before) = env.get(&stats_path).await;
-        let recycled = accepted(&env, &event(&recycler, Kind::Recycled, "product", id, Some(&head(&env, &path).await),
+        let recycled = accepted(&env, &subject_event(&recycler, Kind::Recycled, "product", id, Some(&env.subject_head(&path).await),
             json!({"operation": "R4", "fractions": [{"material": "copper", "mass_g": 20}]}))).await;
         assert_eq!(env.state(id).await, "recycled");
         let seq = recycled["seq"].as_i64().expect("seq");
 
-        let body = assert_refused(&env, &event(&collector, Kind::ErrorDeclared, "product", id, Some(&head(&env, &path).await),
+        let body = assert_refused(&env, &subject_event(&collector, Kind::ErrorDeclared, "product", id, Some(&env.subject_head(&path).await),
             json!({"seq": seq, "reason": "wrong product scanned"})), StatusCode::FORBIDDEN, "correction-not-allowed").await;
         assert!(body["detail"].as_str().expect("detail").contains("only its signer"), "{body}");
-        accepted(&env, &event(&recycler, Kind::ErrorDeclared, "product", id, Some(&head(&env, &path).await),
+        accepted(&env, &subject_event(&recycler, Kind::ErrorDeclared, "product", id, Some(&env.subject_head(&path).await),
             json!({"seq": seq, "reason": "wrong product scanned"}))).await;
         let view = env.product(id).await.expect("product");
         assert_eq!(view["state"], "collected", "{view}");
@@ -323,18 +294,18 @@ db_test! {
         // longer the head, so it cannot be corrected.
         let id2 = env.collected_by("FIX-2", &collector).await;
         let path2 = format!("/v1/products/{id2}");
-        let sent = accepted(&env, &event(&collector, Kind::HandedOver, "product", id2, Some(&head(&env, &path2).await), json!({"to": recycler.id}))).await;
-        accepted(&env, &event(&recycler, Kind::Received, "product", id2, Some(&head(&env, &path2).await), json!({}))).await;
-        let body = assert_refused(&env, &event(&collector, Kind::ErrorDeclared, "product", id2, Some(&head(&env, &path2).await),
+        let sent = accepted(&env, &subject_event(&collector, Kind::HandedOver, "product", id2, Some(&env.subject_head(&path2).await), json!({"to": recycler.id}))).await;
+        accepted(&env, &subject_event(&recycler, Kind::Received, "product", id2, Some(&env.subject_head(&path2).await), json!({}))).await;
+        let body = assert_refused(&env, &subject_event(&collector, Kind::ErrorDeclared, "product", id2, Some(&env.subject_head(&path2).await),
             json!({"seq": sent["seq"], "reason": "sent to the wrong yard"})), StatusCode::CONFLICT, "correction-not-head").await;
         assert_eq!(body["seq"], sent["seq"], "{body}");
 
         // A weighed intake declared an error: the lot is void and C(n) forgets it.
         let lot = Uuid::new_v4();
         let (_, before) = env.get(&stats_path).await;
-        let intake = accepted(&env, &event(&collector, Kind::LotCollected, "lot", lot, None,
+        let intake = accepted(&env, &subject_event(&collector, Kind::LotCollected, "lot", lot, None,
             json!({"unu_key": "0108", "mass_g": 40_000, "channel": "municipal"}))).await;
-        accepted(&env, &event(&collector, Kind::ErrorDeclared, "lot", lot, Some(&head(&env, &format!("/v1/lots/{lot}")).await),
+        accepted(&env, &subject_event(&collector, Kind::ErrorDeclared, "lot", lot, Some(&env.subject_head(&format!("/v1/lots/{lot}")).await),
             json!({"seq": intake["seq"], "reason": "weighed twice"}))).await;
         let (_, view) = env.get(&format!("/v1/lots/{lot}")).await;
         assert_eq!(view["state"], "voided", "{view}");
@@ -349,18 +320,18 @@ db_test! {
         let collector = env.actor(Role::Collector);
         let phones = collected_products(&env, &collector, &serials("UNDO", 5)).await;
         let cage = Uuid::new_v4();
-        let packed = accepted(&env, &event(&collector, Kind::Packed, "container", cage, None, json!({"children": children(&phones)}))).await;
-        let cage_head = head(&env, &format!("/v1/containers/{cage}")).await;
+        let packed = accepted(&env, &subject_event(&collector, Kind::Packed, "container", cage, None, json!({"children": children(&phones)}))).await;
+        let cage_head = env.subject_head(&format!("/v1/containers/{cage}")).await;
         let mut heads = Vec::new();
         for (id, _) in &phones {
-            heads.push((*id, head(&env, &format!("/v1/products/{id}")).await));
+            heads.push((*id, env.subject_head(&format!("/v1/products/{id}")).await));
         }
         // Every child the packing changed is listed with its head, as in every event.
-        let body = assert_refused(&env, &event(&collector, Kind::ErrorDeclared, "container", cage, Some(&cage_head),
+        let body = assert_refused(&env, &subject_event(&collector, Kind::ErrorDeclared, "container", cage, Some(&cage_head),
             json!({"seq": packed["seq"], "reason": "wrong cage", "children": children(&heads[..4])})),
             StatusCode::BAD_REQUEST, "invalid-field").await;
         assert_eq!(body["field"], "event.data.children", "{body}");
-        accepted(&env, &event(&collector, Kind::ErrorDeclared, "container", cage, Some(&cage_head),
+        accepted(&env, &subject_event(&collector, Kind::ErrorDeclared, "container", cage, Some(&cage_head),
             json!({"seq": packed["seq"], "reason": "wrong cage", "children": children(&heads)}))).await;
         let (_, container) = env.get(&format!("/v1/containers/{cage}")).await;
         assert_eq!(container["state"], "voided", "{container}");
@@ -371,7 +342,7 @@ db_test! {
         }
         // The children's chains go on from the correction.
         let phone = env.product(phones[0].0).await.expect("phone");
-        let next = accepted(&env, &event(&collector, Kind::Packed, "container", Uuid::new_v4(), None,
+        let next = accepted(&env, &subject_event(&collector, Kind::Packed, "container", Uuid::new_v4(), None,
             json!({"children": [{"product": phones[0].0, "prev": phone["head"]["leaf_hash"]}]}))).await;
         assert!(next["seq"].as_i64().expect("seq") > packed["seq"].as_i64().expect("seq"));
         audits_clean(&env).await;
@@ -384,14 +355,14 @@ db_test! {
         let phones = collected_products(&env, &collector, &serials("SSCC", 2)).await;
         let sscc = "106141411234567897";
         let wrong = Uuid::new_v4();
-        assert_refused(&env, &event(&collector, Kind::Packed, "container", wrong, None,
+        assert_refused(&env, &subject_event(&collector, Kind::Packed, "container", wrong, None,
             json!({"children": children(&phones), "sscc": sscc})), StatusCode::BAD_REQUEST, "invalid-field").await;
         let bad_digit = json!({"children": children(&phones), "sscc": "106141411234567898"});
-        assert_refused(&env, &event(&collector, Kind::Packed, "container", wrong, None, bad_digit),
+        assert_refused(&env, &subject_event(&collector, Kind::Packed, "container", wrong, None, bad_digit),
             StatusCode::BAD_REQUEST, "invalid-field").await;
         let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:ewaste-ledger:container");
         let id = Uuid::new_v5(&namespace, format!("/00/{sscc}").as_bytes());
-        accepted(&env, &event(&collector, Kind::Packed, "container", id, None,
+        accepted(&env, &subject_event(&collector, Kind::Packed, "container", id, None,
             json!({"children": children(&phones), "sscc": sscc}))).await;
         let (_, container) = env.get(&format!("/v1/containers/{id}")).await;
         assert!(container["uri"].as_str().expect("uri").ends_with(&format!("/00/{sscc}")), "{container}");

@@ -7,7 +7,7 @@
 
 use crate::db::{db_test, TestDb};
 use crate::epcis::{schema_errors, validator};
-use crate::support::{now_minus_minute, setup, sign_value, Actor, Env, CITY};
+use crate::support::{setup, subject_event, Actor, Env, CITY};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use ewaste_ledger::domain::kinds::{Kind, Role};
@@ -30,45 +30,16 @@ pub(crate) struct Custody {
     pub correction_seq: i64,
 }
 
-/// A signed event about a subject of kind `member` (`product`, `lot`, `container`).
-fn event(
-    actor: &Actor,
-    kind: Kind,
-    member: &str,
-    id: Uuid,
-    prev: Option<&str>,
-    data: Value,
-) -> Value {
-    let mut event = json!({
-        "id": Uuid::new_v4(), "kind": kind, "actor": actor.id,
-        "occurred_at": now_minus_minute(), "city": CITY, member: id, "data": data,
-    });
-    if let Some(prev) = prev {
-        event["prev"] = json!(prev);
-    }
-    sign_value(event, &actor.key)
-}
-
 async fn accepted(env: &Env, envelope: &Value) -> i64 {
     let (status, body) = env.post(envelope).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["seq"].as_i64().expect("seq")
 }
 
-/// The head leaf hash of the subject at `path` (`/v1/lots/{id}`, ...).
-async fn head(env: &Env, path: &str) -> String {
-    let (status, body) = env.get(path).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {body}");
-    body["head"]["leaf_hash"]
-        .as_str()
-        .expect("head")
-        .to_string()
-}
-
 /// The children of the cage, each with its head.
 async fn cage_children(env: &Env, phone: Uuid, lot: Uuid) -> Value {
-    json!([{"product": phone, "prev": head(env, &format!("/v1/products/{phone}")).await},
-           {"lot": lot, "prev": head(env, &format!("/v1/lots/{lot}")).await}])
+    json!([{"product": phone, "prev": env.subject_head(&format!("/v1/products/{phone}")).await},
+           {"lot": lot, "prev": env.subject_head(&format!("/v1/lots/{lot}")).await}])
 }
 
 /// The container id of an SSCC: UUIDv5 of its label path (docs/lifecycle.md §8).
@@ -84,13 +55,13 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     let recycler = env.actor(Role::Recycler);
     let phone = env.collected_by("EPC-1", &collector).await;
     let lot = Uuid::new_v4();
-    accepted(env, &event(&collector, Kind::LotCollected, "lot", lot, None,
+    accepted(env, &subject_event(&collector, Kind::LotCollected, "lot", lot, None,
         json!({"eu6": "6", "mass_g": 12_500, "channel": "informal", "aggregator": "AGG-7", "units": 30}))).await;
     let cage = sscc_container();
     let children = cage_children(env, phone, lot).await;
     accepted(
         env,
-        &event(
+        &subject_event(
             &collector,
             Kind::Packed,
             "container",
@@ -103,24 +74,24 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     let cage_path = format!("/v1/containers/{cage}");
     accepted(
         env,
-        &event(
+        &subject_event(
             &collector,
             Kind::HandedOver,
             "container",
             cage,
-            Some(&head(env, &cage_path).await),
+            Some(&env.subject_head(&cage_path).await),
             json!({"to": recycler.id, "document": "CMR-7"}),
         ),
     )
     .await;
     accepted(
         env,
-        &event(
+        &subject_event(
             &recycler,
             Kind::Received,
             "container",
             cage,
-            Some(&head(env, &cage_path).await),
+            Some(&env.subject_head(&cage_path).await),
             json!({"weight_g": 12_700, "discrepancy": "lid missing"}),
         ),
     )
@@ -128,12 +99,12 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     let children = cage_children(env, phone, lot).await;
     accepted(
         env,
-        &event(
+        &subject_event(
             &recycler,
             Kind::Unpacked,
             "container",
             cage,
-            Some(&head(env, &cage_path).await),
+            Some(&env.subject_head(&cage_path).await),
             json!({"children": children}),
         ),
     )
@@ -141,31 +112,31 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     let lot_path = format!("/v1/lots/{lot}");
     accepted(
         env,
-        &event(
+        &subject_event(
             &recycler,
             Kind::HandedOver,
             "lot",
             lot,
-            Some(&head(env, &lot_path).await),
+            Some(&env.subject_head(&lot_path).await),
             json!({"to": collector.id}),
         ),
     )
     .await;
     accepted(
         env,
-        &event(
+        &subject_event(
             &collector,
             Kind::ReceiptRefused,
             "lot",
             lot,
-            Some(&head(env, &lot_path).await),
+            Some(&env.subject_head(&lot_path).await),
             json!({"reason": "not ours"}),
         ),
     )
     .await;
     // An intake weighed twice, declared in error.
     let twice = Uuid::new_v4();
-    let wrong_intake = event(
+    let wrong_intake = subject_event(
         &collector,
         Kind::LotCollected,
         "lot",
@@ -176,12 +147,12 @@ pub(crate) async fn custody(env: &Env) -> Custody {
     let wrong_seq = accepted(env, &wrong_intake).await;
     let correction_seq = accepted(
         env,
-        &event(
+        &subject_event(
             &collector,
             Kind::ErrorDeclared,
             "lot",
             twice,
-            Some(&head(env, &format!("/v1/lots/{twice}")).await),
+            Some(&env.subject_head(&format!("/v1/lots/{twice}")).await),
             json!({"seq": wrong_seq, "reason": "weighed twice"}),
         ),
     )
@@ -393,8 +364,8 @@ db_test! {
         let collector = env.actor(Role::Collector);
         let phone = env.collected_by("EPC-9", &collector).await;
         let cage = Uuid::new_v4();
-        let prev = head(&env, &format!("/v1/products/{phone}")).await;
-        let envelope = event(&collector, Kind::Packed, "container", cage, None,
+        let prev = env.subject_head(&format!("/v1/products/{phone}")).await;
+        let envelope = subject_event(&collector, Kind::Packed, "container", cage, None,
             json!({"children": [{"product": phone, "prev": prev}]}));
         let inner = &envelope["event"];
         let sent = json!({"type": "AggregationEvent", "eventID": format!("urn:uuid:{}", inner["id"].as_str().unwrap()),

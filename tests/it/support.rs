@@ -541,6 +541,38 @@ pub fn about(draft: &Draft, member: &str, prev: Option<Hash32>) -> Value {
     event
 }
 
+/// A signed event about a subject of kind `member` (`product`, `lot`, `container`), a minute
+/// ago in [`CITY`].
+pub fn subject_event(
+    actor: &Actor,
+    kind: Kind,
+    member: &str,
+    id: Uuid,
+    prev: Option<&str>,
+    data: Value,
+) -> Value {
+    let mut event = json!({
+        "id": Uuid::new_v4(), "kind": kind, "actor": actor.id,
+        "occurred_at": now_minus_minute(), "city": CITY, member: id, "data": data,
+    });
+    if let Some(prev) = prev {
+        event["prev"] = json!(prev);
+    }
+    sign_value(event, &actor.key)
+}
+
+impl Env {
+    /// The head leaf hash of the subject at `path` (`/v1/lots/{id}`, `/v1/containers/{id}`, …).
+    pub async fn subject_head(&self, path: &str) -> String {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body["head"]["leaf_hash"]
+            .as_str()
+            .expect("head")
+            .to_string()
+    }
+}
+
 /// Checks a problem body: status, `type`, and the `status` member.
 pub fn assert_problem(body: &Value, got: StatusCode, status: StatusCode, code: &str) {
     assert_eq!(

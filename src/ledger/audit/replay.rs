@@ -86,19 +86,10 @@ impl Replay {
     /// Before a chunk: brings the products and event ids it names back from the spill.
     pub fn prefetch(&mut self, products: &[Uuid], events: &[Uuid]) -> Result<(), StorageError> {
         self.spilled_ids_in_chunk.clear();
+        self.prefetch_more(products)?;
         let Some(scratch) = self.scratch.as_mut() else {
             return Ok(());
         };
-        let missing: Vec<String> = products
-            .iter()
-            .filter(|id| !self.subjects.contains_key(id))
-            .map(Uuid::to_string)
-            .collect();
-        for record in scratch.products(&missing)? {
-            self.products_in_memory += 1;
-            self.subjects
-                .insert(record.id, SubjectRecord::Product(Box::new(record)));
-        }
         let ids: Vec<Vec<u8>> = events.iter().map(|id| id.as_bytes().to_vec()).collect();
         for id in scratch.known_event_ids(&ids)? {
             if let Ok(id) = Uuid::from_slice(&id) {
@@ -108,7 +99,8 @@ impl Replay {
         Ok(())
     }
 
-    /// Brings back more spilled products within the same chunk (after [`Replay::prefetch`]).
+    /// Brings spilled products back: before a chunk, and again within it for what the
+    /// records name (a container's contents, a corrected entry's other subjects).
     pub fn prefetch_more(&mut self, products: &[Uuid]) -> Result<(), StorageError> {
         let Some(scratch) = self.scratch.as_mut() else {
             return Ok(());
