@@ -173,7 +173,7 @@ const LOT: uuid::Uuid = uuid::Uuid::from_u128(0x1a2b_3c4d_0000_4000_8000_0000_00
 /// GS1's documentation prefix 0950600, extension 0, serial reference 000000001, check digit 9.
 const SSCC: &str = "009506000000000019";
 
-async fn query(env: &Env, query: &str) -> (StatusCode, Value, Option<String>) {
+pub(crate) async fn query(env: &Env, query: &str) -> (StatusCode, Value, Option<String>) {
     let (status, body, headers) = env
         .call_with_headers(TestRequest::get().uri(&format!("/epcis/events{query}")))
         .await;
@@ -188,7 +188,7 @@ async fn query(env: &Env, query: &str) -> (StatusCode, Value, Option<String>) {
     )
 }
 
-fn events(document: &Value) -> Vec<Value> {
+pub(crate) fn events(document: &Value) -> Vec<Value> {
     document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
         .as_array()
         .cloned()

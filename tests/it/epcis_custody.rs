@@ -6,7 +6,7 @@
 //! comes back as it was sent.
 
 use crate::db::{db_test, TestDb};
-use crate::epcis::{schema_errors, validator};
+use crate::epcis::{events, query, schema_errors, validator};
 use crate::support::{setup, subject_event, Actor, Env, CITY};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
@@ -165,28 +165,6 @@ pub(crate) async fn custody(env: &Env) -> Custody {
         wrong_seq,
         correction_seq,
     }
-}
-
-async fn query(env: &Env, query: &str) -> (StatusCode, Value, Option<String>) {
-    let (status, body, headers) = env
-        .call_with_headers(TestRequest::get().uri(&format!("/epcis/events{query}")))
-        .await;
-    let link = headers
-        .get("link")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or(Value::Null),
-        link,
-    )
-}
-
-fn events(document: &Value) -> Vec<Value> {
-    document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 fn kinds(list: &[Value]) -> Vec<&str> {
