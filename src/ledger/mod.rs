@@ -8,6 +8,8 @@ pub mod batch_state;
 pub mod keys;
 pub mod log;
 pub mod passport;
+pub mod subject_chain;
+mod subject_state;
 mod passport_state;
 pub mod read;
 mod record;
