@@ -11,6 +11,7 @@ mod epcis;
 mod events;
 mod forms;
 mod headers;
+mod history;
 mod home;
 mod labels;
 mod log;

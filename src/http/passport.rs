@@ -4,8 +4,9 @@
 //! product and its history as JSON. The one script a passport loads, `/assets/passport.js`,
 //! offers an enrolled device the next events the state machine allows.
 
-use super::forms::{channel_label, kind_label, next_kinds, EventForms, KindChoice};
-use super::pages::{html, readable_time};
+use super::forms::{channel_label, next_kinds, EventForms, KindChoice};
+use super::history::{self, EventRow};
+use super::pages::html;
 use super::problem::Problem;
 use super::views;
 use super::AppState;
@@ -44,6 +45,7 @@ struct PassportPage {
     id: String,
     hazards: Vec<(String, String)>,
     events: Vec<EventRow>,
+    history_title: &'static str,
     uri: String,
     json_link: String,
     /// What the recording panel needs: the product's head (the next `prev`), its custodian,
@@ -54,14 +56,6 @@ struct PassportPage {
     forms: EventForms,
 }
 
-struct EventRow {
-    kind: String,
-    when: String,
-    place: String,
-    who: String,
-    details: Vec<String>,
-    seq: i64,
-}
 
 #[derive(Template)]
 #[template(path = "missing.html")]
@@ -229,27 +223,8 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
             .iter()
             .map(|h| (h.clone(), annex_vii::removal(h).into()))
             .collect(),
-        events: passport
-            .entries
-            .iter()
-            .map(|entry| {
-                let event = &entry.signed.event;
-                EventRow {
-                    kind: kind_label(event.kind).into(),
-                    when: readable_time(event.occurred_at),
-                    place: event.city.as_ref().map_or_else(String::new, |city| {
-                        passport
-                            .cities
-                            .get(city.as_str())
-                            .map(|c| format!("{} ({})", c.name, c.locode))
-                            .unwrap_or_else(|| city.as_str().to_string())
-                    }),
-                    who: actor_name(&event.actor.to_string()),
-                    details: details(&event.data, &actor_name),
-                    seq: entry.seq,
-                }
-            })
-            .collect(),
+        events: history::rows(&passport.entries, &passport.actors, &passport.cities),
+        history_title: "Lifecycle",
         uri: views::product_uri(public_url, product),
         json_link: format!("/v1/products/{}/events", product.id),
         head: product.head.to_hex(),
@@ -307,7 +282,7 @@ pub(super) fn state_label(state: ProductState) -> &'static str {
 
 /// The event's data as short readable lines with their units, one per member present. The
 /// label's own members (GTIN, serial, brand, model) are shown as the product's facts.
-fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
+pub(super) fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
     let grams = |label: &str, g: u64| format!("{label} {g} g");
     let masses = |items: Vec<(&str, u64)>| {
         items
@@ -374,7 +349,7 @@ fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String>
         }
         EventData::ReceiptRefused(d) => line(Some(format!("Refused: {}", d.reason))),
         EventData::ErrorDeclared(d) => {
-            line(Some(format!("Entry {} was an error: {}", d.seq, d.reason)));
+            line(Some(format!("Declared entry {} an error: {}", d.seq, d.reason)));
         }
         EventData::HandedOver(d) => {
             line(Some(format!("To {}", actor_name(&d.to))));
