@@ -26,6 +26,7 @@ mod receipt;
 mod registry;
 mod station;
 mod stats;
+mod subject_pages;
 mod subjects;
 pub mod views;
 
@@ -93,6 +94,9 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         web::get().to(passport::digital_link),
                     )
                     .route("/p/{id}", web::get().to(passport::by_id))
+                    .route("/l/{id}", web::get().to(subject_pages::lot))
+                    .route("/c/{id}", web::get().to(subject_pages::container))
+                    .route("/00/{sscc}", web::get().to(subject_pages::sscc))
                     .route("/r/{seq}", web::get().to(receipt::receipt))
                     .route("/scan", web::get().to(station::page))
                     .route("/scan/key.svg", web::get().to(station::key_qr))

@@ -8,6 +8,8 @@ use super::forms::{channel_label, next_kinds, EventForms, KindChoice};
 use super::history::{self, EventRow};
 use super::pages::html;
 use super::problem::Problem;
+use super::subject_pages::{custody, Custody};
+use crate::domain::records::SubjectRecord;
 use super::views;
 use super::AppState;
 use crate::domain::annex_vii;
@@ -38,7 +40,7 @@ struct PassportPage {
     brand_text: Option<String>,
     eu6: String,
     weight: String,
-    custodian: Option<String>,
+    custody: Custody,
     gtin: Option<String>,
     serial: Option<String>,
     manufactured_on: Option<String>,
@@ -142,7 +144,19 @@ async fn resolve(
         return Ok(HttpResponse::Ok().json(body));
     }
     let forms = EventForms::new(&state.ledger.actors().await?);
-    html(StatusCode::OK, &page(&state.public_url, &passport, forms))
+    // The container it is packed in, and so who holds it (docs/lifecycle.md §8.1).
+    let as_subject = SubjectRecord::Product(Box::new(passport.product.clone()));
+    let container = state.ledger.container_of(&as_subject).await?;
+    let custody = custody(
+        &state.public_url,
+        &as_subject,
+        container.as_ref(),
+        &passport.actors,
+    );
+    html(
+        StatusCode::OK,
+        &page(&state.public_url, &passport, forms, custody),
+    )
 }
 
 fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpResponse, Problem> {
@@ -156,7 +170,12 @@ fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpRespo
     html(status, &page)
 }
 
-fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPage {
+fn page(
+    public_url: &str,
+    passport: &Passport,
+    forms: EventForms,
+    custody: Custody,
+) -> PassportPage {
     let product = &passport.product;
     let unu = reference::unu_key(&product.unu_key);
     let eu6 = unu
@@ -213,7 +232,7 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
             Some(measured) => format!("{} g declared, {measured} g measured", product.weight_g),
             None => format!("{} g", product.weight_g),
         },
-        custodian: product.custodian.map(|c| actor_name(&c.to_string())),
+        custody,
         gtin: product.gtin.clone(),
         serial: product.serial.clone(),
         manufactured_on: product.manufactured_on.clone(),
