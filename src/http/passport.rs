@@ -9,7 +9,6 @@ use super::history::{self, EventRow};
 use super::pages::html;
 use super::problem::Problem;
 use super::subject_pages::{custody, Custody};
-use crate::domain::records::SubjectRecord;
 use super::views;
 use super::AppState;
 use crate::domain::annex_vii;
@@ -17,6 +16,7 @@ use crate::domain::company_prefix::BrandOwner;
 use crate::domain::data::EventData;
 use crate::domain::identifiers::ProductRef;
 use crate::domain::kinds::ProductState;
+use crate::domain::records::SubjectRecord;
 use crate::domain::reference;
 use crate::domain::wording::count;
 use crate::ledger::passport::{ChainCheck, Passport};
@@ -57,7 +57,6 @@ struct PassportPage {
     next_kinds: Vec<KindChoice>,
     forms: EventForms,
 }
-
 
 #[derive(Template)]
 #[template(path = "missing.html")]
@@ -368,7 +367,10 @@ pub(super) fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> 
         }
         EventData::ReceiptRefused(d) => line(Some(format!("Refused: {}", d.reason))),
         EventData::ErrorDeclared(d) => {
-            line(Some(format!("Declared entry {} an error: {}", d.seq, d.reason)));
+            line(Some(format!(
+                "Declared entry {} an error: {}",
+                d.seq, d.reason
+            )));
         }
         EventData::HandedOver(d) => {
             line(Some(format!("To {}", actor_name(&d.to))));

@@ -131,7 +131,15 @@ pub async fn sscc(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     match Sscc::parse(&path) {
-        Ok(sscc) => resolve(&state, &request, SubjectKind::Container, sscc.container_id()).await,
+        Ok(sscc) => {
+            resolve(
+                &state,
+                &request,
+                SubjectKind::Container,
+                sscc.container_id(),
+            )
+            .await
+        }
         Err(error) if wants_json(&request) => Err(Problem::bad_request(
             "invalid-sscc",
             format!("`{}` is not an SSCC: {error}", path.as_str()),
@@ -327,15 +335,22 @@ fn lot_page(public_url: &str, page: &SubjectPage) -> LotPage {
         mass: mass_shown(lot.mass_g),
         category: category_shown(&lot.category),
         units: lot.units.map(|u| count(u, "unit", "units")),
-        channel: Channel::parse(&lot.channel)
-            .map_or_else(|| lot.channel.clone(), |c| super::forms::channel_label(c).into()),
+        channel: Channel::parse(&lot.channel).map_or_else(
+            || lot.channel.clone(),
+            |c| super::forms::channel_label(c).into(),
+        ),
         aggregator: lot.aggregator.clone(),
         collected: format!(
             "{} on {}",
             city_name(&page.cities, &lot.collected.city),
             lot.collected.on
         ),
-        custody: custody(public_url, &page.subject, page.container.as_ref(), &page.actors),
+        custody: custody(
+            public_url,
+            &page.subject,
+            page.container.as_ref(),
+            &page.actors,
+        ),
         id: lot.id.to_string(),
         uri: views::subject_uri(public_url, &page.subject),
         json_link: format!("/v1/lots/{}/events", lot.id),

@@ -175,7 +175,10 @@ pub(super) fn parse_all(events: &[LoggedEvent]) -> (Option<String>, Vec<ParsedEn
     let malformed = parsed
         .iter()
         .find_map(|entry| entry.as_ref().err().cloned());
-    (malformed, parsed.into_iter().filter_map(Result::ok).collect())
+    (
+        malformed,
+        parsed.into_iter().filter_map(Result::ok).collect(),
+    )
 }
 
 /// Everything the passport checks without the database: the links, that every entry parses,

@@ -140,7 +140,11 @@ pub fn stored_state_differs(
 
 /// What an entry whose subject is a container does to a product it lists (packing, unpacking,
 /// a correction of one of those), as the writer's rules do it (docs/lifecycle.md §8.1).
-pub(super) fn as_content(product: &mut SubjectRecord, event: &crate::domain::event::Event, seq: i64) -> bool {
+pub(super) fn as_content(
+    product: &mut SubjectRecord,
+    event: &crate::domain::event::Event,
+    seq: i64,
+) -> bool {
     let undo = |product: &SubjectRecord| Undo {
         seq,
         signer: event.actor,

@@ -165,7 +165,9 @@ pub fn stored_subject_differs(
         return Some("it has no entries".into());
     };
     let differences = match (stored, replayed) {
-        (SubjectRecord::Lot(stored), SubjectRecord::Lot(replayed)) => lot_differences(stored, replayed),
+        (SubjectRecord::Lot(stored), SubjectRecord::Lot(replayed)) => {
+            lot_differences(stored, replayed)
+        }
         (SubjectRecord::Container(stored), SubjectRecord::Container(replayed)) => {
             container_differences(stored, replayed)
         }
@@ -303,7 +305,11 @@ fn lot_differences(stored: &LotRecord, replayed: &LotRecord) -> Vec<String> {
             format!("{} on {}", stored.collected.city, stored.collected.on),
             format!("{} on {}", replayed.collected.city, replayed.collected.on),
         ),
-        ("transit", transit(&stored.transit), transit(&replayed.transit)),
+        (
+            "transit",
+            transit(&stored.transit),
+            transit(&replayed.transit),
+        ),
         ("container", shown(&stored.inside), shown(&replayed.inside)),
         (
             "entries",
@@ -327,12 +333,12 @@ fn container_differences(stored: &ContainerRecord, replayed: &ContainerRecord) -
             shown(&replayed.custodian),
         ),
         ("SSCC", shown(&stored.sscc), shown(&replayed.sscc)),
+        ("contents", refs(&stored.children), refs(&replayed.children)),
         (
-            "contents",
-            refs(&stored.children),
-            refs(&replayed.children),
+            "transit",
+            transit(&stored.transit),
+            transit(&replayed.transit),
         ),
-        ("transit", transit(&stored.transit), transit(&replayed.transit)),
         (
             "entries",
             seqs(&stored.entry_seqs),
