@@ -28,6 +28,7 @@ mod station;
 mod stats;
 mod subject_pages;
 mod subjects;
+mod transit_page;
 pub mod views;
 
 use crate::config::Limits;
@@ -87,6 +88,17 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         web::get().to(subjects::container_events),
                     )
                     .route("/v1/transit", web::get().to(subjects::transit))
+                    .route("/v1/lots/{id}/label.svg", web::get().to(labels::lot_svg))
+                    .route("/v1/lots/{id}/label.png", web::get().to(labels::lot_png))
+                    .route(
+                        "/v1/containers/{id}/label.svg",
+                        web::get().to(labels::container_svg),
+                    )
+                    .route(
+                        "/v1/containers/{id}/label.png",
+                        web::get().to(labels::container_png),
+                    )
+                    .route("/transit", web::get().to(transit_page::page))
                     .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
                     .route("/v1/products/{id}/label.png", web::get().to(labels::png))
                     .route(
