@@ -268,3 +268,71 @@ db_test! {
         assert!(html.contains("✓ Chain verified: 3 signed events"), "{html}");
     }
 }
+
+db_test! {
+    /// A lot's and a container's label, as SVG and PNG: the QR code holds the label URI, the
+    /// text says what it is.
+    async fn lots_and_containers_have_labels(db: TestDb) {
+        let env = setup(db).await;
+        let collector = env.actor(Role::Collector);
+        let (_, lot, cage) = packed_cage(&env, &collector).await;
+        for (path, uri_end, text) in [
+            (format!("/v1/lots/{lot}/label"), format!("/l/{lot}"), "Lot · EU-6 6 · 12.345 kg".to_string()),
+            (format!("/v1/containers/{cage}/label"), format!("/00/{SSCC}"), format!("Container · SSCC {SSCC}")),
+        ] {
+            let (status, png, content_type) = env.call_raw(TestRequest::get().uri(&format!("{path}.png"))).await;
+            assert_eq!((status, content_type.as_str()), (StatusCode::OK, "image/png"), "{path}");
+            let uri = crate::labels::decode_png(&png);
+            assert!(uri.ends_with(&uri_end), "{path}: {uri}");
+            let (status, svg, content_type) = env.call_raw(TestRequest::get().uri(&format!("{path}.svg"))).await;
+            assert_eq!((status, content_type.as_str()), (StatusCode::OK, "image/svg+xml"), "{path}");
+            let svg = String::from_utf8(svg).expect("utf-8");
+            assert!(svg.contains(&text), "{text} on {path}: {svg}");
+        }
+        let (status, body) = env.get(&format!("/v1/lots/{}/label.svg", Uuid::new_v4())).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = env.get("/v1/containers/nope/label.png").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["type"], "urn:ewaste-ledger:problem:invalid-id", "{body}");
+    }
+
+    /// `/transit` lists the hand-overs waiting for their receiver, oldest first, with who sent
+    /// them, to whom and the document; `?to=` and `?older_than=` narrow it; the navigation and
+    /// the city's dashboard link it, the dashboard with a count and the oldest.
+    async fn the_transit_page_lists_what_waits_for_its_receiver(db: TestDb) {
+        let env = setup(db).await;
+        let collector = env.actor(Role::Collector);
+        let recycler = env.actor(Role::Recycler);
+        let (_, _, cage) = packed_cage(&env, &collector).await;
+        let loose = intake(&env, &collector).await;
+        let container_json = format!("/v1/containers/{cage}");
+        accepted(&env, &event(&collector, Kind::HandedOver, "container", cage, Some(&head(&env, &container_json).await),
+            json!({"to": recycler.id, "document": "TRUCK-1"}))).await;
+        let lot_json = format!("/v1/lots/{loose}");
+        accepted(&env, &event(&collector, Kind::HandedOver, "lot", loose, Some(&head(&env, &lot_json).await),
+            json!({"to": recycler.id, "document": "CMR-2"}))).await;
+
+        let html = page(&env, "/transit").await;
+        assert!(html.contains("2 hand-overs waiting for the receiver; the oldest for "), "{html}");
+        let truck = html.find("TRUCK-1").expect("the container's hand-over");
+        let cmr = html.find("CMR-2").expect("the lot's hand-over");
+        assert!(truck < cmr, "oldest first: {html}");
+        assert!(html.contains(&format!("<a href=\"/00/{SSCC}\">Container SSCC {SSCC}")), "{html}");
+        assert!(html.contains(&format!("<td>{}</td><td>{}</td>", shown(Role::Collector), shown(Role::Recycler))), "{html}");
+        assert!(html.contains("<a href=\"/transit\">In transit</a>"), "the navigation links it: {html}");
+
+        let html = page(&env, &format!("/transit?to={}", recycler.id)).await;
+        assert!(html.contains("2 hand-overs waiting"), "{html}");
+        let html = page(&env, &format!("/transit?to={}", collector.id)).await;
+        assert!(html.contains("No hand-over is waiting for its receiver."), "{html}");
+        let html = page(&env, "/transit?older_than=48h").await;
+        assert!(html.contains("No hand-over is waiting for its receiver."), "{html}");
+        let (status, body) = env.get("/transit?older_than=soon").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+        let html = page(&env, "/cities/DEBER").await;
+        assert!(html.contains("2 hand-overs from or to this city&#39;s actors waiting for the receiver."), "{html}");
+        assert!(html.contains(&format!("The oldest: <a href=\"/00/{SSCC}\">")), "{html}");
+        assert!(html.contains("<a href=\"/transit\">Every hand-over in transit</a>"), "{html}");
+    }
+}
