@@ -84,7 +84,6 @@ pub(super) struct TransitShown {
 
 struct ContentRow {
     link: String,
-    noun: &'static str,
     name: String,
     mass: String,
 }
@@ -296,8 +295,8 @@ pub(super) fn page_path(public_url: &str, subject: &SubjectRecord) -> String {
     uri.strip_prefix(public_url).unwrap_or(&uri).to_string()
 }
 
-/// How a page names a subject: a product by brand, model and serial, a lot by category and
-/// mass, a container by SSCC; each with its short id.
+/// How a page names a subject: a product by brand, model and serial, a lot by its short id, a
+/// container by SSCC; each with its short id.
 pub(super) fn subject_name(subject: &SubjectRecord) -> String {
     let short = short_id(&subject.id());
     match subject {
@@ -313,7 +312,7 @@ pub(super) fn subject_name(subject: &SubjectRecord) -> String {
                 format!("{} ({short})", words.join(" "))
             }
         }
-        SubjectRecord::Lot(lot) => format!("Lot {short}, {}", exact_kg(lot.mass_g) + " kg"),
+        SubjectRecord::Lot(_) => format!("Lot {short}"),
         SubjectRecord::Container(c) => match &c.sscc {
             Some(sscc) => format!("Container SSCC {sscc} ({short})"),
             None => format!("Container {short}"),
@@ -379,11 +378,6 @@ fn container_page(public_url: &str, page: &SubjectPage) -> ContainerPage {
         .iter()
         .map(|child| ContentRow {
             link: page_path(public_url, child),
-            noun: match child.kind() {
-                SubjectKind::Product => "Product",
-                SubjectKind::Lot => "Lot",
-                SubjectKind::Container => "Container",
-            },
             name: subject_name(child),
             mass: known_mass(child).map(mass_shown).unwrap_or_default(),
         })
