@@ -346,3 +346,30 @@ db_test! {
         assert!(html.contains("<a href=\"/transit\">Every hand-over in transit</a>"), "{html}");
     }
 }
+
+db_test! {
+    /// A product's passport strikes through an entry declared an error, with the reason and a
+    /// link to the correction, and shows its transit while it is in transit; its chain, replayed
+    /// with the correction, verifies.
+    async fn a_passport_strikes_through_a_corrected_hand_over(db: TestDb) {
+        let env = setup(db).await;
+        let collector = env.actor(Role::Collector);
+        let recycler = env.actor(Role::Recycler);
+        let id = env.collected_by("FIX-1", &collector).await;
+        env.send(id, &collector, &recycler).await;
+        let path = format!("/01/{}/21/FIX-1", crate::support::GTIN);
+        let html = page(&env, &path).await;
+        assert!(html.contains(&format!("<dd id=\"transit\">to {} since ", shown(Role::Recycler))), "{html}");
+        assert!(html.contains("transport document CMR-1"), "{html}");
+        assert!(html.contains("✓ Chain verified"), "a product in transit verifies: {html}");
+        let seq = env.log_size().await - 1;
+        let fixed = env.ok(&collector, Kind::ErrorDeclared, Some(id), json!({"seq": seq, "reason": "wrong receiver"})).await;
+        let correction = fixed["seq"].as_i64().expect("seq");
+        let html = page(&env, &path).await;
+        assert!(html.contains(&format!("<li id=\"entry-{seq}\" class=\"struck\">")), "{html}");
+        assert!(html.contains(&format!("Declared an error in <a href=\"#entry-{correction}\">entry {correction}</a>: wrong receiver")), "{html}");
+        assert!(html.contains(&format!("Declared entry {seq} an error: wrong receiver")), "{html}");
+        assert!(!html.contains("id=\"transit\""), "{html}");
+        assert!(html.contains("✓ Chain verified"), "a corrected product verifies: {html}");
+    }
+}
