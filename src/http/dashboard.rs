@@ -11,6 +11,7 @@ use super::numbers;
 use super::pages::html;
 use super::problem::Problem;
 use super::stats::YearQuery;
+use super::transit_page::TransitSummary;
 use super::AppState;
 use crate::demo::plan::{is_demo_city, POM_KG_PER_INHABITANT};
 use crate::domain::csv::{self, Cell};
@@ -53,6 +54,8 @@ struct CityPage {
     /// The small-base thresholds, as the notes state them.
     min_base_kg: String,
     min_base_units: String,
+    /// The hand-overs from or to the city's actors still in transit.
+    transit: TransitSummary,
 }
 
 #[derive(Template)]
@@ -243,9 +246,11 @@ pub async fn city(
                 .join(" · ")
         })
         .unwrap_or_default();
+    let transit = super::transit_page::summary(&state, &city.locode).await?;
     html(
         StatusCode::OK,
         &CityPage {
+            transit,
             tiles: tiles(&stats["total"], &rates, year),
             demo: demo_scale(&city, &stats["total"], year),
             is_demo: is_demo_city(&city.name),

@@ -12,6 +12,7 @@ mod epcis_map;
 mod events;
 mod forms;
 mod headers;
+mod history;
 mod home;
 mod labels;
 mod log;
@@ -26,7 +27,9 @@ mod receipt;
 mod registry;
 mod station;
 mod stats;
+mod subject_pages;
 mod subjects;
+mod transit_page;
 pub mod views;
 
 use crate::config::Limits;
@@ -86,6 +89,17 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         web::get().to(subjects::container_events),
                     )
                     .route("/v1/transit", web::get().to(subjects::transit))
+                    .route("/v1/lots/{id}/label.svg", web::get().to(labels::lot_svg))
+                    .route("/v1/lots/{id}/label.png", web::get().to(labels::lot_png))
+                    .route(
+                        "/v1/containers/{id}/label.svg",
+                        web::get().to(labels::container_svg),
+                    )
+                    .route(
+                        "/v1/containers/{id}/label.png",
+                        web::get().to(labels::container_png),
+                    )
+                    .route("/transit", web::get().to(transit_page::page))
                     .route("/v1/products/{id}/label.svg", web::get().to(labels::svg))
                     .route("/v1/products/{id}/label.png", web::get().to(labels::png))
                     .route(
@@ -93,6 +107,9 @@ pub fn routes(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         web::get().to(passport::digital_link),
                     )
                     .route("/p/{id}", web::get().to(passport::by_id))
+                    .route("/l/{id}", web::get().to(subject_pages::lot))
+                    .route("/c/{id}", web::get().to(subject_pages::container))
+                    .route("/00/{sscc}", web::get().to(subject_pages::sscc))
                     .route("/r/{seq}", web::get().to(receipt::receipt))
                     .route("/scan", web::get().to(station::page))
                     .route("/scan/key.svg", web::get().to(station::key_qr))

@@ -4,9 +4,11 @@
 //! product and its history as JSON. The one script a passport loads, `/assets/passport.js`,
 //! offers an enrolled device the next events the state machine allows.
 
-use super::forms::{channel_label, kind_label, next_kinds, EventForms, KindChoice};
-use super::pages::{html, readable_time};
+use super::forms::{channel_label, next_kinds, EventForms, KindChoice};
+use super::history::{self, EventRow};
+use super::pages::html;
 use super::problem::Problem;
+use super::subject_pages::{custody, Custody};
 use super::views;
 use super::AppState;
 use crate::domain::annex_vii;
@@ -14,6 +16,7 @@ use crate::domain::company_prefix::BrandOwner;
 use crate::domain::data::EventData;
 use crate::domain::identifiers::ProductRef;
 use crate::domain::kinds::ProductState;
+use crate::domain::records::SubjectRecord;
 use crate::domain::reference;
 use crate::domain::wording::count;
 use crate::ledger::passport::{ChainCheck, Passport};
@@ -37,13 +40,14 @@ struct PassportPage {
     brand_text: Option<String>,
     eu6: String,
     weight: String,
-    custodian: Option<String>,
+    custody: Custody,
     gtin: Option<String>,
     serial: Option<String>,
     manufactured_on: Option<String>,
     id: String,
     hazards: Vec<(String, String)>,
     events: Vec<EventRow>,
+    history_title: &'static str,
     uri: String,
     json_link: String,
     /// What the recording panel needs: the product's head (the next `prev`), its custodian,
@@ -52,19 +56,8 @@ struct PassportPage {
     custodian_id: String,
     /// The actor the product is in transit to, who alone may answer the hand-over.
     receiver_id: String,
-    /// `Org (Name)` of that actor, and since when, for the page.
-    in_transit: Option<String>,
     next_kinds: Vec<KindChoice>,
     forms: EventForms,
-}
-
-struct EventRow {
-    kind: String,
-    when: String,
-    place: String,
-    who: String,
-    details: Vec<String>,
-    seq: i64,
 }
 
 #[derive(Template)]
@@ -152,7 +145,19 @@ async fn resolve(
         return Ok(HttpResponse::Ok().json(body));
     }
     let forms = EventForms::new(&state.ledger.actors().await?);
-    html(StatusCode::OK, &page(&state.public_url, &passport, forms))
+    // The container it is packed in, and so who holds it (docs/lifecycle.md §8.1).
+    let as_subject = SubjectRecord::Product(Box::new(passport.product.clone()));
+    let container = state.ledger.container_of(&as_subject).await?;
+    let custody = custody(
+        &state.public_url,
+        &as_subject,
+        container.as_ref(),
+        &passport.actors,
+    );
+    html(
+        StatusCode::OK,
+        &page(&state.public_url, &passport, forms, custody),
+    )
 }
 
 fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpResponse, Problem> {
@@ -166,7 +171,12 @@ fn missing(status: StatusCode, title: &str, message: String) -> Result<HttpRespo
     html(status, &page)
 }
 
-fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPage {
+fn page(
+    public_url: &str,
+    passport: &Passport,
+    forms: EventForms,
+    custody: Custody,
+) -> PassportPage {
     let product = &passport.product;
     let unu = reference::unu_key(&product.unu_key);
     let eu6 = unu
@@ -223,7 +233,7 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
             Some(measured) => format!("{} g declared, {measured} g measured", product.weight_g),
             None => format!("{} g", product.weight_g),
         },
-        custodian: product.custodian.map(|c| actor_name(&c.to_string())),
+        custody,
         gtin: product.gtin.clone(),
         serial: product.serial.clone(),
         manufactured_on: product.manufactured_on.clone(),
@@ -233,27 +243,8 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
             .iter()
             .map(|h| (h.clone(), annex_vii::removal(h).into()))
             .collect(),
-        events: passport
-            .entries
-            .iter()
-            .map(|entry| {
-                let event = &entry.signed.event;
-                EventRow {
-                    kind: kind_label(event.kind).into(),
-                    when: readable_time(event.occurred_at),
-                    place: event.city.as_ref().map_or_else(String::new, |city| {
-                        passport
-                            .cities
-                            .get(city.as_str())
-                            .map(|c| format!("{} ({})", c.name, c.locode))
-                            .unwrap_or_else(|| city.as_str().to_string())
-                    }),
-                    who: actor_name(&event.actor.to_string()),
-                    details: details(&event.data, &actor_name),
-                    seq: entry.seq,
-                }
-            })
-            .collect(),
+        events: history::rows(&passport.entries, &passport.actors, &passport.cities),
+        history_title: "Lifecycle",
         uri: views::product_uri(public_url, product),
         json_link: format!("/v1/products/{}/events", product.id),
         head: product.head.to_hex(),
@@ -263,14 +254,6 @@ fn page(public_url: &str, passport: &Passport, forms: EventForms) -> PassportPag
             .as_ref()
             .map(|t| t.to.to_string())
             .unwrap_or_default(),
-        in_transit: product.transit.as_ref().map(|t| {
-            format!(
-                "{} (handed over {}, entry {})",
-                actor_name(&t.to.to_string()),
-                readable_time(t.since),
-                t.seq
-            )
-        }),
         // Empty for a terminal product: nothing can follow.
         next_kinds: next_kinds(product.state, product.transit.is_some()),
         forms,
@@ -324,7 +307,7 @@ pub(super) fn state_label(state: ProductState) -> &'static str {
 
 /// The event's data as short readable lines with their units, one per member present. The
 /// label's own members (GTIN, serial, brand, model) are shown as the product's facts.
-fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
+pub(super) fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String> {
     let grams = |label: &str, g: u64| format!("{label} {g} g");
     let masses = |items: Vec<(&str, u64)>| {
         items
@@ -391,7 +374,10 @@ fn details(data: &EventData, actor_name: &dyn Fn(&str) -> String) -> Vec<String>
         }
         EventData::ReceiptRefused(d) => line(Some(format!("Refused: {}", d.reason))),
         EventData::ErrorDeclared(d) => {
-            line(Some(format!("Entry {} was an error: {}", d.seq, d.reason)));
+            line(Some(format!(
+                "Declared entry {} an error: {}",
+                d.seq, d.reason
+            )));
         }
         EventData::HandedOver(d) => {
             line(Some(format!("To {}", actor_name(&d.to))));

@@ -88,9 +88,9 @@ pub async fn container_events(
 #[derive(Deserialize)]
 pub struct TransitQuery {
     /// An age (`48h`, `7d`, `30m`) or an RFC 3339 time: hand-overs made before it.
-    older_than: Option<String>,
+    pub(super) older_than: Option<String>,
     /// Only hand-overs to this actor.
-    to: Option<String>,
+    pub(super) to: Option<String>,
 }
 
 /// `GET /v1/transit`: every hand-over still waiting for its receiver, oldest first.
@@ -98,19 +98,7 @@ pub async fn transit(
     state: web::Data<AppState>,
     query: web::Query<TransitQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let older_than = match query.older_than.as_deref() {
-        Some(text) => Some(cutoff(text)?),
-        None => None,
-    };
-    let to = match query.to.as_deref() {
-        Some(text) => Some(Uuid::parse_str(text).map_err(|_| {
-            Problem::bad_request(
-                "invalid-query",
-                format!("`to` must be an actor id (a UUID), not `{text}`."),
-            )
-        })?),
-        None => None,
-    };
+    let (to, older_than) = query.parsed()?;
     let found = state.ledger.in_transit(to, older_than).await?;
     let listed: Vec<Value> = found
         .iter()
@@ -128,7 +116,7 @@ fn transit_view(public_url: &str, subject: &SubjectRecord) -> Value {
 }
 
 /// `48h`, `7d`, `30m` before now, or an RFC 3339 time.
-fn cutoff(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Problem> {
+pub(super) fn cutoff(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Problem> {
     let bad = || {
         Problem::bad_request(
             "invalid-query",

@@ -12,6 +12,8 @@ mod passport_state;
 pub mod read;
 mod record;
 pub mod stats;
+pub mod subject_chain;
+mod subject_state;
 pub mod subjects;
 pub mod synthetic_log;
 pub mod tree;

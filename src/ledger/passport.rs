@@ -64,9 +64,15 @@ pub enum ChainCheck {
     Broken(String),
 }
 
-/// The product chain's links: leaf hashes recomputed from the bytes, each event's `prev` the
-/// product's previous leaf, the last one the product's head.
-fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), String> {
+/// A subject's chain links: leaf hashes recomputed from the bytes, each entry's `prev` for
+/// this subject the subject's previous leaf, the last one the subject's head. `noun` names the
+/// subject in messages ("product", "lot", "container").
+pub(super) fn check_links(
+    id: Uuid,
+    head: Hash32,
+    noun: &str,
+    events: &[LoggedEvent],
+) -> Result<(), String> {
     let mut previous: Option<Hash32> = None;
     for entry in events {
         if leaf_hash(&entry.bytes) != entry.leaf_hash {
@@ -75,38 +81,44 @@ fn check_links(product: &ProductRecord, events: &[LoggedEvent]) -> Result<(), St
                 entry.seq
             ));
         }
-        let prev = prev_of(entry, product.id);
+        let prev = prev_of(entry, id);
         if prev != previous {
             return Err(format!(
-                "entry {} does not name the product's previous entry as its prev",
+                "entry {} does not name the {noun}'s previous entry as its prev",
                 entry.seq
             ));
         }
         previous = Some(entry.leaf_hash);
     }
-    if previous != Some(product.head) {
-        return Err("the product's head is not its latest entry".into());
+    if previous != Some(head) {
+        return Err(format!("the {noun}'s head is not its latest entry"));
     }
     Ok(())
 }
 
-/// The `prev` an entry names for the product: the event's own, or the one beside the product
-/// in the children a container's entry lists (docs/lifecycle.md §8).
-fn prev_of(entry: &LoggedEvent, product: Uuid) -> Option<Hash32> {
+/// The `prev` an entry names for a subject: the event's own when the subject is its primary
+/// subject (`product`, `lot` or `container`), else the one beside it in the children the
+/// entry lists (docs/lifecycle.md §8), as [`crate::domain::event::Event::prev_of`] does.
+fn prev_of(entry: &LoggedEvent, subject: Uuid) -> Option<Hash32> {
     let event = &entry.event;
-    if event.get("product").and_then(|p| p.as_str()) == Some(product.to_string().as_str()) {
+    let text = subject.to_string();
+    let names = |value: &serde_json::Value| {
+        ["product", "lot", "container"]
+            .iter()
+            .any(|member| value.get(*member).and_then(|p| p.as_str()) == Some(text.as_str()))
+    };
+    if names(event) {
         return event
             .get("prev")
             .and_then(|p| p.as_str())
             .and_then(Hash32::from_hex);
     }
-    let text = product.to_string();
     event
         .pointer("/data/children")
         .and_then(|c| c.as_array())
         .into_iter()
         .flatten()
-        .find(|child| child.get("product").and_then(|p| p.as_str()) == Some(text.as_str()))
+        .find(|child| names(child))
         .and_then(|child| child.get("prev")?.as_str())
         .and_then(Hash32::from_hex)
 }
@@ -115,7 +127,7 @@ fn prev_of(entry: &LoggedEvent, product: Uuid) -> Option<Hash32> {
 /// signature rule (docs/ledger-format.md §1.1): the same check as at ingress and in the audit.
 /// Each key is checked and decompressed once (that costs about a verification), and the
 /// signatures are verified on all cores; the first that fails is named.
-fn check_signatures(
+pub(super) fn check_signatures(
     entries: &[ParsedEntry],
     actors: &HashMap<Uuid, ActorRecord>,
 ) -> Result<(), String> {
@@ -151,16 +163,8 @@ fn check_signatures(
     }
 }
 
-/// Everything the passport checks without the database: the links, that every entry parses,
-/// the signatures and the replay of the entries against the stored product. Answers the
-/// entries that parse, whatever the outcome.
-fn check_entries(
-    product: &ProductRecord,
-    events: &[LoggedEvent],
-    actors: &HashMap<Uuid, ActorRecord>,
-    cities: &HashMap<String, CityRecord>,
-    clock_skew: chrono::Duration,
-) -> (Result<(), String>, Vec<ParsedEntry>) {
+/// Parses every entry: the ones that parse, and the first that does not, named.
+pub(super) fn parse_all(events: &[LoggedEvent]) -> (Option<String>, Vec<ParsedEntry>) {
     let parsed: Vec<Result<ParsedEntry, String>> = events
         .par_iter()
         .map(|entry| {
@@ -171,8 +175,24 @@ fn check_entries(
     let malformed = parsed
         .iter()
         .find_map(|entry| entry.as_ref().err().cloned());
-    let entries: Vec<ParsedEntry> = parsed.into_iter().filter_map(Result::ok).collect();
-    let checked = check_links(product, events)
+    (
+        malformed,
+        parsed.into_iter().filter_map(Result::ok).collect(),
+    )
+}
+
+/// Everything the passport checks without the database: the links, that every entry parses,
+/// the signatures and the replay of the entries against the stored product. Answers the
+/// entries that parse, whatever the outcome.
+fn check_entries(
+    product: &ProductRecord,
+    events: &[LoggedEvent],
+    actors: &HashMap<Uuid, ActorRecord>,
+    cities: &HashMap<String, CityRecord>,
+    clock_skew: chrono::Duration,
+) -> (Result<(), String>, Vec<ParsedEntry>) {
+    let (malformed, entries) = parse_all(events);
+    let checked = check_links(product.id, product.head, "product", events)
         .and_then(|()| malformed.map_or(Ok(()), Err))
         .and_then(|()| check_signatures(&entries, actors))
         // Served state that its entries do not give is never shown as verified.
@@ -211,7 +231,10 @@ impl Ledger {
         let brand_owner = brand_status(&product, &entries, &actors);
         let chain = match checked {
             Err(why) => ChainCheck::Broken(why),
-            Ok(()) => self.check_inclusion(&product, events.len()).await?,
+            Ok(()) => {
+                self.check_inclusion(product.head_seq(), product.head, events.len())
+                    .await?
+            }
         };
         Ok(Passport {
             product,
@@ -224,10 +247,12 @@ impl Ledger {
         })
     }
 
-    /// Proves the product's latest entry is in the latest signed checkpoint.
-    async fn check_inclusion(
+    /// Proves a subject's latest entry (`seq`, leaf hash `head`) is in the latest signed
+    /// checkpoint.
+    pub(super) async fn check_inclusion(
         &self,
-        product: &ProductRecord,
+        seq: i64,
+        head: Hash32,
         events: usize,
     ) -> Result<ChainCheck, LedgerError> {
         let note = self.checkpoint(false).await?;
@@ -235,9 +260,9 @@ impl Ledger {
             Ok(verified) => verified.checkpoint,
             Err(e) => return Ok(ChainCheck::Broken(format!("the log's checkpoint: {e}"))),
         };
-        let seq = product.head_seq() as u64;
+        let seq = seq as u64;
         let proof = self.inclusion_proof(seq, checkpoint.size).await?;
-        let included = proof.leaf_hash == product.head
+        let included = proof.leaf_hash == head
             && merkle::verify_inclusion(
                 seq,
                 checkpoint.size,

@@ -26,12 +26,14 @@ struct ProductHistory<'a> {
     /// state it gives, and a prefix declared after the product was registered must not make
     /// its honest history look refused.
     prefixes: PrefixOwners,
+    /// The seq of the entry being replayed: the writer's log size when it decided it (a
+    /// transit and an undo name it).
+    seq: i64,
 }
 
 impl LedgerView for ProductHistory<'_> {
     fn log_size(&self) -> i64 {
-        // Never the genesis: a product's entries come after the first admin's.
-        1
+        self.seq
     }
     fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
         self.actors.get(id)
@@ -75,9 +77,11 @@ pub fn stored_state_differs(
         cities,
         product: None,
         prefixes: PrefixOwners::default(),
+        seq: 0,
     };
     for parsed in entries {
         let event = &parsed.signed.event;
+        history.seq = parsed.seq;
         let key = history
             .actors
             .get(&event.actor)
@@ -136,7 +140,11 @@ pub fn stored_state_differs(
 
 /// What an entry whose subject is a container does to a product it lists (packing, unpacking,
 /// a correction of one of those), as the writer's rules do it (docs/lifecycle.md §8.1).
-fn as_content(product: &mut SubjectRecord, event: &crate::domain::event::Event, seq: i64) -> bool {
+pub(super) fn as_content(
+    product: &mut SubjectRecord,
+    event: &crate::domain::event::Event,
+    seq: i64,
+) -> bool {
     let undo = |product: &SubjectRecord| Undo {
         seq,
         signer: event.actor,
@@ -181,6 +189,12 @@ fn differences(stored: &ProductRecord, replayed: &ProductRecord) -> Vec<String> 
         value
             .as_ref()
             .map_or_else(|| "none".into(), |m| format!("{} on {}", m.city, m.on))
+    }
+    fn transit(value: &Option<crate::domain::records::Transit>) -> String {
+        value.as_ref().map_or_else(
+            || "none".into(),
+            |t| format!("to {} since entry {}", t.to, t.seq),
+        )
     }
     fn listed(values: &[String]) -> String {
         if values.is_empty() {
@@ -236,6 +250,12 @@ fn differences(stored: &ProductRecord, replayed: &ProductRecord) -> Vec<String> 
             shown(&stored.manufactured_on),
             shown(&replayed.manufactured_on),
         ),
+        (
+            "transit",
+            transit(&stored.transit),
+            transit(&replayed.transit),
+        ),
+        ("container", shown(&stored.inside), shown(&replayed.inside)),
         (
             "hazards",
             listed(&stored.hazards),

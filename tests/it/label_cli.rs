@@ -44,3 +44,66 @@ db_test! {
         assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
     }
 }
+
+/// `label --lot` and `--container` take a UUID or a label URI of their own kind; a URI of
+/// another kind, or a container list naming something else, is a usage error before any
+/// request.
+#[test]
+fn label_command_knows_lots_and_containers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let id = uuid::Uuid::new_v4();
+    let out = cli(&[
+        "label",
+        "--server",
+        "http://127.0.0.1:9",
+        "--lot",
+        &format!("https://x.example/c/{id}"),
+        "--out",
+        &path("l.png"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("names a container, not a lot"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(path("cages.txt"), format!("# cages\n/c/{id}\n/l/{id}\n")).expect("list");
+    let out = cli(&[
+        "label",
+        "--server",
+        "http://127.0.0.1:9",
+        "--containers",
+        &path("cages.txt"),
+        "--out",
+        &path("cages.pdf"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&[
+        "label",
+        "--server",
+        "http://127.0.0.1:9",
+        "--lot",
+        "x",
+        "--container",
+        "y",
+        "--out",
+        &path("two.png"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "one subject at a time");
+}

@@ -61,6 +61,7 @@ mod stats;
 mod stats_cli;
 mod stats_informal;
 mod storage;
+mod subject_pages;
 mod tamper;
 mod time_rules;
 mod vectors;

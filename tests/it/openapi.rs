@@ -120,6 +120,11 @@ db_test! {
         check(&document, "Container", &json_of(&env, &format!("/v1/containers/{cage}")).await);
         check(&document, "ContainerList", &json_of(&env, "/v1/containers").await);
         check(&document, "TransitList", &json_of(&env, "/v1/transit?older_than=0m").await);
+        // The label URIs of a lot and a container, asked for JSON.
+        for (path, schema) in [(format!("/l/{lot}"), "LotPage"), (format!("/c/{cage}"), "ContainerPage")] {
+            let request = TestRequest::get().uri(&path).insert_header(("accept", "application/json"));
+            check(&document, schema, &env.call(request).await.1);
+        }
         let seq = receipt["seq"].as_i64().expect("seq");
         check(&document, "InclusionProof", &json_of(&env, &format!("/v1/log/proof/inclusion?seq={seq}")).await);
         check(&document, "ConsistencyProof", &json_of(&env, "/v1/log/proof/consistency?from=1").await);

@@ -124,3 +124,28 @@ db_test! {
         json_snapshot("receipt_json", &body);
     }
 }
+
+/// `text` as the snapshot `name`, redacted, dates too (a lot's page says when it was collected).
+fn dated_snapshot(name: &str, text: &str) {
+    let mut settings = redacted();
+    settings.add_filter(r"\b\d{4}-\d{2}-\d{2}\b", "[date]");
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+db_test! {
+    /// A lot's page and a container's page as yards and regulators see them: the lot packed in
+    /// a cage with two phones, the cage handed over and on its way, the lot's intake receipt
+    /// linked (docs/lifecycle.md §8).
+    async fn lot_and_container_pages_look_as_reviewed(db: TestDb) {
+        use crate::subject_pages::{accepted, event, head, packed_cage};
+        let env = setup(db).await;
+        let collector = env.actor(Role::Collector);
+        let recycler = env.actor(Role::Recycler);
+        let (_, lot, cage) = packed_cage(&env, &collector).await;
+        accepted(&env, &event(&collector, Kind::HandedOver, "container", cage,
+            Some(&head(&env, &format!("/v1/containers/{cage}")).await),
+            json!({"to": recycler.id, "document": "TRUCK-7"}))).await;
+        dated_snapshot("lot_page", &page(&env, &format!("/l/{lot}")).await);
+        dated_snapshot("container_page", &page(&env, &format!("/c/{cage}")).await);
+    }
+}
