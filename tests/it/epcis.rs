@@ -4,11 +4,9 @@
 
 use crate::db::{db_test, TestDb};
 use crate::stats::scenario;
-use crate::support::{about, labelled, setup, sign_value, Env};
+use crate::support::{labelled, setup, Env};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use ewaste_ledger::domain::hash::Hash32;
-use ewaste_ledger::domain::identifiers::container_id_for_sscc;
 use ewaste_ledger::domain::kinds::{Kind, Role};
 use ewaste_ledger::domain::percent::encode;
 use serde_json::{json, Value};
@@ -93,85 +91,7 @@ async fn every_kind(env: &Env) {
         json!({"actor": regulator.id, "reason": "left"}),
     )
     .await;
-
-    // Lots, containers, a refused receipt and a correction (docs/lifecycle.md §8).
-    let (collector, recycler) = (env.actor(Role::Collector), env.actor(Role::Recycler));
-    let intake = env
-        .draft(
-            &collector,
-            Kind::LotCollected,
-            Some(LOT),
-            json!({"eu6": "6", "mass_g": 12_000,
-            "channel": "informal", "aggregator": "AGG-0007"}),
-        )
-        .await;
-    let (status, body) = env
-        .post(&sign_value(about(&intake, "lot", None), &collector.key))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let item = env.collected_by("EPC-1", &collector).await;
-    env.send(item, &collector, &recycler).await;
-    env.ok(
-        &recycler,
-        Kind::ReceiptRefused,
-        Some(item),
-        json!({"reason": "not announced"}),
-    )
-    .await;
-    let container = container_id_for_sscc(SSCC).expect("an SSCC");
-    let children = |prev: Hash32| json!([{"product": item, "prev": prev.to_hex()}]);
-    let packing = env
-        .draft(
-            &collector,
-            Kind::Packed,
-            Some(container),
-            json!({"children": children(env.head(item).await), "sscc": SSCC}),
-        )
-        .await;
-    let (status, packed) = env
-        .post(&sign_value(
-            about(&packing, "container", None),
-            &collector.key,
-        ))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{packed}");
-    let head = Hash32::from_hex(packed["leaf_hash"].as_str().expect("leaf")).expect("hex");
-    let unpacking = env
-        .draft(
-            &collector,
-            Kind::Unpacked,
-            Some(container),
-            json!({"children": children(head)}),
-        )
-        .await;
-    let (status, unpacked) = env
-        .post(&sign_value(
-            about(&unpacking, "container", Some(head)),
-            &collector.key,
-        ))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{unpacked}");
-    let head = Hash32::from_hex(unpacked["leaf_hash"].as_str().expect("leaf")).expect("hex");
-    let correction = env
-        .draft(
-            &collector,
-            Kind::ErrorDeclared,
-            Some(container),
-            json!({"seq": unpacked["seq"], "reason": "unpacked the wrong cage"}),
-        )
-        .await;
-    let (status, body) = env
-        .post(&sign_value(
-            about(&correction, "container", Some(head)),
-            &collector.key,
-        ))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
-
-const LOT: uuid::Uuid = uuid::Uuid::from_u128(0x1a2b_3c4d_0000_4000_8000_0000_0000_0001);
-/// GS1's documentation prefix 0950600, extension 0, serial reference 000000001, check digit 9.
-const SSCC: &str = "009506000000000019";
 
 pub(crate) async fn query(env: &Env, query: &str) -> (StatusCode, Value, Option<String>) {
     let (status, body, headers) = env
@@ -243,13 +163,10 @@ db_test! {
         assert_eq!(recycled["outputQuantityList"], json!([
             {"epcClass": "urn:ewaste-ledger:material:copper", "quantity": 0.02, "uom": "KGM"},
             {"epcClass": "urn:ewaste-ledger:material:plastics", "quantity": 0.1, "uom": "KGM"}]));
-        assert_eq!(by_kind("lot_collected")["epcList"], json!([format!("http://ledger.test/l/{LOT}")]));
+        // The custody kinds field by field: tests/it/epcis_custody.rs.
         let packed = by_kind("packed");
-        let container = container_id_for_sscc(SSCC).expect("an SSCC");
         assert_eq!((packed["type"].as_str(), packed["action"].as_str(), packed["bizStep"].as_str()),
             (Some("AggregationEvent"), Some("ADD"), Some("packing")));
-        assert_eq!(packed["parentID"], format!("http://ledger.test/c/{container}"));
-        assert_eq!(packed["childEPCs"], json!(["http://ledger.test/01/09506000134352/21/EPC-1"]));
         assert_eq!(by_kind("unpacked")["action"], "DELETE");
         assert_eq!(by_kind("received")["bizStep"], "receiving");
         assert_eq!(by_kind("receipt_refused")["bizStep"], "receiving");
