@@ -4,7 +4,9 @@
 // Offline, heads are not known: the event is signed with unknown heads, kept, and `deliver`
 // learns each head from the ledger's stale-prev answers when it is sent.
 
-import { containerOfSscc, Offline, readSubject, sign, subjectFromLabel, UNKNOWN_PREV, newSubjectEvent } from "./ledger.js";
+import {
+  containerOfSscc, newSubjectEvent, Offline, readActors, readSubject, sign, subjectFromLabel, UNKNOWN_PREV,
+} from "./ledger.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +35,25 @@ async function lookUp(subject) {
     if (error instanceof Offline) return undefined;
     throw error;
   }
+}
+
+/** The recipients as the registry has them now: the page's list was made when it loaded, and a
+ *  station stays open all day while new plants are registered. Offline it stays as it is. */
+async function refreshRecipients() {
+  const select = $("container-to");
+  const roles = select.dataset.roles.split(" ");
+  let actors;
+  try {
+    actors = await readActors();
+  } catch (error) {
+    if (error instanceof Offline) return;
+    throw error;
+  }
+  const chosen = select.value;
+  select.replaceChildren(...actors
+    .filter((actor) => !actor.revoked && actor.roles.some((role) => roles.includes(role)))
+    .map((actor) => new Option(`${actor.org} (${actor.name})`, actor.id)));
+  if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
 }
 
 export function startContainers(station) {
@@ -167,6 +188,7 @@ export function startContainers(station) {
   }
 
   $("container-action").addEventListener("change", () => {
+    if (action() === "handed_over") refreshRecipients();
     container = null;
     items = [];
     say("", "");

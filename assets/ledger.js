@@ -155,7 +155,9 @@ export async function subjectFromLabel(text) {
   if (sscc) return containerOfSscc(sscc[1]);
   try {
     return { kind: "product", id: await productFromLabel(scanned) };
-  } catch {
+  } catch (error) {
+    // A product label's own fault (a wrong check digit) says more than the list of forms.
+    if (!/is not a product label/.test(error.message)) throw error;
     throw new Error(`"${scanned}" is not a label (a product's …/01/{GTIN}/21/{serial} or …/p/{id}, a lot's …/l/{id}, a container's …/c/{id} or …/00/{SSCC})`);
   }
 }
