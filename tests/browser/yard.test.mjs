@@ -117,11 +117,11 @@ async function yard(backend, databaseUrl) {
     await expectText(one, "#container-count", /^10 items scanned\.$/);
     assert.equal(await one.locator("#container-items li").count(), 10);
     assert.match(await one.locator("#container-items").textContent(), /Product CAGE-10collected/);
+    await assertFits(one, "the station's container mode");
+    if (screenshots) await one.screenshot({ path: join(SCREENSHOTS, "station-pack.png"), fullPage: true });
     // The same phone twice is refused by the page.
     await scanInto(one, "#item-scan", labelOf(url, SERIALS[0]));
     await expectText(one, "#container-result", /in the list already/);
-    await assertFits(one, "the station's container mode");
-    if (screenshots) await one.screenshot({ path: join(SCREENSHOTS, "station-pack.png"), fullPage: true });
     await one.getByRole("button", { name: "Pack", exact: true }).click();
     await expectText(one, "#container-result", /^✓ Packed \(10 items\): recorded as log entry \d+$/);
 
