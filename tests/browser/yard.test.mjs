@@ -191,7 +191,7 @@ async function yard(backend, databaseUrl) {
     // A phone number is no pseudonym: the ledger refuses it, and the station says why.
     await one.locator("#intake-aggregator").fill("+254 712 345678");
     await one.getByRole("button", { name: "Record" }).click();
-    await expectText(one, "#intake-result", /✗ Not recorded — bulk intake refused: .*phone number/);
+    await expectText(one, "#intake-result", /✗ Not recorded — bulk intake refused: .*phone number.*\(aggregator-not-pseudonymous\)$/);
     await one.locator("#intake-aggregator").fill("AGG-0042");
     await one.getByRole("button", { name: "Record" }).click();
     await expectText(one, "#intake-result", /^✓ Bulk intake of 12500 g recorded as log entry \d+\./);
