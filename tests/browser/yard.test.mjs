@@ -179,6 +179,31 @@ async function yard(backend, databaseUrl) {
     await two.getByRole("button", { name: "Pack", exact: true }).click();
     await expectText(two, "#container-result", /^✗ Not recorded — packing refused: .+ \(packed-in-container\)$/);
 
+    // The plant unpacks the whole cage (no item scanned: everything inside comes out).
+    await two.getByRole("button", { name: "Start again" }).click();
+    await two.selectOption("#container-action", "unpacked");
+    await scanInto(two, "#container-scan", `${url}/00/${SSCC}`);
+    await expectText(two, "#container-shown", /10 items inside/);
+    await two.getByRole("button", { name: "Unpack", exact: true }).click();
+    await expectText(two, "#container-result", /^✓ Unpacked \(10 items\): recorded as log entry \d+$/);
+    assert.equal((await json(`${url}/v1/containers/${cageId}`)).children.length, 0);
+
+    // Offline, the plant packs three phones into a new gaylord: the heads are unknown, so the
+    // event is signed with unknown ones and kept; once online, the station learns each
+    // child's head from the ledger's stale-prev answers and the one `packed` is recorded.
+    await two.selectOption("#container-action", "packed");
+    await two.context().setOffline(true);
+    await two.getByRole("button", { name: "New container" }).click();
+    for (const serial of SERIALS.slice(0, 3)) await scanInto(two, "#item-scan", labelOf(url, serial));
+    await expectText(two, "#container-items", /offline: checked when sent/);
+    await two.getByRole("button", { name: "Pack", exact: true }).click();
+    await expectText(two, "#container-result", /^… Packed \(3 items\): signed, waiting for the connection$/);
+    await two.context().setOffline(false);
+    await expectText(two, "#results", /✓ Packed \(3 items\): recorded as log entry \d+/);
+    const gaylord = (await json(`${url}/v1/containers`)).find((each) => each.id !== cageId);
+    assert.equal(gaylord.children.length, 3);
+    assert.equal(gaylord.custodian, plant.id);
+
     // Bulk intake: 12.5 kg of small IT from an informal collector, counted 30 pieces.
     await one.getByRole("button", { name: "Bulk intake" }).click();
     await one.selectOption("#intake-category", "eu6:6");
