@@ -37,9 +37,10 @@ async function lookUp(subject) {
   }
 }
 
-/** The recipients as the registry has them now: the page's list was made when it loaded, and a
- *  station stays open all day while new plants are registered. Offline it stays as it is. */
-async function refreshRecipients() {
+/** The recipients as the registry has them now, but this station (`self`): the page's list was
+ *  made when it loaded, and a station stays open all day while new plants are registered.
+ *  Offline it stays as it is. */
+async function refreshRecipients(self) {
   const select = $("container-to");
   const roles = select.dataset.roles.split(" ");
   let actors;
@@ -51,7 +52,7 @@ async function refreshRecipients() {
   }
   const chosen = select.value;
   select.replaceChildren(...actors
-    .filter((actor) => !actor.revoked && actor.roles.some((role) => roles.includes(role)))
+    .filter((actor) => !actor.revoked && actor.id !== self && actor.roles.some((role) => roles.includes(role)))
     .map((actor) => new Option(`${actor.org} (${actor.name})`, actor.id)));
   if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
 }
@@ -188,7 +189,7 @@ export function startContainers(station) {
   }
 
   $("container-action").addEventListener("change", () => {
-    if (action() === "handed_over") refreshRecipients();
+    if (action() === "handed_over") refreshRecipients(station.device().actor.id);
     container = null;
     items = [];
     say("", "");
