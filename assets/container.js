@@ -171,7 +171,10 @@ export function startContainers(station) {
       const event = newSubjectEvent({ kind, actor: device.actor.id, city: station.city(), subject: container, prev, data });
       const count = data.children?.length;
       const label = ACTIONS[kind].kind + (count ? ` (${count} ${count === 1 ? "item" : "items"})` : "");
-      const item = await station.record(await sign(device, event), { label: containerUri(container), kind: label });
+      // Offline, a scanned cage may be new: if the ledger does not know it, the packing is
+      // its first, so it is sent without `prev` and with the cage's SSCC.
+      const whenNew = kind === "packed" && view === undefined ? (container.sscc ? { sscc: container.sscc } : {}) : null;
+      const item = await station.record(await sign(device, event), { label: containerUri(container), kind: label, whenNew });
       if (item.status === "accepted") {
         say(`✓ ${label}: recorded as log entry ${item.seq}`, "ok");
         items = [];

@@ -337,30 +337,51 @@ function withHead(event, named, head) {
   return { ...event, prev: head };
 }
 
+/** The id of the event's own subject (`product`, `lot`, `container` or `certificate`). */
+function ownSubject(event) {
+  return event.product ?? event.lot ?? event.container ?? event.certificate;
+}
+
 /** Sends a signed event. When someone else recorded first (a stale `prev`), the event is
  *  re-signed with the head the conflict names, keeping its id and `occurred_at`, once per
  *  subject it lists (a container packed offline learns each child's head this way);
  *  `keep(envelope)` stores the re-signed form before it is sent, so a lost answer can be
- *  resent safely. Returns `{accepted: true, receipt}` or `{accepted: false, reason, code}`
- *  (`code` the problem's, such as `packed-in-container`); throws Offline when the ledger
- *  cannot be reached (the caller keeps the event queued). */
-export async function deliver(device, envelope, keep = async () => {}) {
+ *  resent safely. `whenNew` is for an event signed offline with an unknown head about a
+ *  subject that may not exist yet (a cage with an SSCC packed for the first time): when the
+ *  ledger answers that it does not know the subject, the event is re-signed without `prev`
+ *  and with these `data` members (its `sscc`). Returns `{accepted: true, receipt}` or
+ *  `{accepted: false, reason, code}` (`code` the problem's, such as `packed-in-container`);
+ *  throws Offline when the ledger cannot be reached (the caller keeps the event queued). */
+export async function deliver(device, envelope, keep = async () => {}, whenNew = null) {
   const post = (body) => call("/v1/events", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
+  const resend = async (event) => {
+    envelope = await sign(device, event);
+    await keep(envelope);
+    return post(envelope);
+  };
   let answer = await post(envelope);
   const retried = new Set();
-  while (answer.status === 409 && problemCode(answer.body) === "stale-prev" && answer.body.head) {
-    // The subject the conflict names; an older ledger names none, which means the event's own.
-    const named = answer.body.product ?? "";
-    if (retried.has(named)) break; // its head moved again: someone else keeps recording
-    retried.add(named);
-    const resigned = await sign(device, withHead(envelope.event, named, answer.body.head));
-    await keep(resigned);
-    envelope = resigned;
-    answer = await post(resigned);
+  for (;;) {
+    const code = problemCode(answer.body);
+    if (answer.status === 409 && code === "stale-prev" && answer.body.head) {
+      // The subject the conflict names; an older ledger names none, which means the event's own.
+      const named = answer.body.product ?? "";
+      if (retried.has(named)) break; // its head moved again: someone else keeps recording
+      retried.add(named);
+      answer = await resend(withHead(envelope.event, named, answer.body.head));
+    } else if (answer.status === 404 && code === "unknown-subject" && whenNew
+      && envelope.event.prev === UNKNOWN_PREV && answer.body.subject === ownSubject(envelope.event)) {
+      const { prev: _unknown, ...event } = envelope.event;
+      const members = whenNew;
+      whenNew = null; // once: a second answer that it is unknown is the ledger's last word
+      answer = await resend({ ...event, data: { ...event.data, ...members } });
+    } else {
+      break;
+    }
   }
   if (answer.ok) return { accepted: true, receipt: answer.body };
   return {

@@ -207,7 +207,8 @@ function showMode(wanted) {
 /** Keeps a signed event of a yard mode with the scans (so it is queued, sent and listed like
  *  them) and sends it; resolves with its stored item once sent, or still queued offline.
  *  `what` is `{label, kind}` as the list shows them; `receipt` marks a bulk intake, whose line
- *  links to its printable receipt. */
+ *  links to its printable receipt; `whenNew`, the data of a first packing signed offline
+ *  (see `deliver`). */
 async function record(envelope, what) {
   const item = { ...what, id: envelope.event.id, order: order++, status: "queued", envelope };
   await storage.put("scans", item);
@@ -270,7 +271,7 @@ function send() {
         const outcome = await deliver(device, item.envelope, async (resigned) => {
           item.envelope = resigned;
           await storage.put("scans", item);
-        });
+        }, item.whenNew);
         Object.assign(item, outcome.accepted
           ? { status: "accepted", seq: outcome.receipt.seq }
           : { status: "rejected", reason: outcome.reason, code: outcome.code });

@@ -25,6 +25,7 @@ import {
 const GTIN = "09506000134352";
 const SERIALS = Array.from({ length: 10 }, (_, i) => `CAGE-${String(i + 1).padStart(2, "0")}`);
 const SSCC = "106141411234567897";
+const SECOND_SSCC = "106141411234567880";
 const labelOf = (url, serial) => `${url}/01/${GTIN}/21/${serial}`;
 
 /** Berlin, a manufacturer and its ten phones. */
@@ -188,12 +189,16 @@ async function yard(backend, databaseUrl) {
     await expectText(two, "#container-result", /^✓ Unpacked \(10 items\): recorded as log entry \d+$/);
     assert.equal((await json(`${url}/v1/containers/${cageId}`)).children.length, 0);
 
-    // Offline, the plant packs three phones into a new gaylord: the heads are unknown, so the
-    // event is signed with unknown ones and kept; once online, the station learns each
-    // child's head from the ledger's stale-prev answers and the one `packed` is recorded.
+    // Offline, the plant packs three phones into a gaylord carrying an SSCC: whether the
+    // gaylord is new and the phones' heads are unknown, so the event is signed with unknown
+    // heads and kept; once online, the ledger does not know the gaylord (so this is its first
+    // packing, sent without `prev` and with its SSCC), and the station learns each child's
+    // head from the stale-prev answers: the one `packed` is recorded.
     await two.selectOption("#container-action", "packed");
     await two.context().setOffline(true);
+    await two.locator("#container-sscc").fill(SECOND_SSCC);
     await two.getByRole("button", { name: "New container" }).click();
+    await expectText(two, "#container-shown", /offline/);
     for (const serial of SERIALS.slice(0, 3)) await scanInto(two, "#item-scan", labelOf(url, serial));
     await expectText(two, "#container-items", /offline: checked when sent/);
     await two.getByRole("button", { name: "Pack", exact: true }).click();
@@ -202,6 +207,7 @@ async function yard(backend, databaseUrl) {
     await expectText(two, "#results", /✓ Packed \(3 items\): recorded as log entry \d+/);
     const gaylord = (await json(`${url}/v1/containers`)).find((each) => each.id !== cageId);
     assert.equal(gaylord.children.length, 3);
+    assert.equal(gaylord.sscc, SECOND_SSCC);
     assert.equal(gaylord.custodian, plant.id);
 
     // Bulk intake: 12.5 kg of small IT from an informal collector, counted 30 pieces.
