@@ -5,9 +5,12 @@
 export const SIGNING_PREFIX = "ewaste-ledger/event/v1\n";
 // UUIDv5 of the URL namespace and `urn:ewaste-ledger:product` (docs/lifecycle.md).
 const PRODUCT_NAMESPACE = "b939036b-9578-5bf3-9402-78c4cec36272";
+// UUIDv5 of the URL namespace and `urn:ewaste-ledger:container`: a container with an SSCC has
+// the UUIDv5 of `/00/{sscc}` under it as its id (src/domain/sscc.rs).
+const CONTAINER_NAMESPACE = "a494be6f-b6bf-5f08-a14d-66bb1a37b85f";
 // What an event signed without knowing the product's head names as `prev`: the ledger answers
 // it with a stale-prev conflict that names the real head, and `deliver` retries with that.
-const UNKNOWN_PREV = "0".repeat(64);
+export const UNKNOWN_PREV = "0".repeat(64);
 
 /** Raised when the ledger cannot be reached (no network, or the server is failing). */
 export class Offline extends Error {}
@@ -109,6 +112,54 @@ export async function productFromLabel(text) {
   const own = /\/p\/([^/?#]+)\/?$/.exec(path);
   if (own && uuid.test(own[1])) return own[1].toLowerCase();
   throw new Error(`"${scanned}" is not a product label (…/01/{GTIN}/21/{serial} or …/p/{id})`);
+}
+
+/** The GS1 mod-10 check digit of the 17 digits of an SSCC, as of a GTIN's 13. */
+function sscc18(digits) {
+  if (!/^\d{18}$/.test(digits)) throw new Error(`SSCC "${digits}" must be exactly 18 digits`);
+  const sum = [...digits.slice(0, 17)]
+    .reduce((total, d, i) => total + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+  if ((10 - (sum % 10)) % 10 !== Number(digits[17])) {
+    throw new Error(`SSCC ${digits} has a wrong check digit`);
+  }
+  return digits;
+}
+
+/** The container of an SSCC: `{kind: "container", id, sscc}` (its id computed offline). */
+export async function containerOfSscc(text) {
+  const sscc = sscc18(text.trim());
+  return { kind: "container", id: await uuidV5(CONTAINER_NAMESPACE, `/00/${sscc}`), sscc };
+}
+
+/** Any subject a label names (PRODUCT.md §8): `{kind, id}` with kind `product`, `lot` or
+ *  `container` (and `sscc` for a container labelled `/00/{sscc}`). Lots are `/l/{uuid}`,
+ *  containers `/c/{uuid}` or `/00/{sscc}`; anything else is read as a product label. */
+export async function subjectFromLabel(text) {
+  const scanned = text.trim();
+  let path = scanned;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(scanned)) {
+    try {
+      path = new URL(scanned).pathname;
+    } catch {
+      throw new Error(`"${scanned}" is not a URI`);
+    }
+  }
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const own = /\/(l|c)\/([^/?#]+)\/?$/.exec(path);
+  if (own) {
+    const kind = own[1] === "l" ? "lot" : "container";
+    if (!uuid.test(own[2])) throw new Error(`"${own[2]}" in "${scanned}" is not a ${kind} id (a UUID)`);
+    return { kind, id: own[2].toLowerCase() };
+  }
+  const sscc = /\/00\/([^/?#]+)\/?$/.exec(path);
+  if (sscc) return containerOfSscc(sscc[1]);
+  try {
+    return { kind: "product", id: await productFromLabel(scanned) };
+  } catch (error) {
+    // A product label's own fault (a wrong check digit) says more than the list of forms.
+    if (!/is not a product label/.test(error.message)) throw error;
+    throw new Error(`"${scanned}" is not a label (a product's …/01/{GTIN}/21/{serial} or …/p/{id}, a lot's …/l/{id}, a container's …/c/{id} or …/00/{SSCC})`);
+  }
 }
 
 // ---- the device's key, in IndexedDB ----------------------------------------------------
@@ -215,6 +266,25 @@ export function readProduct(id) {
   return call(`/v1/products/${id}`);
 }
 
+const COLLECTIONS = { product: "products", lot: "lots", container: "containers" };
+
+/** `GET /v1/products/{id}`, `/v1/lots/{id}` or `/v1/containers/{id}`: `{status, ok, body}`. */
+export function readSubject({ kind, id }) {
+  return call(`/v1/${COLLECTIONS[kind]}/${id}`);
+}
+
+/** `GET /v1/transit?to={actor}`: what is handed over to `actor` and waits for it. */
+export function readTransit(actor) {
+  return call(`/v1/transit?to=${encodeURIComponent(actor)}`);
+}
+
+/** Every registered actor (for names), or throws Offline. */
+export async function readActors() {
+  const answer = await call("/v1/actors");
+  if (!answer.ok) throw new Error(answer.body.detail ?? `reading actors failed: ${answer.status}`);
+  return answer.body;
+}
+
 function now() {
   // RFC 3339 UTC to the millisecond, as the ledger's own tools write it. Cut to the second, a
   // scan made within a second of the station's registration (or of the product's last entry)
@@ -236,6 +306,15 @@ export function newEvent({ kind, actor, city, product, prev, data }) {
   };
 }
 
+/** A new event about any subject (`{kind, id}`: its id goes in the member named by its kind,
+ *  PRODUCT.md §8), stamped now. `prev` is omitted when null: the event creates its subject
+ *  (a lot's intake, a container's first packing); pass UNKNOWN_PREV when the head is not known. */
+export function newSubjectEvent({ kind, actor, city, subject, prev, data }) {
+  const event = { id: crypto.randomUUID(), kind, actor, occurred_at: now(), city, [subject.kind]: subject.id, data };
+  if (prev != null) event.prev = prev;
+  return event;
+}
+
 /** `{event, sig}`: Ed25519 over the prefix and the event's canonical bytes (docs/ledger-format.md §1). */
 export async function sign(device, event) {
   const bytes = new TextEncoder().encode(SIGNING_PREFIX + canonicalJson(event));
@@ -247,23 +326,67 @@ function problemCode(body) {
   return String(body.type ?? "").split(":").pop();
 }
 
+/** `event` with the head `head` for the subject `named` (the one a stale-prev conflict names):
+ *  a child listed in `data.children` (packing, unpacking) or else the event's own subject. */
+function withHead(event, named, head) {
+  const children = event.data?.children;
+  if (Array.isArray(children) && children.some((child) => (child.product ?? child.lot) === named)) {
+    const updated = children.map((child) => ((child.product ?? child.lot) === named ? { ...child, prev: head } : child));
+    return { ...event, data: { ...event.data, children: updated } };
+  }
+  return { ...event, prev: head };
+}
+
+/** The id of the event's own subject (`product`, `lot`, `container` or `certificate`). */
+function ownSubject(event) {
+  return event.product ?? event.lot ?? event.container ?? event.certificate;
+}
+
 /** Sends a signed event. When someone else recorded first (a stale `prev`), the event is
- *  re-signed once with the head the conflict names, keeping its id and `occurred_at`;
+ *  re-signed with the head the conflict names, keeping its id and `occurred_at`, once per
+ *  subject it lists (a container packed offline learns each child's head this way);
  *  `keep(envelope)` stores the re-signed form before it is sent, so a lost answer can be
- *  resent safely. Returns `{accepted: true, receipt}` or `{accepted: false, reason}`;
+ *  resent safely. `whenNew` is for an event signed offline with an unknown head about a
+ *  subject that may not exist yet (a cage with an SSCC packed for the first time): when the
+ *  ledger answers that it does not know the subject, the event is re-signed without `prev`
+ *  and with these `data` members (its `sscc`). Returns `{accepted: true, receipt}` or
+ *  `{accepted: false, reason, code}` (`code` the problem's, such as `packed-in-container`);
  *  throws Offline when the ledger cannot be reached (the caller keeps the event queued). */
-export async function deliver(device, envelope, keep = async () => {}) {
+export async function deliver(device, envelope, keep = async () => {}, whenNew = null) {
   const post = (body) => call("/v1/events", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
+  const resend = async (event) => {
+    envelope = await sign(device, event);
+    await keep(envelope);
+    return post(envelope);
+  };
   let answer = await post(envelope);
-  if (answer.status === 409 && problemCode(answer.body) === "stale-prev" && answer.body.head) {
-    const resigned = await sign(device, { ...envelope.event, prev: answer.body.head });
-    await keep(resigned);
-    answer = await post(resigned);
+  const retried = new Set();
+  for (;;) {
+    const code = problemCode(answer.body);
+    if (answer.status === 409 && code === "stale-prev" && answer.body.head) {
+      // The subject the conflict names; an older ledger names none, which means the event's own.
+      const named = answer.body.product ?? "";
+      if (retried.has(named)) break; // its head moved again: someone else keeps recording
+      retried.add(named);
+      answer = await resend(withHead(envelope.event, named, answer.body.head));
+    } else if (answer.status === 404 && code === "unknown-subject" && whenNew
+      && envelope.event.prev === UNKNOWN_PREV && answer.body.subject === ownSubject(envelope.event)) {
+      const { prev: _unknown, ...event } = envelope.event;
+      const members = whenNew;
+      whenNew = null; // once: a second answer that it is unknown is the ledger's last word
+      answer = await resend({ ...event, data: { ...event.data, ...members } });
+    } else {
+      break;
+    }
   }
   if (answer.ok) return { accepted: true, receipt: answer.body };
-  return { accepted: false, reason: answer.body.detail ?? `the ledger answered ${answer.status}` };
+  return {
+    accepted: false,
+    reason: answer.body.detail ?? `the ledger answered ${answer.status}`,
+    code: problemCode(answer.body),
+  };
 }

@@ -8,6 +8,9 @@ import {
   productFromLabel, readProduct, saveDevice, sign, storage,
 } from "./ledger.js";
 import { readData, showKind } from "./forms.js";
+import { startContainers } from "./container.js";
+import { startIntake } from "./intake.js";
+import { startReceive } from "./receive.js";
 
 const $ = (id) => document.getElementById(id);
 const SHOWN_SCANS = 200;
@@ -21,6 +24,9 @@ let sending = null;
 let sendAgain = false;
 let order = Date.now();
 let registrationPoll = null;
+// The yard modes (assets/container.js, intake.js, receive.js), started with the station.
+let receive = null;
+let yardStarted = false;
 
 // ---- the station's choices, kept across reloads ------------------------------------------
 // What the user chose (kind, the choices of each kind's form, the names for the registration
@@ -167,10 +173,49 @@ function showStation() {
   choose($("city"), device.city) || choose($("city"), actor.city);
   restoreFormChoices();
   showKind($("kind-data"), kind.value);
+  for (const button of document.querySelectorAll("[data-mode][data-roles]")) {
+    button.disabled = !button.dataset.roles.split(" ").some((role) => roles.has(role));
+  }
+  if (!yardStarted) {
+    yardStarted = true;
+    const station = { device: () => device, city: () => $("city").value, record };
+    startContainers(station);
+    startIntake(station);
+    receive = startReceive(station);
+  }
   showCard("station");
+  showMode(loadChoices().mode ?? "scan");
   showScans();
   send();
-  $("scan").focus();
+}
+
+/** Shows one mode of the station (kept across reloads); a mode the roles do not allow falls
+ *  back to scanning. */
+function showMode(wanted) {
+  const button = document.querySelector(`[data-mode="${wanted}"]`);
+  const mode = button && !button.disabled ? wanted : "scan";
+  for (const each of document.querySelectorAll("[data-mode]")) {
+    each.setAttribute("aria-pressed", String(each.dataset.mode === mode));
+    $(`mode-${each.dataset.mode}`).hidden = each.dataset.mode !== mode;
+  }
+  keepChoice("mode", mode);
+  if (mode === "scan") $("scan").focus();
+  if (mode === "container") $("container-scan").focus();
+  if (mode === "receive") receive.refresh();
+}
+
+/** Keeps a signed event of a yard mode with the scans (so it is queued, sent and listed like
+ *  them) and sends it; resolves with its stored item once sent, or still queued offline.
+ *  `what` is `{label, kind}` as the list shows them; `receipt` marks a bulk intake, whose line
+ *  links to its printable receipt; `whenNew`, the data of a first packing signed offline
+ *  (see `deliver`). */
+async function record(envelope, what) {
+  const item = { ...what, id: envelope.event.id, order: order++, status: "queued", envelope };
+  await storage.put("scans", item);
+  showScans();
+  await send();
+  while (sending) await sending; // a run already under way sends it in the next one
+  return (await storage.get("scans", item.id)) ?? item;
 }
 
 async function scan(text) {
@@ -226,10 +271,10 @@ function send() {
         const outcome = await deliver(device, item.envelope, async (resigned) => {
           item.envelope = resigned;
           await storage.put("scans", item);
-        });
+        }, item.whenNew);
         Object.assign(item, outcome.accepted
           ? { status: "accepted", seq: outcome.receipt.seq }
-          : { status: "rejected", reason: outcome.reason });
+          : { status: "rejected", reason: outcome.reason, code: outcome.code });
         await storage.put("scans", item);
         showScans();
       } catch (error) {
@@ -272,6 +317,12 @@ async function showScans() {
     label.className = "muted";
     label.textContent = item.label;
     row.append(outcome, label);
+    if (item.receipt && item.status === "accepted") {
+      const link = document.createElement("a");
+      link.href = `/r/${item.seq}`;
+      link.textContent = "Receipt to print or show";
+      row.append(link);
+    }
     return row;
   }));
   const waiting = scans.filter((item) => item.status === "queued").length;
@@ -306,6 +357,9 @@ for (const [id, name] of [["register-org", "org"], ["register-name", "name"]]) {
   });
 }
 $("copy-command").addEventListener("click", () => navigator.clipboard?.writeText(registerCommand()));
+for (const button of document.querySelectorAll("[data-mode]")) {
+  button.addEventListener("click", () => showMode(button.dataset.mode));
+}
 $("kind").addEventListener("change", () => {
   keepChoice("kind", $("kind").value);
   showKind($("kind-data"), $("kind").value);

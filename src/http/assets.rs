@@ -27,6 +27,21 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../assets/station.js"),
     ),
     (
+        "container.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/container.js"),
+    ),
+    (
+        "intake.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/intake.js"),
+    ),
+    (
+        "receive.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/receive.js"),
+    ),
+    (
         "passport.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/passport.js"),

@@ -125,6 +125,17 @@ impl EventForms {
     }
 }
 
+/// The actors a hand-over may name, for forms outside the per-kind fieldsets (the station's
+/// container hand-over).
+pub fn recipients(actors: &[ActorRecord]) -> Vec<Choice> {
+    ChoiceSource { actors }.options(Choices::Recipients)
+}
+
+/// The collection channels, for the station's bulk intake form.
+pub fn channels() -> Vec<Choice> {
+    ChoiceSource { actors: &[] }.options(Choices::Channels)
+}
+
 struct ChoiceSource<'a> {
     actors: &'a [ActorRecord],
 }

@@ -1,11 +1,14 @@
 //! `GET /scan`: the scan station page, and `GET /scan/key.svg`: a station's public key as a
 //! QR code for the admin who registers it. The station's work happens in the browser
-//! (`assets/station.js`): its key never leaves the device.
+//! (`assets/station.js`, and `assets/yard.js` for containers, bulk intake and receiving,
+//! docs/scan-station.md): its key never leaves the device.
 
-use super::forms::{product_kinds, EventForms, KindChoice};
+use super::forms::{self, product_kinds, Choice, EventForms, KindChoice};
 use super::pages::{city_choices, html};
 use super::problem::Problem;
 use super::AppState;
+use crate::domain::kinds::Kind;
+use crate::domain::reference;
 use crate::labels;
 use crate::ledger::LedgerError;
 use actix_web::http::StatusCode;
@@ -21,6 +24,48 @@ struct ScanPage {
     forms: EventForms,
     /// `(locode, "name (locode)")` of every registered city.
     cities: Vec<(String, String)>,
+    /// Who a container may be handed over to.
+    recipients: Vec<Choice>,
+    /// The bulk intake's choices: channels, and the categories by UNU-KEY and by EU-6.
+    channels: Vec<Choice>,
+    unu_keys: Vec<Choice>,
+    eu6: Vec<Choice>,
+    /// Space-separated roles that may record a bulk intake, and that may pack, hand over and
+    /// receive: the page enables each mode for the device's roles.
+    intake_roles: String,
+    holder_roles: String,
+}
+
+fn role_names(kind: Kind) -> String {
+    kind.allowed_roles()
+        .iter()
+        .map(|role| role.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The 54 UNU-KEYs as `0302 · Desktop PCs`, for a lot sorted by product category.
+fn unu_key_choices() -> Vec<Choice> {
+    reference::unu_keys()
+        .iter()
+        .map(|key| Choice {
+            value: key.key.clone(),
+            text: format!("{} · {}", key.key, key.description),
+            title: String::new(),
+        })
+        .collect()
+}
+
+/// The six EU-6 categories (Directive 2012/19/EU Annex III), for unsorted mixed WEEE.
+fn eu6_choices() -> Vec<Choice> {
+    reference::weee_categories()
+        .iter()
+        .map(|category| Choice {
+            value: category.category.to_string(),
+            text: format!("{} · {}", category.category, category.name),
+            title: String::new(),
+        })
+        .collect()
 }
 
 /// `GET /scan`.
@@ -33,6 +78,12 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
             kinds: product_kinds(),
             forms: EventForms::new(&actors),
             cities,
+            recipients: forms::recipients(&actors),
+            channels: forms::channels(),
+            unu_keys: unu_key_choices(),
+            eu6: eu6_choices(),
+            intake_roles: role_names(Kind::LotCollected),
+            holder_roles: role_names(Kind::Packed),
         },
     )
 }

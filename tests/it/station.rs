@@ -76,6 +76,36 @@ db_test! {
         assert!(!html.contains(&env.actor(Role::Regulator).id.to_string()));
     }
 
+    /// The yard modes (docs/scan-station.md): containers, bulk intake with both category
+    /// tables and every channel, the aggregator id explained, and Receive; each mode enabled
+    /// for the roles that may sign its kinds.
+    async fn the_scan_page_offers_the_yard_modes(db: TestDb) {
+        let env = setup(db).await;
+        let (status, html) = html_page(&env, "/scan").await;
+        assert_eq!(status, StatusCode::OK);
+        let holders = "collector recycler repairer retailer";
+        for expected in [
+            format!("data-mode=\"container\" data-roles=\"{holders}\""),
+            "data-mode=\"intake\" data-roles=\"collector recycler\"".to_string(),
+            format!("data-mode=\"receive\" data-roles=\"{holders}\""),
+            "<option value=\"packed\">Pack a container</option>".to_string(),
+            "<option value=\"unpacked\">Unpack a container</option>".to_string(),
+            "<option value=\"handed_over\">Hand over a container</option>".to_string(),
+            "<option value=\"eu6:6\">6 · ".to_string(),
+            "<option value=\"unu_key:0306\">0306 · Mobile Phones (incl. smartphones, pagers)</option>".to_string(),
+            "<option value=\"informal\">informal sector</option>".to_string(),
+            "never a name, a phone number or an e-mail address".to_string(),
+            "id=\"transit\"".to_string(),
+        ] {
+            assert!(html.contains(&expected), "{expected} in the station page");
+        }
+        assert_eq!(html.matches("<option value=\"eu6:").count(), 6, "the six EU-6 categories");
+        assert_eq!(html.matches("<option value=\"unu_key:").count(), 54, "the 54 UNU-KEYs");
+        let collector = env.actor(Role::Collector);
+        let to = &html[html.find("id=\"container-to\"").expect("the recipients")..];
+        assert!(to[..to.find("</select>").expect("closed")].contains(&collector.id.to_string()));
+    }
+
     /// The scripts are served from the binary; the browser code signs with the same context
     /// string and derives product ids from the same namespace as the ledger.
     async fn station_assets_are_served(db: TestDb) {
@@ -85,6 +115,9 @@ db_test! {
             ("forms.js", "text/javascript; charset=utf-8"),
             ("station.js", "text/javascript; charset=utf-8"),
             ("passport.js", "text/javascript; charset=utf-8"),
+            ("container.js", "text/javascript; charset=utf-8"),
+            ("intake.js", "text/javascript; charset=utf-8"),
+            ("receive.js", "text/javascript; charset=utf-8"),
             ("ledger.css", "text/css; charset=utf-8"),
         ] {
             let (status, body, got) = env.call_raw(TestRequest::get().uri(&format!("/assets/{name}"))).await;
