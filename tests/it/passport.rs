@@ -119,7 +119,7 @@ db_test! {
             .collect();
         assert_eq!(offered, ["received", "receipt_refused"]);
         assert!(html.contains("data-custody=\"false\" data-receiver=\"true\" hidden>Received</button>"), "{html}");
-        assert!(html.contains("<dt>In transit to</dt><dd>recycler GmbH (recycler device)"), "{html}");
+        assert!(html.contains("<dt>In transit</dt><dd id=\"transit\">to recycler GmbH (recycler device) since "), "{html}");
         assert!(html.contains("<script type=\"module\" src=\"/assets/passport.js\"></script>"));
 
         let recycled = recycled(&env, "NEXT-2").await;
