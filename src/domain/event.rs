@@ -57,20 +57,6 @@ impl Event {
             .map(|s| s.id)
     }
 
-    /// The `prev` the event names for subject `id`: its own `prev` for its primary subject, the
-    /// child's for a subject it lists (docs/lifecycle.md §8).
-    pub fn prev_of(&self, id: Uuid) -> Option<Hash32> {
-        if self.subject_id() == Some(id) {
-            return self.prev;
-        }
-        let text = id.to_string();
-        self.data
-            .listed_subjects()
-            .iter()
-            .find(|child| child.product.as_deref().or(child.lot.as_deref()) == Some(&text))
-            .and_then(|child| Hash32::from_hex(&child.prev))
-    }
-
     /// The id of its primary subject, whatever kind that is.
     pub fn subject_id(&self) -> Option<Uuid> {
         self.subject.map(|s| s.id)
@@ -216,9 +202,14 @@ fn subject_member(object: &Map<String, Value>, kind: Kind) -> Result<SubjectRef,
             allowed.first().copied().unwrap_or(SubjectKind::Product)
         ),
     })?;
-    let field = format!("event.{subject_kind}");
+    // A static name: this runs for every submitted event.
+    let field = match subject_kind {
+        SubjectKind::Product => "event.product",
+        SubjectKind::Lot => "event.lot",
+        SubjectKind::Container => "event.container",
+    };
     let id = parse_uuid(
-        &field,
+        field,
         string_member(object, subject_kind.as_str(), "event.")?,
     )?;
     Ok(SubjectRef {

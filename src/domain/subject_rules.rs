@@ -109,6 +109,11 @@ pub fn subject_change(
 /// of a container it exports, and the other subjects of the entry a correction takes back.
 /// The writer and the audit load them before deciding.
 pub fn also_touched(event: &Event, primary: &SubjectRecord) -> Vec<SubjectRef> {
+    debug_assert!(
+        may_touch_more(event),
+        "{} touches only what it names",
+        event.kind
+    );
     let mut touched = Vec::new();
     match (&event.data, primary) {
         (EventData::Exported(_), SubjectRecord::Container(container)) => {
@@ -125,6 +130,15 @@ pub fn also_touched(event: &Event, primary: &SubjectRecord) -> Vec<SubjectRef> {
         _ => {}
     }
     touched
+}
+
+/// Whether [`also_touched`] can name anything for this event: only an export (of a container)
+/// and a correction can. Checked first because the writer and the audit ask for every event.
+pub fn may_touch_more(event: &Event) -> bool {
+    matches!(
+        event.data,
+        EventData::Exported(_) | EventData::ErrorDeclared(_)
+    )
 }
 
 /// The subject an event names, which must be recorded.

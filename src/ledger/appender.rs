@@ -19,7 +19,7 @@ use crate::domain::rejection::Rejection;
 use crate::domain::rules::{decide, Change, Clock};
 use crate::domain::signing;
 use crate::domain::stats::facts::{add_all, facts_of_change};
-use crate::domain::subject_rules::also_touched;
+use crate::domain::subject_rules::{also_touched, may_touch_more};
 use crate::domain::wording::Named;
 use crate::metrics::Metrics;
 use crate::storage::append::{self, BatchWrite};
@@ -373,6 +373,9 @@ fn subjects_named_by_records(state: &BatchState, jobs: &[Job]) -> (Vec<String>, 
     let mut others = Vec::new();
     for verified in jobs.iter().flat_map(|job| &job.events) {
         let event = &verified.signed.event;
+        if !may_touch_more(event) {
+            continue;
+        }
         let Some(record) = event.subject.and_then(|s| state.subjects.get(&s.id)) else {
             continue;
         };

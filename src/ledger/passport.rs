@@ -98,7 +98,7 @@ pub(super) fn check_links(
 
 /// The `prev` an entry names for a subject: the event's own when the subject is its primary
 /// subject (`product`, `lot` or `container`), else the one beside it in the children the
-/// entry lists (docs/lifecycle.md §8), as [`crate::domain::event::Event::prev_of`] does.
+/// entry lists (docs/lifecycle.md §8).
 fn prev_of(entry: &LoggedEvent, subject: Uuid) -> Option<Hash32> {
     let event = &entry.event;
     let text = subject.to_string();

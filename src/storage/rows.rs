@@ -315,7 +315,7 @@ impl ProductRow {
             transit: json_text(record.transit.as_ref()),
             transit_to: record.transit.as_ref().map(|t| t.to.to_string()),
             inside: record.inside.map(|c| c.to_string()),
-            undo: json_text(record.undo.as_deref()),
+            undo: undo_text(record),
         }
     }
 
@@ -326,7 +326,8 @@ impl ProductRow {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|_| corrupt("stored milestones are not JSON"))?;
-        Ok(ProductRecord {
+        let undo_text = self.undo.clone();
+        let mut record = ProductRecord {
             id: uuid(&self.id)?,
             state: ProductState::parse(&self.state)
                 .ok_or_else(|| corrupt(format!("unknown product state `{}`", self.state)))?,
@@ -359,9 +360,50 @@ impl ProductRow {
             collected: milestone(stored.as_ref(), "collected")?,
             transit: json_back(self.transit.as_deref(), "transit")?,
             inside: self.inside.as_deref().map(uuid).transpose()?,
-            undo: json_back(self.undo.as_deref(), "undo")?,
-        })
+            undo: None,
+        };
+        record.undo = undo_back(undo_text.as_deref(), &record)?;
+        Ok(record)
     }
+}
+
+/// How a product row keeps its `undo`. Most products were just registered: their undo says
+/// only who registered them (nothing before, no other subject, no statistics), which is
+/// written as `created-by:{signer}` rather than JSON, so that a registration's row stays
+/// small (every byte of it is written to the log's transaction per registered unit).
+const CREATED_BY: &str = "created-by:";
+
+fn undo_text(record: &ProductRecord) -> Option<String> {
+    let undo = record.undo.as_deref()?;
+    let just_created = undo.before.is_none()
+        && undo.also.is_empty()
+        && undo.facts.is_empty()
+        && undo.primary == crate::domain::records::SubjectRef::product(record.id)
+        && record.entry_seqs.len() == 1
+        && record.entry_seqs.first() == Some(&undo.seq);
+    if just_created {
+        Some(format!("{CREATED_BY}{}", undo.signer))
+    } else {
+        json_text(Some(undo))
+    }
+}
+
+fn undo_back(
+    text: Option<&str>,
+    record: &ProductRecord,
+) -> Result<Option<Box<crate::domain::records::Undo>>, StorageError> {
+    let Some(text) = text else { return Ok(None) };
+    if let Some(signer) = text.strip_prefix(CREATED_BY) {
+        return Ok(Some(Box::new(crate::domain::records::Undo {
+            seq: record.entry_seqs.first().copied().unwrap_or_default(),
+            signer: uuid(signer)?,
+            primary: crate::domain::records::SubjectRef::product(record.id),
+            before: None,
+            also: Vec::new(),
+            facts: Vec::new(),
+        })));
+    }
+    json_back(Some(text), "undo")
 }
 
 /// The stored form of a product's milestones; `None` when there are none.

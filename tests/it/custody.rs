@@ -300,6 +300,19 @@ db_test! {
             json!({"seq": sent["seq"], "reason": "sent to the wrong yard"})), StatusCode::CONFLICT, "correction-not-head").await;
         assert_eq!(body["seq"], sent["seq"], "{body}");
 
+        // A registration declared an error by its signer: the product is void (its row keeps
+        // only who registered it, storage's compact undo).
+        let maker = env.actor(Role::Manufacturer);
+        let typo = env.register("FIX-TYPO").await;
+        let registration = env.subject_head(&format!("/v1/products/{typo}")).await;
+        let (_, events) = env.get(&format!("/v1/products/{typo}/events")).await;
+        let seq = events[0]["seq"].clone();
+        assert_refused(&env, &subject_event(&collector, Kind::ErrorDeclared, "product", typo, Some(&registration),
+            json!({"seq": seq, "reason": "typo in the serial"})), StatusCode::FORBIDDEN, "correction-not-allowed").await;
+        accepted(&env, &subject_event(&maker, Kind::ErrorDeclared, "product", typo, Some(&registration),
+            json!({"seq": seq, "reason": "typo in the serial"}))).await;
+        assert_eq!(env.state(typo).await, "voided");
+
         // A weighed intake declared an error: the lot is void and C(n) forgets it.
         let lot = Uuid::new_v4();
         let (_, before) = env.get(&stats_path).await;

@@ -14,7 +14,7 @@ use crate::domain::merkle::{self, Frontier};
 use crate::domain::note::SignedNote;
 use crate::domain::rules::{decide, Clock, LedgerView};
 use crate::domain::stats::facts::{add_all, facts_of_change, Facts};
-use crate::domain::subject_rules::also_touched;
+use crate::domain::subject_rules::{also_touched, may_touch_more};
 use crate::storage::StorageError;
 use std::collections::BTreeMap;
 
@@ -123,6 +123,9 @@ impl<'a> Auditor<'a> {
                 .flatten()
                 .filter_map(|entry| {
                     let event = &entry.signed.event;
+                    if !may_touch_more(event) {
+                        return None;
+                    }
                     let record = event.subject.and_then(|s| self.replay.subject(&s.id))?;
                     Some(also_touched(event, record))
                 })
