@@ -69,7 +69,8 @@ pub fn subject_change(
     };
 
     let mut changed = vec![primary];
-    let mut befores: Vec<Option<&SubjectRecord>> = vec![current];
+    // The children's records before the event (none for most events: no allocation).
+    let mut child_befores: Vec<&SubjectRecord> = Vec::new();
     match &event.data {
         EventData::Packed(data) => pack(
             view,
@@ -77,21 +78,23 @@ pub fn subject_change(
             event,
             &data.children,
             &mut changed,
-            &mut befores,
+            current,
+            &mut child_befores,
         )?,
         EventData::Unpacked(data) => {
-            unpack(view, event, &data.children, &mut changed, &mut befores)?
+            unpack(view, &data.children, &mut changed, &mut child_befores)?
         }
         _ => {}
     }
 
+    let befores = std::iter::once(current).chain(child_befores.iter().copied().map(Some));
     let mut facts = contents_follow(view, event, &changed[0])?;
-    for (before, after) in befores.iter().zip(&changed) {
-        facts.extend(facts_between(event, *before, after));
+    for (before, after) in befores.clone().zip(&changed) {
+        facts.extend(facts_between(event, before, after));
     }
     let also: Vec<SubjectRef> = changed[1..].iter().map(SubjectRecord::reference).collect();
     let primary_ref = changed[0].reference();
-    for (i, (before, after)) in befores.iter().zip(changed.iter_mut()).enumerate() {
+    for (i, (before, after)) in befores.zip(changed.iter_mut()).enumerate() {
         let undo = Undo {
             seq,
             signer: actor.id,
@@ -476,9 +479,10 @@ fn pack<'a>(
     event: &Event,
     children: &[Child],
     changed: &mut Vec<SubjectRecord>,
-    befores: &mut Vec<Option<&'a SubjectRecord>>,
+    container_before: Option<&SubjectRecord>,
+    befores: &mut Vec<&'a SubjectRecord>,
 ) -> Result<(), Rejection> {
-    if let (Some(SubjectRecord::Container(_)), Some(_)) = (befores[0], sscc_of(event)) {
+    if let (Some(SubjectRecord::Container(_)), Some(_)) = (container_before, sscc_of(event)) {
         return Err(Rejection::invalid(
             "event.data.sscc",
             "an SSCC is given on a container's first packing only",
@@ -511,7 +515,7 @@ fn pack<'a>(
             container.children.push(reference);
         }
         changed.push(next);
-        befores.push(Some(current));
+        befores.push(current);
     }
     Ok(())
 }
@@ -527,10 +531,9 @@ fn sscc_of(event: &Event) -> Option<&str> {
 /// again, held by the container's custodian.
 fn unpack<'a>(
     view: &'a impl LedgerView,
-    _event: &Event,
     children: &[Child],
     changed: &mut Vec<SubjectRecord>,
-    befores: &mut Vec<Option<&'a SubjectRecord>>,
+    befores: &mut Vec<&'a SubjectRecord>,
 ) -> Result<(), Rejection> {
     let container_id = changed[0].id();
     let holder = changed[0].custodian();
@@ -550,7 +553,7 @@ fn unpack<'a>(
             container.children.retain(|inside| *inside != reference);
         }
         changed.push(next);
-        befores.push(Some(current));
+        befores.push(current);
     }
     Ok(())
 }
