@@ -3,55 +3,16 @@
 //! product's entries with the writer's own rules ([`decide`]) and compares the outcome with the
 //! row, so that a row edited in the database is never shown as verified.
 
-use crate::domain::company_prefix::PrefixOwners;
+use super::subject_state::SubjectHistory;
 use crate::domain::data::EventData;
 use crate::domain::entry::ParsedEntry;
 use crate::domain::records::{
     ActorRecord, CityRecord, Milestone, ProductRecord, SubjectRecord, Undo,
 };
-use crate::domain::rules::{decide, Change, Clock, LedgerView};
+use crate::domain::rules::{decide, Change, Clock};
 use std::collections::HashMap;
 use std::fmt::Display;
 use uuid::Uuid;
-
-/// The state the writer saw when it accepted the product's entries, as far as they need it.
-struct ProductHistory<'a> {
-    /// Every actor as it was when it signed or received: not revoked. An entry is accepted only
-    /// from, and custody passes only to, an actor that is not revoked; roles are fixed at
-    /// registration and the key is checked by the chain's signature check, not here.
-    actors: HashMap<Uuid, ActorRecord>,
-    cities: &'a HashMap<String, CityRecord>,
-    product: Option<SubjectRecord>,
-    /// None: prefix ownership decides only whether a registration is accepted, never the
-    /// state it gives, and a prefix declared after the product was registered must not make
-    /// its honest history look refused.
-    prefixes: PrefixOwners,
-    /// The seq of the entry being replayed: the writer's log size when it decided it (a
-    /// transit and an undo name it).
-    seq: i64,
-}
-
-impl LedgerView for ProductHistory<'_> {
-    fn log_size(&self) -> i64 {
-        self.seq
-    }
-    fn actor(&self, id: &Uuid) -> Option<&ActorRecord> {
-        self.actors.get(id)
-    }
-    fn subject(&self, _: &Uuid) -> Option<&SubjectRecord> {
-        self.product.as_ref()
-    }
-    fn city(&self, locode: &str) -> Option<&CityRecord> {
-        self.cities.get(locode)
-    }
-    fn active_admins(&self) -> usize {
-        // Asked only when an admin is revoked, which is not a product event.
-        1
-    }
-    fn prefixes(&self) -> &PrefixOwners {
-        &self.prefixes
-    }
-}
 
 /// `None` when replaying `entries` (the product's entries, in log order, whose links were
 /// checked) gives exactly `stored`; else says plainly how the stored state differs from what
@@ -63,22 +24,7 @@ pub fn stored_state_differs(
     cities: &HashMap<String, CityRecord>,
     clock_skew: chrono::Duration,
 ) -> Option<String> {
-    let mut history = ProductHistory {
-        actors: actors
-            .iter()
-            .map(|(id, actor)| {
-                let as_then = ActorRecord {
-                    revoked: false,
-                    ..actor.clone()
-                };
-                (*id, as_then)
-            })
-            .collect(),
-        cities,
-        product: None,
-        prefixes: PrefixOwners::default(),
-        seq: 0,
-    };
+    let mut history = SubjectHistory::new(actors, cities);
     for parsed in entries {
         let event = &parsed.signed.event;
         history.seq = parsed.seq;
@@ -95,8 +41,8 @@ pub fn stored_state_differs(
             // An entry of the container it was packed in: what the entry did to the product
             // follows from the entry and the product alone (docs/lifecycle.md §8.1).
             let applied = history
-                .product
-                .as_mut()
+                .subjects
+                .get_mut(&stored.id)
                 .is_some_and(|product| as_content(product, event, parsed.seq));
             if !applied {
                 return Some(format!(
@@ -104,7 +50,7 @@ pub fn stored_state_differs(
                     parsed.seq
                 ));
             }
-            if let Some(product) = history.product.as_mut() {
+            if let Some(product) = history.subjects.get_mut(&stored.id) {
                 product.chain_entry(parsed.seq, parsed.leaf_hash);
             }
             continue;
@@ -113,7 +59,7 @@ pub fn stored_state_differs(
             Ok(Change::Subjects { mut changed, .. }) if !changed.is_empty() => {
                 let mut product = changed.swap_remove(0);
                 product.chain_entry(parsed.seq, parsed.leaf_hash);
-                history.product = Some(product);
+                history.subjects.insert(stored.id, product);
             }
             Ok(_) => return Some(format!("entry {} is not an event of a product", parsed.seq)),
             Err(rejection) => {
@@ -125,7 +71,7 @@ pub fn stored_state_differs(
             }
         }
     }
-    let replayed = history.product?;
+    let replayed = history.subjects.remove(&stored.id)?;
     let Some(replayed) = replayed.product() else {
         return Some("its entries are not a product's".into());
     };

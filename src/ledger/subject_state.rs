@@ -28,16 +28,48 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use uuid::Uuid;
 
-/// The subjects the writer saw when it accepted the entries, as far as the replay needs them.
-struct SubjectHistory<'a> {
+/// The subjects the writer saw when it accepted the entries, as far as the replay needs them
+/// (the product passport's replay uses it too).
+pub(super) struct SubjectHistory<'a> {
     /// Every actor, not revoked (as in the product replay: an entry is accepted only from, and
     /// custody passes only to, an actor that is not revoked at the time).
-    actors: HashMap<Uuid, ActorRecord>,
+    pub(super) actors: HashMap<Uuid, ActorRecord>,
     cities: &'a HashMap<String, CityRecord>,
-    subjects: HashMap<Uuid, SubjectRecord>,
-    /// The seq of the entry being replayed: the writer's log size when it decided it.
-    seq: i64,
+    pub(super) subjects: HashMap<Uuid, SubjectRecord>,
+    /// The seq of the entry being replayed: the writer's log size when it decided it (a
+    /// transit and an undo name it).
+    pub(super) seq: i64,
+    /// None: prefix ownership decides only whether a registration is accepted, never the
+    /// state it gives, and a prefix declared after a product was registered must not make its
+    /// honest history look refused.
     prefixes: PrefixOwners,
+}
+
+impl<'a> SubjectHistory<'a> {
+    /// Every actor as it was when it signed or received: not revoked. An entry is accepted
+    /// only from, and custody passes only to, an actor that is not revoked; roles are fixed at
+    /// registration and the key is checked by the chain's signature check, not here.
+    pub(super) fn new(
+        actors: &HashMap<Uuid, ActorRecord>,
+        cities: &'a HashMap<String, CityRecord>,
+    ) -> SubjectHistory<'a> {
+        SubjectHistory {
+            actors: actors
+                .iter()
+                .map(|(id, actor)| {
+                    let as_then = ActorRecord {
+                        revoked: false,
+                        ..actor.clone()
+                    };
+                    (*id, as_then)
+                })
+                .collect(),
+            cities,
+            subjects: HashMap::new(),
+            seq: 0,
+            prefixes: PrefixOwners::default(),
+        }
+    }
 }
 
 impl LedgerView for SubjectHistory<'_> {
@@ -75,22 +107,7 @@ pub fn stored_subject_differs(
     clock_skew: chrono::Duration,
 ) -> Option<String> {
     let id = stored.id();
-    let mut history = SubjectHistory {
-        actors: actors
-            .iter()
-            .map(|(id, actor)| {
-                let as_then = ActorRecord {
-                    revoked: false,
-                    ..actor.clone()
-                };
-                (*id, as_then)
-            })
-            .collect(),
-        cities,
-        subjects: HashMap::new(),
-        seq: 0,
-        prefixes: PrefixOwners::default(),
-    };
+    let mut history = SubjectHistory::new(actors, cities);
     for parsed in entries {
         let event = &parsed.signed.event;
         history.seq = parsed.seq;
