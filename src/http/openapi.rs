@@ -215,7 +215,7 @@ const OPERATIONS: &[Operation] = &[
         responses: &[(200, JSON, "LoggedEventList", "The events."), BAD, NOT_FOUND] },
     Operation { method: "get", path: "/v1/transit", summary: "Hand-overs still waiting for their receiver, oldest first",
         params: &[q("older_than", "string", "An age (48h, 7d, 30m) or an RFC 3339 time: only hand-overs made before it."),
-                  q("to", "Uuid", "Only hand-overs to this actor.")], body: None,
+                  q("to", "UuidOrAnyone", "Only hand-overs to this actor (empty: to anyone).")], body: None,
         responses: &[(200, JSON, "TransitList", "The subjects in transit."), BAD] },
     Operation { method: "get", path: "/v1/lots/{id}/label.svg", summary: "A lot's label as SVG", params: &[p("id", "Uuid", "The lot's id.")], body: None,
         responses: &[(200, "image/svg+xml", "", "The label."), BAD, NOT_FOUND] },
@@ -233,7 +233,7 @@ const OPERATIONS: &[Operation] = &[
         params: &[p("sscc", "Sscc", "The SSCC, 18 digits with a valid check digit.")], body: None, responses: CONTAINER_PAGE },
     Operation { method: "get", path: "/transit", summary: "The hand-overs still in transit, oldest first, as a page",
         params: &[q("older_than", "string", "An age (48h, 7d, 30m) or an RFC 3339 time: only hand-overs made before it."),
-                  q("to", "Uuid", "Only hand-overs to this actor.")], body: None,
+                  q("to", "UuidOrAnyone", "Only hand-overs to this actor (empty: to anyone).")], body: None,
         responses: &[HTML, BAD] },
     Operation { method: "get", path: "/v1/products/{id}/label.svg", summary: "The product's label as SVG", params: &[PRODUCT], body: None,
         responses: &[(200, "image/svg+xml", "", "The label."), BAD, NOT_FOUND] },
@@ -471,6 +471,7 @@ fn schemas() -> Value {
 fn parameter_schemas() -> Value {
     json!({
         "Uuid": {"type": "string", "format": "uuid"},
+        "UuidOrAnyone": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "maxLength": 0}]},
         "Locode": {"type": "string", "pattern": "^[A-Z]{2}[A-Z2-9]{3}$"},
         "LocodeOrCsv": {"type": "string", "pattern": "^[A-Z]{2}[A-Z2-9]{3}(\\.csv)?$"},
         "ChartFile": {"type": "string", "pattern": "^(flows|rates|materials|lifespans)(\\.csv)?$"},

@@ -128,7 +128,9 @@ pub(super) fn cutoff(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Proble
     if let Ok(time) = parse_timestamp("older_than", text) {
         return Ok(time);
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    // The unit is the last character, which need not be one byte in what a client sends.
+    let unit_at = text.char_indices().last().map_or(0, |(at, _)| at);
+    let (number, unit) = text.split_at(unit_at);
     let amount: i64 = number.parse().map_err(|_| bad())?;
     let age = match unit {
         "m" => Duration::minutes(amount),

@@ -196,6 +196,13 @@ db_test! {
         assert_eq!(listed[0]["subject"]["id"], json!(cage));
         let (_, none_old) = env.get("/v1/transit?older_than=2d").await;
         assert_eq!(none_old["in_transit"], json!([]), "nothing was handed over two days ago");
+        let (_, unfiltered) = env.get("/v1/transit").await;
+        let (_, to_anyone) = env.get("/v1/transit?to=&older_than=").await;
+        assert_eq!(to_anyone, unfiltered, "empty filters, as the page's form sends them, keep everything");
+        // An age whose last character is more than one byte is refused, not a panic.
+        let (status, body) = env.get("/v1/transit?older_than=%C2%80").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["detail"].as_str().is_some_and(|d| d.contains("`older_than`")), "{body}");
 
         // While in transit, the sender cannot act on it.
         let cage_head = env.subject_head(&format!("/v1/containers/{cage}")).await;
